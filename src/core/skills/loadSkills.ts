@@ -1,0 +1,141 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { findNodeAtLocation, parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
+import type { ZodError } from 'zod';
+import { SkillManifestSchema, type SkillManifest } from './manifest';
+import { skillNameProblem } from './names';
+
+export interface Skill {
+  readonly name: string;
+  /** Absolute folder of the skill: `<root>/<skillsLocation>/<name>`. */
+  readonly dir: string;
+  readonly manifestPath: string;
+  readonly manifest: SkillManifest;
+  /** Absolute path of the skill's app spec (`manifest.appSpec` resolved against the repository root). */
+  readonly appSpecPath: string;
+  readonly appSpecExists: boolean;
+}
+
+/** A manifest that could not be loaded: where, and why. Lines and columns are 1-based. */
+export interface SkillProblem {
+  /** Folder name under the skills location (not necessarily a valid skill name). */
+  readonly folder: string;
+  readonly file: string;
+  readonly field?: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly message: string;
+}
+
+export interface LoadedSkills {
+  readonly skills: Skill[];
+  readonly problems: SkillProblem[];
+}
+
+export function formatSkillProblem(p: SkillProblem): string {
+  const where = p.line ? `${p.file}:${p.line}:${p.column ?? 1}` : p.file;
+  return p.field ? `${where}: ${p.field}: ${p.message}` : `${where}: ${p.message}`;
+}
+
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+function zodProblems(folder: string, file: string, text: string, tree: JsonNode, error: ZodError): SkillProblem[] {
+  return error.issues.map((issue) => {
+    const segments = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
+    // Point at the offending value, or at the closest enclosing node that exists (e.g. for a missing field).
+    let node: JsonNode | undefined;
+    for (let n = segments.length; n >= 0 && !node; n--) node = findNodeAtLocation(tree, segments.slice(0, n));
+    const target = node?.parent?.type === 'property' && segments.length > 0 ? node.parent : node;
+    const pos = lineColumn(text, target?.offset ?? 0);
+    const field = segments.length ? segments.map((s) => (typeof s === 'number' ? `[${s}]` : s)).join('.').replace(/\.\[/g, '[') : undefined;
+    return { folder, file, field, ...pos, message: issue.message };
+  });
+}
+
+/** Parses one manifest's text; returns the manifest or the problems found (with file, line and field). */
+export function parseManifest(folder: string, file: string, text: string): { manifest?: SkillManifest; problems: SkillProblem[] } {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+  if (errors.length > 0 || !tree) {
+    const first = errors[0];
+    const pos = lineColumn(text, first?.offset ?? 0);
+    const what = first ? printParseErrorCode(first.error) : 'EmptyDocument';
+    return { problems: [{ folder, file, ...pos, message: `invalid JSON (${what})` }] };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { problems: [{ folder, file, line: 1, column: 1, message: `invalid JSON (${(e as Error).message})` }] };
+  }
+  const parsed = SkillManifestSchema.safeParse(json);
+  if (!parsed.success) return { problems: zodProblems(folder, file, text, tree, parsed.error) };
+  const manifest = parsed.data;
+  if (manifest.name !== folder) {
+    const nameNode = findNodeAtLocation(tree, ['name']);
+    const pos = lineColumn(text, nameNode?.parent?.offset ?? 0);
+    return {
+      problems: [{ folder, file, field: 'name', ...pos, message: `"${manifest.name}" does not match the folder name "${folder}"` }],
+    };
+  }
+  return { manifest, problems: [] };
+}
+
+const MAX_MANIFEST_BYTES = 256 * 1024;
+
+/**
+ * Loads every `<root>/<skillsLocation>/<name>/manifest.json`. An invalid manifest becomes a problem with its file
+ * and field; the other skills still load. Folder names that are not valid skill names are rejected before use.
+ */
+export async function loadSkills(root: string, skillsLocation = 'skills'): Promise<LoadedSkills> {
+  const skillsDir = path.resolve(root, skillsLocation);
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(skillsDir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      return { skills: [], problems: [] };
+    }
+    throw e;
+  }
+  const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const results = await Promise.all(
+    folders.map(async (folder): Promise<{ skill?: Skill; problems: SkillProblem[] }> => {
+      const manifestPath = path.join(skillsDir, folder, 'manifest.json');
+      const nameProblem = skillNameProblem(folder);
+      if (nameProblem) {
+        return { problems: [{ folder, file: manifestPath, field: 'name', message: `folder name ${JSON.stringify(folder)} is not a valid skill name: ${nameProblem}` }] };
+      }
+      let text: string;
+      try {
+        const stat = await fs.stat(manifestPath);
+        if (stat.size > MAX_MANIFEST_BYTES) {
+          return { problems: [{ folder, file: manifestPath, message: `manifest is ${stat.size} bytes (at most ${MAX_MANIFEST_BYTES})` }] };
+        }
+        text = await fs.readFile(manifestPath, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { problems: [] }; // a folder without a manifest is not a skill
+        return { problems: [{ folder, file: manifestPath, message: `cannot read manifest: ${(e as Error).message}` }] };
+      }
+      const { manifest, problems } = parseManifest(folder, manifestPath, text);
+      if (!manifest) return { problems };
+      const appSpecPath = path.resolve(root, manifest.appSpec);
+      const appSpecExists = await fs.stat(appSpecPath).then((s) => s.isFile(), () => false);
+      return { skill: { name: manifest.name, dir: path.dirname(manifestPath), manifestPath, manifest, appSpecPath, appSpecExists }, problems: [] };
+    }),
+  );
+  return {
+    skills: results.flatMap((r) => (r.skill ? [r.skill] : [])),
+    problems: results.flatMap((r) => r.problems),
+  };
+}

@@ -1,0 +1,76 @@
+import * as vscode from 'vscode';
+import { COMMAND_IDS } from './vscode/commands/commandIds';
+import { registerCommands } from './vscode/commands/registerCommands';
+import type { PromptScript } from './vscode/commands/handlers';
+import { SkillsStore } from './vscode/skillsStore';
+import { SkillsTreeProvider } from './vscode/tree/skillsTree';
+
+/** What the extension exposes to its integration tests (and to other extensions, read-only). */
+export interface OdooboApi {
+  readonly stores: () => readonly SkillsStore[];
+  readonly tree: SkillsTreeProvider;
+  readonly commandIds: readonly string[];
+  /** Resolves when every folder's first refresh is done. */
+  readonly ready: Promise<void>;
+  /** Scripts prompt answers (tests only). */
+  setPromptScript(script: PromptScript | undefined): void;
+}
+
+export function activate(context: vscode.ExtensionContext): OdooboApi {
+  const log = vscode.window.createOutputChannel('Odoobo Skills', { log: true });
+  context.subscriptions.push(log);
+
+  const stores = new Map<string, SkillsStore>();
+  const allStores = () => [...stores.values()];
+  const tree = new SkillsTreeProvider(allStores);
+  context.subscriptions.push(tree, vscode.window.createTreeView('odoobo.skills', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }));
+
+  const updateContext = () => {
+    const hasSkills = allStores().some((s) => (s.model?.skills.length ?? 0) + (s.model?.problems.length ?? 0) > 0);
+    void vscode.commands.executeCommand('setContext', 'odoobo.hasSkills', hasSkills);
+  };
+  const addFolder = (folder: vscode.WorkspaceFolder): Promise<unknown> => {
+    const store = new SkillsStore(folder, log);
+    stores.set(folder.uri.toString(), store);
+    store.onDidChange(() => {
+      tree.changed();
+      updateContext();
+    });
+    return store.refresh().catch(() => undefined);
+  };
+  const ready = Promise.all((vscode.workspace.workspaceFolders ?? []).map(addFolder)).then(() => updateContext());
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeWorkspaceFolders((e) => {
+      for (const f of e.removed) {
+        stores.get(f.uri.toString())?.dispose();
+        stores.delete(f.uri.toString());
+      }
+      e.added.forEach(addFolder);
+      tree.changed();
+      updateContext();
+    }),
+    { dispose: () => stores.forEach((s) => s.dispose()) },
+  );
+
+  let prompts: PromptScript | undefined;
+  registerCommands({
+    extension: context,
+    stores: allStores,
+    log,
+    get prompts() {
+      return prompts;
+    },
+  });
+
+  return {
+    stores: allStores,
+    tree,
+    commandIds: COMMAND_IDS,
+    ready,
+    setPromptScript: (s) => (prompts = s),
+  };
+}
+
+export function deactivate(): void {
+  // everything is disposed through context.subscriptions
+}

@@ -1,0 +1,80 @@
+import * as vscode from 'vscode';
+import { COMMAND_IDS, TRUST_REQUIRED, type CommandId, type CommandRefusal } from './commandIds';
+import * as h from './handlers';
+import type { CommandContext } from './handlers';
+
+type Handler = (...args: any[]) => unknown;
+
+/** Commands whose feature is not built yet: they say so, clearly, instead of pretending. */
+const NOT_BUILT: Partial<Record<CommandId, string>> = {
+  'odoobo.deploy': 'the deploy pipeline',
+  'odoobo.deployChosen': 'the deploy pipeline',
+  'odoobo.deployAll': 'the deploy pipeline',
+  'odoobo.cancelDeploy': 'the deploy pipeline',
+  'odoobo.test': 'the smoke-test suite',
+  'odoobo.merge': 'the merge flow',
+  'odoobo.rollback': 'App Platform rollback',
+  'odoobo.showDashboard': 'the deployment dashboard',
+  'odoobo.showLogs': 'the App Platform client',
+  'odoobo.setupWorktrees': 'the worktree flows',
+  'odoobo.removeWorktree': 'the worktree flows',
+  'odoobo.validateAppSpec': 'the app-spec linter',
+};
+
+function title(id: CommandId): string {
+  const contributed = (vscode.extensions.getExtension('odoobo.odoobo-skills')?.packageJSON?.contributes?.commands ?? []) as { command: string; title: string }[];
+  return contributed.find((c) => c.command === id)?.title ?? id;
+}
+
+function notBuiltYet(id: CommandId, feature: string): CommandRefusal {
+  const message = `"${title(id)}" is not built yet: it arrives with ${feature}.`;
+  void vscode.window.showInformationMessage(message);
+  return { refused: 'not-built-yet', message };
+}
+
+function untrusted(id: CommandId): CommandRefusal {
+  const message = `"${title(id)}" is disabled in an untrusted workspace: it runs code or changes remote state. Trust this folder to use it.`;
+  void vscode.window.showWarningMessage(message, 'Manage Workspace Trust').then((a) => (a ? vscode.commands.executeCommand('workbench.trust.manage') : undefined));
+  return { refused: 'untrusted', message };
+}
+
+/** Registers every command in COMMAND_IDS; the record type makes a missing handler a compile error. */
+export function registerCommands(ctx: CommandContext): void {
+  const handlers: Record<CommandId, Handler> = {
+    'odoobo.deploy': () => undefined,
+    'odoobo.deployChosen': () => undefined,
+    'odoobo.deployAll': () => undefined,
+    'odoobo.cancelDeploy': () => undefined,
+    'odoobo.test': () => undefined,
+    'odoobo.merge': () => undefined,
+    'odoobo.rollback': () => undefined,
+    'odoobo.showDashboard': () => undefined,
+    'odoobo.showLogs': () => undefined,
+    'odoobo.setupWorktrees': () => undefined,
+    'odoobo.removeWorktree': () => undefined,
+    'odoobo.validateAppSpec': () => undefined,
+    'odoobo.openWorktreeInNewWindow': (arg?: unknown) => h.openWorktreeInNewWindow(ctx, arg as never),
+    'odoobo.setToken': () => h.setToken(ctx),
+    'odoobo.chooseTarget': (target?: unknown) => h.chooseTarget(ctx, target === 'local' || target === 'digitalocean' ? target : undefined),
+    'odoobo.refresh': () => h.refresh(ctx),
+    'odoobo.scaffoldSkill': () => h.scaffold(ctx),
+  };
+  for (const id of COMMAND_IDS) {
+    const handler = handlers[id];
+    ctx.extension.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        if (TRUST_REQUIRED.has(id) && !vscode.workspace.isTrusted) return untrusted(id);
+        const feature = NOT_BUILT[id];
+        if (feature) return notBuiltYet(id, feature);
+        try {
+          return await handler(...args);
+        } catch (e) {
+          const message = (e as Error).message;
+          ctx.log.error(`${id} failed: ${message}`);
+          void vscode.window.showErrorMessage(`${title(id)} failed: ${message}`, 'Show Log').then((a) => (a ? ctx.log.show() : undefined));
+          return { refused: 'invalid-input', message } satisfies CommandRefusal;
+        }
+      }),
+    );
+  }
+}

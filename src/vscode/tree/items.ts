@@ -1,0 +1,161 @@
+import * as path from 'node:path';
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import type { Worktree } from '../../core/git/worktrees';
+import type { SkillProblem } from '../../core/skills/loadSkills';
+import { formatSkillProblem } from '../../core/skills/loadSkills';
+import type { SkillView } from '../../core/skillsModel';
+
+/** `~/…` for paths under the home folder: shorter descriptions that still say where. */
+export function tildify(p: string): string {
+  const home = os.homedir();
+  return home && (p === home || p.startsWith(home + path.sep)) ? '~' + p.slice(home.length) : p;
+}
+
+/** GitLens-style state flags: `worktree+present+dirty+ahead`. Menus match them with `viewItem =~ /\+dirty/`. */
+export function flags(kind: string, set: Record<string, boolean | undefined>): string {
+  return [kind, ...Object.entries(set).filter(([, on]) => on).map(([f]) => f)].join('+');
+}
+
+export function worktreeSummary(w: Worktree): string {
+  const parts: string[] = [];
+  if (!w.exists) parts.push('folder missing');
+  if (w.dirty) parts.push(`${w.changedFiles ?? ''} changed`.trim());
+  if (w.ahead) parts.push(`↑${w.ahead}`);
+  if (w.behind) parts.push(`↓${w.behind}`);
+  if (w.upstreamGone) parts.push('upstream gone');
+  else if (!w.upstream && w.branch) parts.push('not pushed');
+  if (w.locked) parts.push('locked');
+  if (w.detached) parts.push('detached');
+  return parts.join(' · ');
+}
+
+export class SkillItem extends vscode.TreeItem {
+  readonly kind = 'skill' as const;
+  constructor(readonly folder: vscode.WorkspaceFolder, readonly view: SkillView, multiRoot: boolean) {
+    super(view.skill.name, vscode.TreeItemCollapsibleState.Collapsed);
+    const { skill, worktree } = view;
+    this.id = `${folder.uri.toString()}#skill:${skill.name}`;
+    const state = worktree ? worktreeSummary(worktree) : 'no worktree';
+    this.description = [multiRoot ? folder.name : undefined, `v${skill.manifest.version}`, state || undefined].filter(Boolean).join(' · ');
+    this.iconPath = new vscode.ThemeIcon(
+      'symbol-event',
+      worktree?.dirty ? new vscode.ThemeColor('gitDecoration.modifiedResourceForeground') : undefined,
+    );
+    this.contextValue = flags('skill', {
+      valid: true,
+      worktree: !!worktree,
+      noworktree: !worktree,
+      dirty: worktree?.dirty,
+      ahead: !!worktree?.ahead,
+      behind: !!worktree?.behind,
+      nospec: !skill.appSpecExists,
+    });
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${skill.name}** \`v${skill.manifest.version}\`\n\n`);
+    md.appendText(skill.manifest.description + '\n\n');
+    md.appendMarkdown(`$(file) ${tildify(skill.manifestPath)}\n\n`);
+    md.appendMarkdown(`$(git-branch) ${worktree ? `${worktree.branch ?? '(detached)'} in ${tildify(worktree.path)}` : 'no worktree'}`);
+    this.tooltip = md;
+  }
+}
+
+export class WorktreeItem extends vscode.TreeItem {
+  readonly kind = 'worktree' as const;
+  constructor(readonly folder: vscode.WorkspaceFolder, readonly skillName: string, readonly worktree: Worktree) {
+    super(worktree.branch ?? '(detached HEAD)', vscode.TreeItemCollapsibleState.None);
+    const w = worktree;
+    this.id = `${folder.uri.toString()}#skill:${skillName}/worktree`;
+    this.description = [tildify(w.path), worktreeSummary(w) || 'clean'].join(' · ');
+    this.iconPath = !w.exists || w.prunable
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+      : w.locked
+        ? new vscode.ThemeIcon('lock')
+        : w.dirty
+          ? new vscode.ThemeIcon('git-branch', new vscode.ThemeColor('gitDecoration.modifiedResourceForeground'))
+          : new vscode.ThemeIcon('git-branch');
+    this.contextValue = flags('worktree', {
+      present: w.exists,
+      main: w.isMain,
+      dirty: w.dirty,
+      ahead: !!w.ahead,
+      behind: !!w.behind,
+      noupstream: !w.upstream,
+      upstreamgone: w.upstreamGone,
+      locked: w.locked,
+      prunable: w.prunable,
+      detached: w.detached,
+    });
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`$(git-branch) **${w.branch ?? '(detached HEAD)'}**\n\n`);
+    md.appendText(`${w.path}\n`);
+    md.appendMarkdown(`\n\nHEAD \`${w.head?.slice(0, 12) ?? '?'}\``);
+    md.appendMarkdown(w.upstream ? ` · upstream \`${w.upstream}\`${w.upstreamGone ? ' (gone)' : ` · ↑${w.ahead ?? 0} ↓${w.behind ?? 0}`}` : ' · no upstream');
+    if (w.dirty) md.appendMarkdown(`\n\n${w.changedFiles} uncommitted change${w.changedFiles === 1 ? '' : 's'}`);
+    if (w.locked) md.appendText(`\n\nLocked${w.lockedReason ? `: ${w.lockedReason}` : ''}`);
+    if (w.prunable) md.appendText(`\n\nPrunable: ${w.prunableReason ?? 'stale entry'}`);
+    this.tooltip = md;
+    if (w.exists) this.resourceUri = vscode.Uri.file(w.path);
+  }
+}
+
+export class NoWorktreeItem extends vscode.TreeItem {
+  readonly kind = 'noworktree' as const;
+  constructor(readonly folder: vscode.WorkspaceFolder, readonly skillName: string, isRepo: boolean) {
+    super(isRepo ? 'No worktree' : 'Not a git repository', vscode.TreeItemCollapsibleState.None);
+    this.id = `${folder.uri.toString()}#skill:${skillName}/worktree`;
+    this.description = isRepo ? `branch skill/${skillName} has no worktree` : undefined;
+    this.iconPath = new vscode.ThemeIcon('circle-slash');
+    this.contextValue = flags('noworktree', { repo: isRepo });
+    if (isRepo) {
+      this.command = { command: 'odoobo.setupWorktrees', title: 'Set Up Worktree', arguments: [skillName] };
+      this.tooltip = `Set up a worktree for skill/${skillName}`;
+    }
+  }
+}
+
+export class AppSpecItem extends vscode.TreeItem {
+  readonly kind = 'appspec' as const;
+  constructor(readonly folder: vscode.WorkspaceFolder, readonly skillName: string, readonly specPath: string, exists: boolean, relative: string) {
+    super(relative, vscode.TreeItemCollapsibleState.None);
+    this.id = `${folder.uri.toString()}#skill:${skillName}/appspec`;
+    this.description = exists ? 'app spec' : 'app spec missing';
+    this.iconPath = exists ? new vscode.ThemeIcon('file-code') : new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    this.contextValue = flags('appspec', { missing: !exists });
+    this.resourceUri = vscode.Uri.file(specPath);
+    if (exists) this.command = { command: 'vscode.open', title: 'Open App Spec', arguments: [vscode.Uri.file(specPath)] };
+    this.tooltip = exists ? specPath : `The manifest names ${relative}, which does not exist.`;
+  }
+}
+
+export class ProblemItem extends vscode.TreeItem {
+  readonly kind = 'problem' as const;
+  constructor(readonly folder: vscode.WorkspaceFolder, readonly problem: SkillProblem) {
+    super(problem.folder, vscode.TreeItemCollapsibleState.None);
+    this.id = `${folder.uri.toString()}#problem:${problem.folder}:${problem.field ?? ''}:${problem.line ?? 0}`;
+    this.description = `invalid manifest${problem.field ? `: ${problem.field}` : ''}`;
+    this.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+    this.contextValue = flags('skill', { invalid: true });
+    this.tooltip = formatSkillProblem({ ...problem, file: tildify(problem.file) });
+    const line = Math.max(0, (problem.line ?? 1) - 1);
+    const col = Math.max(0, (problem.column ?? 1) - 1);
+    this.command = {
+      command: 'vscode.open',
+      title: 'Open Manifest',
+      arguments: [vscode.Uri.file(problem.file), { selection: new vscode.Range(line, col, line, col) }],
+    };
+  }
+}
+
+export class FolderItem extends vscode.TreeItem {
+  readonly kind = 'folder' as const;
+  constructor(readonly folder: vscode.WorkspaceFolder) {
+    super(folder.name, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `${folder.uri.toString()}#folder`;
+    this.iconPath = vscode.ThemeIcon.Folder;
+    this.contextValue = 'folder';
+    this.resourceUri = folder.uri;
+  }
+}
+
+export type SkillsTreeNode = SkillItem | WorktreeItem | NoWorktreeItem | AppSpecItem | ProblemItem | FolderItem;

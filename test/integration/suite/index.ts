@@ -1,0 +1,35 @@
+// Entry point the VS Code test host loads (`extensionTestsPath`): runs the mocha suite and writes a results file.
+import { promises as fs } from 'node:fs';
+import Mocha from 'mocha';
+import { trustedTests } from './trusted.test';
+import { untrustedTests } from './untrusted.test';
+
+export interface SuiteResults {
+  passed: number;
+  failed: number;
+  failures: { title: string; error: string }[];
+}
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  // The tests are bundled into this file, so give them mocha's globals ourselves.
+  mocha.suite.emit('pre-require', globalThis, 'odoobo-integration', mocha);
+  const mode = process.env.ODOOBO_TEST_MODE ?? 'trusted';
+  if (mode === 'untrusted') untrustedTests();
+  else trustedTests();
+
+  const results: SuiteResults = { passed: 0, failed: 0, failures: [] };
+  return new Promise((resolve, reject) => {
+    const runner = mocha.run(async (failures) => {
+      const file = process.env.ODOOBO_TEST_RESULTS;
+      if (file) await fs.writeFile(file, JSON.stringify(results, null, 2));
+      if (failures > 0) reject(new Error(`${failures} integration test(s) failed`));
+      else resolve();
+    });
+    runner.on('pass', () => results.passed++);
+    runner.on('fail', (test, err: Error) => {
+      results.failed++;
+      results.failures.push({ title: test.fullTitle(), error: String(err?.stack ?? err) });
+    });
+  });
+}

@@ -1,0 +1,198 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { OdooboApi } from '../../../src/extension';
+import { isRefusal } from '../../../src/vscode/commands/commandIds';
+import { api, children, EXTENSION_ID, fixture, script, skillItem, waitFor, type Fixture } from './helpers';
+
+export function trustedTests(): void {
+  let a: OdooboApi;
+  let fx: Fixture;
+
+  before(async () => {
+    fx = await fixture();
+    a = await api();
+  });
+
+  describe('activation and manifest', () => {
+    it('activates on a workspace that holds skills, in a trusted workspace', () => {
+      assert.equal(vscode.workspace.isTrusted, true);
+      assert.equal(vscode.extensions.getExtension(EXTENSION_ID)?.isActive, true);
+      assert.equal(vscode.workspace.workspaceFolders?.[0].uri.fsPath, fx.root);
+    });
+
+    it('registers exactly the commands package.json declares', async () => {
+      const declared = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command).sort();
+      const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('odoobo.')).sort();
+      assert.deepEqual(registered, declared);
+      assert.deepEqual([...a.commandIds].sort(), declared);
+    });
+
+    it('declares every setting with its default', () => {
+      const c = vscode.workspace.getConfiguration('odoobo');
+      assert.equal(c.get('target'), 'local');
+      assert.equal(c.get('concurrency'), 5);
+      assert.equal(c.get('deployTimeout'), 600);
+      assert.equal(c.get('skillsLocation'), 'skills');
+      assert.equal(c.get('apiUrl'), '');
+      assert.equal(c.get('worktreeRoot'), '');
+      assert.equal(c.get('pollInterval'), 5);
+    });
+  });
+
+  describe('Skills tree', () => {
+    it('lists every valid skill and each invalid manifest as an error item', async () => {
+      const labels = (await children(a)).map((i) => i.label);
+      assert.deepEqual(labels, [...fx.skills, ...fx.invalid].sort());
+      const broken = await skillItem(a, fx.invalid[0]);
+      assert.equal(broken?.contextValue, 'skill+invalid');
+      assert.match(String(broken?.tooltip), /manifest\.json:\d+:\d+/);
+    });
+
+    it('shows worktree state in contextValue flags and descriptions', async () => {
+      const [clean, dirty] = Object.keys(fx.worktrees);
+      const cleanItem = await skillItem(a, clean);
+      assert.equal(cleanItem?.contextValue, 'skill+valid+worktree');
+      const dirtyItem = await skillItem(a, dirty);
+      assert.equal(dirtyItem?.contextValue, 'skill+valid+worktree+dirty+ahead');
+      assert.match(String(dirtyItem?.description), /↑1/);
+      const noWt = fx.skills.find((s) => !fx.worktrees[s])!;
+      assert.equal((await skillItem(a, noWt))?.contextValue, 'skill+valid+noworktree');
+    });
+
+    it('gives a skill its worktree and app spec as children', async () => {
+      const [clean, dirty] = Object.keys(fx.worktrees);
+      const [wt, spec] = await children(a, await skillItem(a, clean));
+      assert.equal(wt.label, `skill/${clean}`);
+      assert.equal(wt.contextValue, 'worktree+present');
+      assert.match(String(wt.description), /clean$/);
+      assert.equal(wt.resourceUri?.fsPath, fx.worktrees[clean].path);
+      assert.equal(spec.label, `infra/${clean}.yaml`);
+      assert.equal(spec.contextValue, 'appspec');
+      assert.deepEqual(spec.command?.arguments?.[0].fsPath, path.join(fx.root, 'infra', `${clean}.yaml`));
+      const [dwt] = await children(a, await skillItem(a, dirty));
+      assert.equal(dwt.contextValue, 'worktree+present+dirty+ahead');
+      const noWt = fx.skills.find((s) => !fx.worktrees[s])!;
+      const [none] = await children(a, await skillItem(a, noWt));
+      assert.equal(none.contextValue, 'noworktree+repo');
+      assert.equal(none.command?.command, 'odoobo.setupWorktrees');
+    });
+
+    it('keeps item ids stable across refreshes', async () => {
+      const ids = async () => {
+        const top = await children(a);
+        const nested = await Promise.all(top.map((t) => children(a, t)));
+        return [...top, ...nested.flat()].map((i) => i.id);
+      };
+      const before = await ids();
+      assert.equal(new Set(before).size, before.length, 'ids are unique');
+      await vscode.commands.executeCommand('odoobo.refresh');
+      assert.deepEqual(await ids(), before);
+    });
+  });
+
+  describe('refresh by itself on file and git events', () => {
+    it('shows a skill added on disk', async () => {
+      const dir = path.join(fx.root, 'skills', 'zeta');
+      await fs.mkdir(dir, { recursive: true });
+      await fs.writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ name: 'zeta', description: 'added by the test', version: '1.0.0', run: 'python3 main.py', appSpec: 'infra/zeta.yaml' }));
+      const item = await waitFor(a, 'skill zeta in the tree', () => skillItem(a, 'zeta'));
+      assert.match(String(item.description), /v1\.0\.0/);
+    });
+
+    it('shows a manifest becoming invalid, and valid again', async () => {
+      const file = path.join(fx.root, 'skills', 'zeta', 'manifest.json');
+      const good = await fs.readFile(file, 'utf8');
+      await fs.writeFile(file, good.replace('"1.0.0"', '"one"'));
+      await waitFor(a, 'zeta flagged invalid', async () => (await skillItem(a, 'zeta'))?.contextValue === 'skill+invalid');
+      await fs.writeFile(file, good);
+      await waitFor(a, 'zeta valid again', async () => (await skillItem(a, 'zeta'))?.contextValue?.startsWith('skill+valid'));
+    });
+
+    it('shows a worktree created with git', async () => {
+      const noWt = fx.skills.find((s) => !fx.worktrees[s])!;
+      const wtPath = path.join(path.dirname(fx.root), 'repo-worktrees', noWt);
+      execFileSync('git', ['worktree', 'add', '-q', '-b', `skill/${noWt}`, wtPath, 'main'], { cwd: fx.root });
+      await waitFor(a, `${noWt} with a worktree`, async () => (await skillItem(a, noWt))?.contextValue?.includes('+worktree'));
+    });
+
+    it('shows a clean worktree turning dirty when a file in it changes', async () => {
+      const [clean] = Object.keys(fx.worktrees);
+      await fs.writeFile(path.join(fx.worktrees[clean].path, 'scratch.txt'), 'work in progress\n');
+      const item = await waitFor(a, `${clean} dirty`, async () => {
+        const i = await skillItem(a, clean);
+        return i?.contextValue?.includes('+dirty') ? i : undefined;
+      });
+      assert.match(String(item.description), /1 changed/);
+    });
+
+    it('drops a skill whose folder is deleted', async () => {
+      await fs.rm(path.join(fx.root, 'skills', 'zeta'), { recursive: true, force: true });
+      await waitFor(a, 'zeta gone', async () => !(await skillItem(a, 'zeta')));
+    });
+  });
+
+  describe('commands', () => {
+    it('says clearly that a command is not built yet', async () => {
+      for (const id of ['odoobo.deploy', 'odoobo.deployAll', 'odoobo.merge', 'odoobo.validateAppSpec']) {
+        const r = await vscode.commands.executeCommand(id);
+        assert.ok(isRefusal(r), `${id} returned ${JSON.stringify(r)}`);
+        assert.equal(r.refused, 'not-built-yet');
+        assert.match(r.message, /is not built yet: it arrives with /);
+      }
+    });
+
+    it('chooses the target and writes it to the workspace settings', async () => {
+      assert.equal(await vscode.commands.executeCommand('odoobo.chooseTarget', 'digitalocean'), 'digitalocean');
+      assert.equal(vscode.workspace.getConfiguration('odoobo').get('target'), 'digitalocean');
+      a.setPromptScript(script('local'));
+      try {
+        assert.equal(await vscode.commands.executeCommand('odoobo.chooseTarget'), 'local');
+      } finally {
+        a.setPromptScript(undefined);
+      }
+      assert.equal(vscode.workspace.getConfiguration('odoobo').get('target'), 'local');
+    });
+
+    it('stores the token in secret storage, never in settings, and removes it', async () => {
+      const token = 'dop_v1_' + 'ab12'.repeat(16);
+      a.setPromptScript(script(token));
+      try {
+        assert.equal(await vscode.commands.executeCommand('odoobo.setToken'), 'stored');
+        a.setPromptScript(script(''));
+        assert.equal(await vscode.commands.executeCommand('odoobo.setToken'), 'removed');
+        a.setPromptScript(script('not a token'));
+        const r = await vscode.commands.executeCommand('odoobo.setToken');
+        assert.ok(isRefusal(r));
+        assert.match(r.message, /no spaces/);
+      } finally {
+        a.setPromptScript(undefined);
+      }
+      const settingsFile = path.join(fx.root, '.vscode', 'settings.json');
+      const text = await fs.readFile(settingsFile, 'utf8').catch(() => '');
+      assert.ok(!text.includes(token), 'the token must not be written to settings');
+    });
+
+    it('scaffolds a new skill that appears in the tree', async () => {
+      a.setPromptScript(script('hello-world', 'Says hello'));
+      try {
+        assert.equal(await vscode.commands.executeCommand('odoobo.scaffoldSkill'), 'hello-world');
+      } finally {
+        a.setPromptScript(undefined);
+      }
+      await waitFor(a, 'hello-world in the tree', () => skillItem(a, 'hello-world'));
+      await fs.stat(path.join(fx.root, 'infra', 'hello-world.yaml'));
+      a.setPromptScript(script('../escape'));
+      try {
+        const r = await vscode.commands.executeCommand('odoobo.scaffoldSkill');
+        assert.ok(isRefusal(r));
+        assert.match(r.message, /Invalid name/);
+      } finally {
+        a.setPromptScript(undefined);
+      }
+      await assert.rejects(fs.stat(path.join(fx.root, 'escape')));
+    });
+  });
+}

@@ -1,0 +1,42 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { OdooboApi } from '../../../src/extension';
+import { isRefusal, TRUST_REQUIRED } from '../../../src/vscode/commands/commandIds';
+import { api, children, fixture, type Fixture } from './helpers';
+
+export function untrustedTests(): void {
+  let a: OdooboApi;
+  let fx: Fixture;
+
+  before(async () => {
+    fx = await fixture();
+    a = await api();
+  });
+
+  describe('untrusted workspace (limited support)', () => {
+    it('runs in an untrusted workspace', () => {
+      assert.equal(vscode.workspace.isTrusted, false);
+    });
+
+    it('still shows skills and worktrees', async () => {
+      const labels = (await children(a)).map((i) => i.label);
+      assert.deepEqual(labels, [...fx.skills, ...fx.invalid].sort());
+    });
+
+    it('refuses every command that runs code, deploys or changes git, and says why', async () => {
+      for (const id of TRUST_REQUIRED) {
+        const r = await vscode.commands.executeCommand(id);
+        assert.ok(isRefusal(r), `${id} returned ${JSON.stringify(r)}`);
+        assert.equal(r.refused, 'untrusted', id);
+        assert.match(r.message, /disabled in an untrusted workspace/);
+      }
+    });
+
+    it('still allows read-only commands', async () => {
+      await vscode.commands.executeCommand('odoobo.refresh');
+      const r = await vscode.commands.executeCommand('odoobo.showDashboard');
+      assert.ok(isRefusal(r));
+      assert.notEqual(r.refused, 'untrusted');
+    });
+  });
+}
