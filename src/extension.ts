@@ -1,9 +1,18 @@
 import * as vscode from 'vscode';
+import { performance } from 'node:perf_hooks';
 import { COMMAND_IDS } from './vscode/commands/commandIds';
 import { registerCommands } from './vscode/commands/registerCommands';
 import type { PromptScript } from './vscode/commands/handlers';
 import { SkillsStore } from './vscode/skillsStore';
 import { SkillsTreeProvider } from './vscode/tree/skillsTree';
+
+const moduleLoadedAt = performance.now();
+
+/** Milliseconds from this module's evaluation to `activate` returning, and to the first model being shown. */
+export interface ActivationTimes {
+  readonly activateMs: number;
+  firstModelMs?: number;
+}
 
 /** What the extension exposes to its integration tests (and to other extensions, read-only). */
 export interface OdooboApi {
@@ -12,6 +21,7 @@ export interface OdooboApi {
   readonly commandIds: readonly string[];
   /** Resolves when every folder's first refresh is done. */
   readonly ready: Promise<void>;
+  readonly activation: ActivationTimes;
   /** Scripts prompt answers (tests only). */
   setPromptScript(script: PromptScript | undefined): void;
 }
@@ -38,7 +48,10 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     });
     return store.refresh().catch(() => undefined);
   };
-  const ready = Promise.all((vscode.workspace.workspaceFolders ?? []).map(addFolder)).then(() => updateContext());
+  const ready = Promise.all((vscode.workspace.workspaceFolders ?? []).map(addFolder)).then(() => {
+    updateContext();
+    activation.firstModelMs = performance.now() - moduleLoadedAt;
+  });
   context.subscriptions.push(
     vscode.workspace.onDidChangeWorkspaceFolders((e) => {
       for (const f of e.removed) {
@@ -62,7 +75,9 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     },
   });
 
+  const activation: ActivationTimes = { activateMs: performance.now() - moduleLoadedAt };
   return {
+    activation,
     stores: allStores,
     tree,
     commandIds: COMMAND_IDS,

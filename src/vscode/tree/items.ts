@@ -13,6 +13,12 @@ export function tildify(p: string): string {
 }
 
 /** GitLens-style state flags: `worktree+present+dirty+ahead`. Menus match them with `viewItem =~ /\+dirty/`. */
+/** A worktree's folder as short as it stays clear: relative to the repository when a sibling (`../repo-worktrees/x`). */
+export function displayPath(repoRoot: string, p: string): string {
+  const rel = path.relative(repoRoot, p);
+  return rel && rel.split(path.sep).filter((s) => s === '..').length <= 1 && !path.isAbsolute(rel) ? rel : tildify(p);
+}
+
 export function flags(kind: string, set: Record<string, boolean | undefined>): string {
   return [kind, ...Object.entries(set).filter(([, on]) => on).map(([f]) => f)].join('+');
 }
@@ -66,7 +72,7 @@ export class WorktreeItem extends vscode.TreeItem {
     super(worktree.branch ?? '(detached HEAD)', vscode.TreeItemCollapsibleState.None);
     const w = worktree;
     this.id = `${folder.uri.toString()}#skill:${skillName}/worktree`;
-    this.description = [tildify(w.path), worktreeSummary(w) || 'clean'].join(' · ');
+    this.description = [worktreeSummary(w) || 'clean', displayPath(folder.uri.fsPath, w.path)].join(' · ');
     this.iconPath = !w.exists || w.prunable
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
       : w.locked

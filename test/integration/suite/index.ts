@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import Mocha from 'mocha';
 import { trustedTests } from './trusted.test';
 import { untrustedTests } from './untrusted.test';
+import { benchTests } from './bench.test';
 
 export interface SuiteResults {
   passed: number;
@@ -16,6 +17,7 @@ export function run(): Promise<void> {
   mocha.suite.emit('pre-require', globalThis, 'odoobo-integration', mocha);
   const mode = process.env.ODOOBO_TEST_MODE ?? 'trusted';
   if (mode === 'untrusted') untrustedTests();
+  else if (mode === 'bench') benchTests();
   else trustedTests();
 
   const results: SuiteResults = { passed: 0, failed: 0, failures: [] };

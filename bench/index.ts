@@ -1,0 +1,88 @@
+// `npm run bench` (`-- --json` for one JSON object): sizes, activation in the real extension host, tree-model time.
+import { execFileSync } from 'node:child_process';
+import { promises as fs, statSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { buildSkillsModel } from '../src/core/skillsModel';
+import { createDemoRepo } from '../scripts/lib/demoRepo';
+import { runExtensionTests } from '../test/harness/runExtensionTests';
+import { benchTreeModel } from './treeModel';
+
+const root = path.resolve(__dirname, '..');
+const json = process.argv.includes('--json');
+const log = (s: string) => {
+  if (!json) process.stderr.write(s + '\n');
+};
+
+interface Row {
+  metric: string;
+  value: number;
+  unit: string;
+  note?: string;
+}
+
+async function activation(rows: Row[]): Promise<void> {
+  execFileSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: root, stdio: json ? 'ignore' : 'inherit' });
+  const demo = await createDemoRepo();
+  const out = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'odoobo-bench-')), 'activation.json');
+  try {
+    const result = await runExtensionTests({
+      extensionDevelopmentPath: root,
+      extensionTestsPath: path.join(root, 'out', 'test', 'integration', 'index.js'),
+      workspace: demo.dir,
+      extensionEnvironment: { ODOOBO_TEST_MODE: 'bench', ODOOBO_BENCH_OUT: out },
+      write: log,
+    });
+    if (result.exitCode !== 0) throw new Error(`activation bench failed in the extension host (exit ${result.exitCode})`);
+    const a = JSON.parse(await fs.readFile(out, 'utf8')) as { activateMs: number; firstModelMs: number; treeItems: number };
+    const s = performance.now();
+    await buildSkillsModel(demo.dir);
+    const coreModelMs = performance.now() - s;
+    rows.push(
+      { metric: 'activation: module load → activate() returned', value: a.activateMs, unit: 'ms', note: 'real extension host (code-server)' },
+      { metric: 'activation: module load → first tree model', value: a.firstModelMs, unit: 'ms', note: `${a.treeItems} skills` },
+      { metric: 'same model built by the core alone (node)', value: coreModelMs, unit: 'ms' },
+      { metric: 'ratio first model in host / core alone', value: a.firstModelMs / coreModelMs, unit: '×' },
+    );
+  } finally {
+    await demo.cleanup();
+    await fs.rm(path.dirname(out), { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  log('packaging the VSIX…');
+  execFileSync(process.execPath, ['scripts/package.mjs'], { cwd: root, stdio: json ? 'ignore' : 'inherit' });
+  const bundle = statSync(path.join(root, 'dist', 'extension.js')).size;
+  const vsix = statSync(path.join(root, 'dist', 'odoobo-skills.vsix')).size;
+  rows.push(
+    { metric: 'bundle dist/extension.js (production)', value: bundle / 1024, unit: 'KiB' },
+    { metric: 'VSIX dist/odoobo-skills.vsix', value: vsix / 1024, unit: 'KiB' },
+    { metric: 'ratio VSIX / bundle', value: vsix / bundle, unit: '×' },
+  );
+  log('tree model for 100 skills with 100 worktrees…');
+  const t = await benchTreeModel(100, 5);
+  rows.push(
+    { metric: 'tree model, 100 skills × 100 worktrees (median of 5)', value: t.modelMedianMs, unit: 'ms', note: '1 git worktree list + 1 for-each-ref + 100 git status' },
+    { metric: '  of which: one `git worktree list --porcelain`', value: t.worktreeListMs, unit: 'ms' },
+    { metric: '  per worktree', value: t.modelMedianMs / t.worktrees, unit: 'ms' },
+  );
+  log('activation in the real extension host (code-server)…');
+  await activation(rows);
+
+  if (json) {
+    process.stdout.write(JSON.stringify(Object.fromEntries(rows.map((r) => [r.metric, { value: Number(r.value.toFixed(3)), unit: r.unit }])), null, 2) + '\n');
+    return;
+  }
+  const w = Math.max(...rows.map((r) => r.metric.length));
+  const lines = [`| ${'metric'.padEnd(w)} | ${'value'.padStart(10)} | unit | note`, `|${'-'.repeat(w + 2)}|${'-'.repeat(12)}|------|-----`];
+  for (const r of rows) lines.push(`| ${r.metric.padEnd(w)} | ${r.value.toFixed(r.value < 10 ? 2 : 1).padStart(10)} | ${r.unit.padEnd(4)} | ${r.note ?? ''}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

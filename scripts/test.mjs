@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+// `npm test`: every layer of tests, in order, with a per-layer table and, alone on the last line, `N passed, N failed`.
+//
+//   node scripts/test.mjs [--only unit|integration|e2e]
+//
+// 1 npm ci (when node_modules is missing or older than package-lock.json)   2 scripts/ensure-env.sh (never skipped)
+// 3 typecheck   4 build   5 unit tests (node:test)   6 integration tests in code-server (trusted, then untrusted)
+// 7 package the VSIX + the e2e screenshot test   8 summary.
+// Exit code 1 when anything failed or a layer could not run. Plain Node ESM with builtins only (it may run before
+// node_modules exists); the system Node runs everything but code-server, which needs Node 24 (from ensure-env).
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ensureEnv, green, header, installSignalForwarding, npmCiIfNeeded, red, root, run, seconds } from './lib/steps.mjs';
+
+const LAYERS = ['unit', 'integration', 'e2e'];
+
+function parseArgs(argv) {
+  let only;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--only') only = argv[++i];
+    else if (a.startsWith('--only=')) only = a.slice('--only='.length);
+    else {
+      process.stderr.write(`unknown argument ${a}\nusage: node scripts/test.mjs [--only ${LAYERS.join('|')}]\n`);
+      process.exit(2);
+    }
+  }
+  if (only !== undefined && !LAYERS.includes(only)) {
+    process.stderr.write(`--only expects one of ${LAYERS.join(', ')}, got ${only}\n`);
+    process.exit(2);
+  }
+  return { only };
+}
+
+/** Rows of the summary table. A step that failed or could not run counts as 1 failed in the totals. */
+const rows = [];
+function record(layer, { passed = 0, failed = 0, status, note = '', ms = 0 }) {
+  rows.push({ layer, passed, failed, status, note, ms });
+}
+
+/** All files under `dir` (recursively) whose name ends with `suffix`, sorted. */
+function findFiles(dir, suffix) {
+  const out = [];
+  if (!existsSync(dir)) return out;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...findFiles(p, suffix));
+    else if (e.isFile() && e.name.endsWith(suffix)) out.push(p);
+  }
+  return out.sort();
+}
+
+/** Counts from a node:test TAP file: `# pass N`, `# fail N`, `# cancelled N` (cancelled counts as failed). */
+function parseTap(file) {
+  if (!existsSync(file)) return undefined;
+  const tap = readFileSync(file, 'utf8');
+  const count = (key) => {
+    const all = [...tap.matchAll(new RegExp(`^# ${key} (\\d+)\\s*$`, 'gm'))];
+    return all.length ? Number(all[all.length - 1][1]) : undefined;
+  };
+  const pass = count('pass');
+  const fail = count('fail');
+  if (pass === undefined || fail === undefined) return undefined;
+  return { passed: pass, failed: fail + (count('cancelled') ?? 0) };
+}
+
+/** Runs node:test on `files` with spec output on stdout and TAP into `tapFile`, and records the layer. */
+async function nodeTestLayer(layer, files, tapFile) {
+  const r = await run(process.execPath, [
+    '--import', 'tsx',
+    '--test',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+    ...files,
+  ]);
+  const counts = parseTap(tapFile);
+  if (!counts) {
+    record(layer, { failed: 1, status: 'NOT RUN', note: `node --test exit ${r.code}, no TAP summary`, ms: r.ms });
+    return;
+  }
+  let { passed, failed } = counts;
+  let note = `${files.length} file(s)`;
+  if (r.code !== 0 && failed === 0) {
+    failed = 1;
+    note += `; node --test exited ${r.code}`;
+  }
+  record(layer, { passed, failed, status: failed ? 'FAIL' : 'ok', note, ms: r.ms });
+}
+
+async function integrationLayer(tmp) {
+  for (const mode of ['trusted', 'untrusted']) {
+    const layer = `integration (${mode})`;
+    header(`6. Integration tests in code-server: ${mode} workspace`);
+    const started = Date.now();
+    const ws = await run(process.execPath, ['--import', 'tsx', path.join('test', 'integration', 'workspace.ts')], { captureStdout: true });
+    let fixture;
+    try {
+      fixture = JSON.parse(ws.stdout.trim().split('\n').pop() ?? '');
+    } catch {
+      /* reported below */
+    }
+    if (ws.code !== 0 || !fixture?.dir) {
+      record(layer, { failed: 1, status: 'NOT RUN', note: 'could not build the fixture workspace', ms: Date.now() - started });
+      continue;
+    }
+    process.stdout.write(`fixture workspace: ${fixture.dir}\n`);
+    const results = path.join(tmp, `integration-${mode}.json`);
+    try {
+      const r = await run(process.execPath, [
+        '--import', 'tsx',
+        path.join('test', 'integration', 'runCodeServer.ts'),
+        '--workspace', fixture.dir,
+        '--fixture', fixture.fixtureFile,
+        '--results', results,
+        ...(mode === 'untrusted' ? ['--untrusted'] : []),
+      ]);
+      let suite;
+      try {
+        suite = JSON.parse(readFileSync(results, 'utf8'));
+      } catch {
+        /* no results */
+      }
+      if (!suite || typeof suite.passed !== 'number' || typeof suite.failed !== 'number') {
+        record(layer, { failed: 1, status: 'NOT RUN', note: `no results file (runner exit ${r.code})`, ms: Date.now() - started });
+        continue;
+      }
+      let failed = suite.failed;
+      let note = '';
+      if (r.code !== 0 && failed === 0) {
+        failed = 1;
+        note = `runner exited ${r.code}`;
+      }
+      record(layer, { passed: suite.passed, failed, status: failed ? 'FAIL' : 'ok', note, ms: Date.now() - started });
+    } finally {
+      rmSync(fixture.base, { recursive: true, force: true });
+    }
+  }
+}
+
+function printSummary() {
+  header('Summary');
+  const w = Math.max(...rows.map((r) => r.layer.length), 5);
+  const line = (a, b, c, d, e, f) => `${a.padEnd(w)}  ${b.padStart(6)}  ${c.padStart(6)}  ${d.padEnd(7)}  ${e.padStart(8)}  ${f}`;
+  process.stdout.write(line('layer', 'passed', 'failed', 'status', 'time', 'note') + '\n');
+  process.stdout.write('-'.repeat(w + 46) + '\n');
+  for (const r of rows) {
+    const text = line(r.layer, String(r.passed), String(r.failed), r.status, seconds(r.ms), r.note);
+    process.stdout.write((r.status === 'ok' ? text : red(text)) + '\n');
+  }
+  const passed = rows.reduce((n, r) => n + r.passed, 0);
+  const failed = rows.reduce((n, r) => n + r.failed, 0);
+  const ok = failed === 0 && rows.every((r) => r.status === 'ok');
+  process.stdout.write('\n' + (ok ? green('ALL GREEN') : red('FAILED')) + '\n');
+  // The last line, alone, exactly `N passed, N failed`.
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  return ok;
+}
+
+async function main() {
+  const { only } = parseArgs(process.argv.slice(2));
+  const want = (layer) => !only || only === layer;
+  installSignalForwarding();
+  process.chdir(root);
+
+  header('1. Dependencies (npm ci when needed)');
+  let t = Date.now();
+  if (!(await npmCiIfNeeded())) {
+    record('npm ci', { failed: 1, status: 'FAIL', ms: Date.now() - t });
+    return printSummary();
+  }
+
+  header('2. Environment (scripts/ensure-env.sh)');
+  t = Date.now();
+  const env = await ensureEnv();
+  if (!env) {
+    record('ensure-env', { failed: 1, status: 'FAIL', note: 'see the output above', ms: Date.now() - t });
+    return printSummary();
+  }
+  record('ensure-env', { status: 'ok', ms: Date.now() - t });
+
+  header('3. Typecheck (tsc -p . --noEmit)');
+  let r = await run('npx', ['--no-install', 'tsc', '-p', '.', '--noEmit']);
+  record('typecheck', r.code === 0 ? { status: 'ok', ms: r.ms } : { failed: 1, status: 'FAIL', note: `tsc exit ${r.code}`, ms: r.ms });
+
+  header('4. Build (node esbuild.mjs)');
+  r = await run(process.execPath, ['esbuild.mjs']);
+  const built = r.code === 0;
+  record('build', built ? { status: 'ok', ms: r.ms } : { failed: 1, status: 'FAIL', note: `esbuild exit ${r.code}`, ms: r.ms });
+
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'odoobo-test-'));
+  try {
+    if (want('unit')) {
+      header('5. Unit tests (node:test)');
+      const files = findFiles(path.join(root, 'test', 'unit'), '.test.ts').map((f) => path.relative(root, f));
+      if (files.length === 0) record('unit', { failed: 1, status: 'NOT RUN', note: 'no test/unit/**/*.test.ts' });
+      else await nodeTestLayer('unit', files, path.join(tmp, 'unit.tap'));
+    }
+
+    if (want('integration')) {
+      if (!built || !existsSync(path.join(root, 'out', 'test', 'integration', 'index.js'))) {
+        header('6. Integration tests');
+        process.stdout.write(red('cannot run: the build failed or produced no out/test/integration/index.js\n'));
+        record('integration', { failed: 1, status: 'NOT RUN', note: 'build failed' });
+      } else {
+        await integrationLayer(tmp);
+      }
+    }
+
+    if (want('e2e')) {
+      header('7. Package (npm run package) and the e2e screenshot test');
+      r = await run('npm', ['run', '--silent', 'package']);
+      if (r.code !== 0 || !existsSync(path.join(root, 'dist', 'odoobo-skills.vsix'))) {
+        record('package', { failed: 1, status: 'FAIL', note: `npm run package exit ${r.code}`, ms: r.ms });
+        record('e2e', { failed: 1, status: 'NOT RUN', note: 'no VSIX' });
+      } else {
+        record('package', { status: 'ok', ms: r.ms });
+        const files = findFiles(path.join(root, 'test', 'e2e'), '.e2e.ts').map((f) => path.relative(root, f));
+        if (files.length === 0) record('e2e', { failed: 1, status: 'NOT RUN', note: 'no test/e2e/**/*.e2e.ts' });
+        else await nodeTestLayer('e2e', files, path.join(tmp, 'e2e.tap'));
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return printSummary();
+}
+
+main().then(
+  (ok) => process.exit(ok ? 0 : 1),
+  (err) => {
+    process.stderr.write(red(`scripts/test.mjs crashed: ${err?.stack ?? err}\n`));
+    process.stdout.write('0 passed, 1 failed\n');
+    process.exit(1);
+  },
+);
