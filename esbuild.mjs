@@ -1,5 +1,25 @@
 // Bundles the extension, the CLI and the integration-test suite. `--production` minifies; `--watch` rebuilds.
 import * as esbuild from 'esbuild';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+/** zod re-exports all 64 message locales (~250 KiB minified); we only ever use English. */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}zod${path.sep}`) ? { path: 'zod-locales', namespace: 'zod-locales' } : undefined,
+    );
+    const en = require.resolve('zod/v4/locales/en.js').split(path.sep).join('/');
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, () => ({
+      contents: `export { default as en } from ${JSON.stringify(en)};`,
+      loader: 'js',
+      resolveDir: path.dirname(en),
+    }));
+  },
+};
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -15,6 +35,7 @@ const common = {
   legalComments: 'none',
   // jsonc-parser's UMD `main` loads its parts with a runtime require; its ESM build bundles cleanly.
   mainFields: ['module', 'main'],
+  plugins: [zodEnglishOnly],
 };
 
 const builds = [
