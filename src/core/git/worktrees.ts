@@ -102,7 +102,8 @@ export async function readBranchTracking(git: SimpleGit): Promise<Map<string, Br
 
 async function readDirty(worktreePath: string): Promise<{ dirty?: boolean; changedFiles?: number }> {
   try {
-    const out = await simpleGit({ baseDir: worktreePath }).raw(['status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignore-submodules=dirty']);
+    // --no-optional-locks: a background status must never take index.lock from under the user's own git commands.
+    const out = await simpleGit({ baseDir: worktreePath }).raw(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignore-submodules=dirty']);
     // Each record is `XY path\0`, renames carry one extra `\0origPath`.
     let count = 0;
     const records = out.split('\0');
