@@ -4,6 +4,7 @@ import { COMMAND_IDS } from './vscode/commands/commandIds';
 import { registerCommands } from './vscode/commands/registerCommands';
 import type { PromptScript } from './vscode/commands/handlers';
 import { SkillsStore } from './vscode/skillsStore';
+import { LocalPlatformManager } from './vscode/localPlatform';
 import { SkillsTreeProvider } from './vscode/tree/skillsTree';
 
 const moduleLoadedAt = performance.now();
@@ -22,6 +23,8 @@ export interface OdooboApi {
   /** Resolves when every folder's first refresh is done. */
   readonly ready: Promise<void>;
   readonly activation: ActivationTimes;
+  /** The embedded local App Platform, started on demand. */
+  readonly localPlatform: LocalPlatformManager;
   /** Scripts prompt answers (tests only). */
   setPromptScript(script: PromptScript | undefined): void;
 }
@@ -65,6 +68,14 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     { dispose: () => stores.forEach((s) => s.dispose()) },
   );
 
+  const localPlatform = new LocalPlatformManager(
+    vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath,
+    vscode.Uri.joinPath(context.globalStorageUri, 'local-platform').fsPath,
+    () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    log,
+  );
+  context.subscriptions.push(localPlatform);
+
   let prompts: PromptScript | undefined;
   registerCommands({
     extension: context,
@@ -78,6 +89,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   const activation: ActivationTimes = { activateMs: performance.now() - moduleLoadedAt };
   return {
     activation,
+    localPlatform,
     stores: allStores,
     tree,
     commandIds: COMMAND_IDS,

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { OdooboApi } from '../../../src/extension';
 import { isRefusal } from '../../../src/vscode/commands/commandIds';
+import { AppPlatformClient } from '../../../src/core/do';
 import { api, children, EXTENSION_ID, fixture, script, skillItem, waitFor, type Fixture } from './helpers';
 
 export function trustedTests(): void {
@@ -194,6 +195,26 @@ export function trustedTests(): void {
         a.setPromptScript(undefined);
       }
       await assert.rejects(fs.stat(path.join(fx.root, 'escape')));
+    });
+  });
+
+  describe('local App Platform on demand', () => {
+    it('starts the embedded platform once, answers the App Platform API with its token only, and stops', async () => {
+      assert.equal(a.localPlatform.isRunning, false, 'nothing starts before it is needed');
+      const [first, second] = await Promise.all([a.localPlatform.ensure(), a.localPlatform.ensure()]);
+      assert.equal(first, second, 'concurrent callers share one platform');
+      assert.match(first.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const client = new AppPlatformClient({ baseUrl: first.url, token: first.token });
+      try {
+        assert.deepEqual(await client.listApps(), []);
+        const anonymous = await fetch(`${first.url}/v2/apps`);
+        assert.equal(anonymous.status, 401);
+      } finally {
+        await client.close();
+      }
+      await a.localPlatform.stop();
+      assert.equal(a.localPlatform.isRunning, false);
+      await assert.rejects(fetch(`${first.url}/v2/apps`));
     });
   });
 }

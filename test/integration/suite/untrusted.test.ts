@@ -32,6 +32,11 @@ export function untrustedTests(): void {
       }
     });
 
+    it('does not start the local App Platform (it runs code)', async () => {
+      await assert.rejects(a.localPlatform.ensure(), /untrusted workspace/);
+      assert.equal(a.localPlatform.isRunning, false);
+    });
+
     it('still allows read-only commands', async () => {
       await vscode.commands.executeCommand('odoobo.refresh');
       const r = await vscode.commands.executeCommand('odoobo.showDashboard');

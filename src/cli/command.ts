@@ -1,0 +1,19 @@
+/** Where a command writes; tests pass their own. */
+export interface CliIO {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** One CLI command, addressed by words (`odoobo platform start`). Later commands (`deploy`, `test`, …) plug in the same way. */
+export interface CliCommand {
+  readonly path: readonly string[];
+  readonly summary: string;
+  /** Full help text, printed for `--help`. */
+  readonly help: string;
+  /** Answers the process exit code; long-running commands resolve when they stop. */
+  run(args: string[], io: CliIO): Promise<number>;
+}
+
+/** Thrown for wrong usage: printed with a hint, exit code 2. */
+export class UsageError extends Error {}

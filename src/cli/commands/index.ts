@@ -1,0 +1,5 @@
+import type { CliCommand } from '../command';
+import { platformStart } from './platformStart';
+
+/** Every CLI command. Add new ones here (`deploy`, `test`, …). */
+export const COMMANDS: readonly CliCommand[] = [platformStart];

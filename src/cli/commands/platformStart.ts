@@ -1,0 +1,133 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { faultsSchema } from '../../platform/faults';
+import { startLocalPlatform } from '../../platform/index';
+import { UsageError, type CliCommand } from '../command';
+
+const HELP = `Usage: odoobo platform start [options]
+
+Starts the local App Platform: an HTTP server on 127.0.0.1 that speaks DigitalOcean's App Platform API
+(/v2/apps…), builds apps from git, runs them as local processes and serves each app on a stable local URL.
+Prints one line when ready:  local App Platform listening on http://127.0.0.1:<port>
+Stops every process it started on SIGINT or SIGTERM (and, when forked with an IPC channel, when its parent goes away).
+
+Options:
+  --port <port>              API port on 127.0.0.1 (default 8787; 0 picks a free port)
+  --data-dir <dir>           state, logs and builds (default ~/.odoobo/local-platform)
+  --token <token>            bearer token clients must send (default: $ODOOBO_LOCAL_TOKEN)
+  --repo <owner/name=path>   serve github/gitlab/bitbucket repo owner/name from a local path or git URL (repeatable)
+  --workspace <dir>          repos not mapped by --repo come from this folder's origin remote (default: current folder)
+  --python <path>            interpreter behind the python/python3/uvicorn shims (default: /usr/bin/python3 when it
+                             has FastAPI, else python3 on PATH)
+  --secret <KEY=value>       value of SECRET env vars; <app>/KEY=value for one app (repeatable)
+  --faults <json>            fault injection, e.g. '{"buildMs":2000,"simulate":true}' (see src/platform/faults.ts)
+  --health-period-ms <ms>    poll health checks this often instead of the spec's period_seconds
+  --no-rate-limit            send rate-limit headers but never answer 429 for exceeding them
+  -h, --help                 show this help
+`;
+
+function pairs(values: string[] | undefined, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const i = v.indexOf('=');
+    if (i <= 0 || i === v.length - 1) throw new UsageError(`${flag} expects NAME=VALUE, got "${v}"`);
+    out[v.slice(0, i)] = v.slice(i + 1);
+  }
+  return out;
+}
+
+export const platformStart: CliCommand = {
+  path: ['platform', 'start'],
+  summary: 'start the local App Platform',
+  help: HELP,
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        token: { type: 'string' },
+        repo: { type: 'string', multiple: true },
+        workspace: { type: 'string' },
+        python: { type: 'string' },
+        secret: { type: 'string', multiple: true },
+        faults: { type: 'string' },
+        'health-period-ms': { type: 'string' },
+        'no-rate-limit': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      io.out(HELP);
+      return 0;
+    }
+    const port = Number(values.port ?? '8787');
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
+    const token = values.token ?? io.env.ODOOBO_LOCAL_TOKEN;
+    if (!token) throw new UsageError('a token is required: --token <token> or ODOOBO_LOCAL_TOKEN');
+    let faults;
+    if (values.faults) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(values.faults);
+      } catch {
+        throw new UsageError('--faults expects JSON');
+      }
+      const r = faultsSchema.safeParse(parsed);
+      if (!r.success) throw new UsageError(`--faults: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      faults = r.data;
+    }
+    const period = values['health-period-ms'] === undefined ? undefined : Number(values['health-period-ms']);
+    if (period !== undefined && (!Number.isInteger(period) || period < 1)) throw new UsageError('--health-period-ms expects a positive integer');
+
+    const platform = await startLocalPlatform({
+      port,
+      dataDir: path.resolve(values['data-dir'] ?? path.join(os.homedir(), '.odoobo', 'local-platform')),
+      token,
+      repos: pairs(values.repo, '--repo'),
+      workspace: values.workspace ? path.resolve(values.workspace) : undefined,
+      python: values.python,
+      secrets: pairs(values.secret, '--secret'),
+      faults,
+      healthChecks: period ? { periodMs: period, initialDelayMs: 0, startupGraceMs: 30_000 } : undefined,
+      rateLimit: values['no-rate-limit'] ? false : undefined,
+      log: (line) => io.err(`odoobo platform: ${line}`),
+    });
+    io.out(`local App Platform listening on ${platform.url}`);
+
+    return new Promise<number>((resolve) => {
+      let stopping = false;
+      const stop = (why: string): void => {
+        if (stopping) {
+          io.err(`odoobo platform: ${why} again, exiting without waiting`);
+          process.exit(1);
+        }
+        stopping = true;
+        io.err(`odoobo platform: ${why}: stopping every process it started`);
+        void platform.stop().then(
+          () => {
+            io.err('odoobo platform: stopped');
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+            process.off('disconnect', onDisconnect);
+            if (process.connected) process.disconnect();
+            resolve(0);
+          },
+          (err: Error) => {
+            io.err(`odoobo platform: stop failed: ${err.message}`);
+            resolve(1);
+          },
+        );
+      };
+      const onSignal = (signal: NodeJS.Signals): void => stop(signal);
+      // Started by a parent over IPC (the extension host forks it): when the parent goes away, so does the platform.
+      const onDisconnect = (): void => stop('parent process disconnected');
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      if (process.connected) process.on('disconnect', onDisconnect);
+    });
+  },
+};

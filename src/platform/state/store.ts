@@ -1,0 +1,79 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { CoalescingWriter, readJson, writeFileAtomic } from '../util/atomicFile';
+import type { AppRecord } from './model';
+
+/** Layout of the data folder. Everything the platform keeps lives under it. */
+export class DataDir {
+  constructor(readonly root: string) {}
+  get state(): string { return path.join(this.root, 'state'); }
+  get apps(): string { return path.join(this.state, 'apps'); }
+  get platformFile(): string { return path.join(this.state, 'platform.json'); }
+  get logs(): string { return path.join(this.root, 'logs'); }
+  get builds(): string { return path.join(this.root, 'builds'); }
+  get shims(): string { return path.join(this.root, 'shims'); }
+  get run(): string { return path.join(this.root, 'run'); }
+  get processes(): string { return path.join(this.run, 'processes'); }
+  get lockFile(): string { return path.join(this.run, 'platform.lock.json'); }
+  appFile(id: string): string { return path.join(this.apps, `${id}.json`); }
+  buildDir(deploymentId: string): string { return path.join(this.builds, deploymentId); }
+  logDir(deploymentId: string): string { return path.join(this.logs, deploymentId); }
+}
+
+export interface PlatformMeta {
+  /** Signs historic and live log URLs (DigitalOcean's are pre-signed too). */
+  logSecret: string;
+  ownerUuid: string;
+  createdAt: string;
+}
+
+/** Persists apps (with their deployments) as one JSON file per app, written atomically. */
+export class StateStore {
+  private readonly writer = new CoalescingWriter();
+  private readonly deleted = new Set<string>();
+
+  constructor(readonly dir: DataDir) {}
+
+  async init(): Promise<PlatformMeta> {
+    await fs.mkdir(this.dir.apps, { recursive: true });
+    await fs.mkdir(this.dir.logs, { recursive: true });
+    await fs.mkdir(this.dir.builds, { recursive: true });
+    await fs.mkdir(this.dir.processes, { recursive: true });
+    const existing = await readJson<PlatformMeta>(this.dir.platformFile);
+    if (existing?.logSecret) return existing;
+    const meta: PlatformMeta = { logSecret: randomBytes(32).toString('hex'), ownerUuid: randomUUID(), createdAt: new Date().toISOString() };
+    await writeFileAtomic(this.dir.platformFile, JSON.stringify(meta, null, 2));
+    return meta;
+  }
+
+  async loadApps(): Promise<AppRecord[]> {
+    const names = await fs.readdir(this.dir.apps).catch(() => [] as string[]);
+    const apps: AppRecord[] = [];
+    for (const name of names) {
+      if (!name.endsWith('.json')) {
+        // Leftover temporary files of writes interrupted by a crash.
+        if (name.endsWith('.tmp')) await fs.rm(path.join(this.dir.apps, name), { force: true });
+        continue;
+      }
+      const app = await readJson<AppRecord>(path.join(this.dir.apps, name));
+      if (app?.id) apps.push(app);
+    }
+    return apps.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  save(app: AppRecord): Promise<void> {
+    if (this.deleted.has(app.id)) return Promise.resolve();
+    return this.writer.write(this.dir.appFile(app.id), () => JSON.stringify(app, null, 1));
+  }
+
+  async remove(id: string): Promise<void> {
+    this.deleted.add(id);
+    await this.writer.flush();
+    await fs.rm(this.dir.appFile(id), { force: true });
+  }
+
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+}

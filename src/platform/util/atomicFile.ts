@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+/** Writes `data` to a temporary sibling, flushes it and renames it over `file`: readers never see half a file. */
+export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await fs.open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Serialises writes per file and coalesces bursts: while a write runs, later requests collapse into one more write of
+ * the newest content, so frequent progress updates cost at most two writes.
+ */
+export class CoalescingWriter {
+  private readonly slots = new Map<string, { running: Promise<void>; next?: () => string; waiters: Array<() => void> }>();
+
+  write(file: string, render: () => string): Promise<void> {
+    const slot = this.slots.get(file);
+    if (slot) {
+      slot.next = render;
+      return new Promise<void>((resolve) => slot.waiters.push(resolve));
+    }
+    const fresh: { running: Promise<void>; next?: () => string; waiters: Array<() => void> } = { running: Promise.resolve(), waiters: [] };
+    this.slots.set(file, fresh);
+    fresh.running = this.drain(file, render, fresh);
+    return fresh.running;
+  }
+
+  /** Resolves when every pending write has reached the disk. */
+  async flush(): Promise<void> {
+    while (this.slots.size > 0) await Promise.all([...this.slots.values()].map((s) => s.running.catch(() => undefined)));
+  }
+
+  private async drain(file: string, render: () => string, slot: { next?: () => string; waiters: Array<() => void> }): Promise<void> {
+    let current: (() => string) | undefined = render;
+    try {
+      while (current) {
+        const waiters = slot.waiters.splice(0);
+        await writeFileAtomic(file, current());
+        for (const w of waiters) w();
+        current = slot.next;
+        slot.next = undefined;
+      }
+    } finally {
+      for (const w of slot.waiters.splice(0)) w();
+      this.slots.delete(file);
+    }
+  }
+}
+
+/** Reads and parses a JSON file; `undefined` when it does not exist. */
+export async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
