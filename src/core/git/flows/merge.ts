@@ -1,0 +1,316 @@
+import { branchForSkill } from '../../skills/names';
+import type { SkillDeployment } from '../../status/schema';
+import { StatusFileDeploymentSource, type DeploymentSource } from './deployments';
+import { GitFlowError, type FlowProblem, type GitFlowErrorCode } from './errors';
+import { tryGit } from './mainBranch';
+import { pushBranch, type PushOutcome } from './push';
+import { removeLocked, type RemoveResult } from './remove';
+import {
+  assertSkillNames,
+  checkpoint,
+  conflictedFiles,
+  dirExists,
+  isAncestor,
+  openRepo,
+  operationInProgress,
+  previewMerge,
+  readRefs,
+  readWorktreeEntries,
+  restorePseudoRefs,
+  snapshotPseudoRefs,
+  toFlowError,
+  withMainLock,
+  withRepoMutex,
+  withSkillLock,
+  worktreeChanges,
+  type FlowOptions,
+  type RepoContext,
+} from './repo';
+
+export interface MergeOptions extends FlowOptions {
+  /** Where the skill's latest deployment comes from; default: the status file. */
+  readonly deployments?: DeploymentSource;
+  /** The deployment target whose latest deployment must be live (`local`, `digitalocean`); default: any. */
+  readonly target?: string;
+  /** Push the main branch to origin after the merge. */
+  readonly push?: boolean;
+  /** Remove the skill's worktree after the merge (the non-forced Remove: refused work stays). */
+  readonly cleanup?: boolean;
+  /** With cleanup: delete the (now merged) branch with `git branch -d`. */
+  readonly deleteBranch?: boolean;
+  /** Check for conflicts in memory first (`git merge-tree`, git ≥ 2.38; default on). Off: try, then abort. */
+  readonly preflight?: boolean;
+}
+
+export type MergeCheckStatus = 'ok' | 'unmet' | 'not-checked';
+
+/** One precondition: `code` is the refusal code it produces when unmet. */
+export interface MergeCheck {
+  readonly code: GitFlowErrorCode;
+  readonly status: MergeCheckStatus;
+  readonly message: string;
+  readonly files?: readonly string[];
+}
+
+export interface MergePreconditions {
+  readonly skill: string;
+  readonly branch: string;
+  readonly head?: string;
+  readonly deployment?: SkillDeployment;
+  /** Every precondition, in a fixed order, with its status. */
+  readonly checks: MergeCheck[];
+  /** The unmet ones (empty: the merge may go ahead). */
+  readonly unmet: FlowProblem[];
+}
+
+export type MergeResult =
+  | {
+      readonly skill: string;
+      readonly status: 'merged';
+      readonly mergeCommit: string;
+      readonly skillHead: string;
+      readonly mainBranch: string;
+      readonly deployment: SkillDeployment;
+      readonly checks: MergeCheck[];
+      readonly push?: PushOutcome;
+      readonly pushError?: GitFlowError;
+      readonly cleanup?: RemoveResult;
+      readonly cleanupError?: GitFlowError;
+      readonly statusWarning?: string;
+    }
+  | { readonly skill: string; readonly status: 'already-merged'; readonly skillHead: string; readonly mainBranch: string; readonly push?: PushOutcome; readonly pushError?: GitFlowError }
+  | { readonly skill: string; readonly status: 'refused'; readonly unmet: FlowProblem[]; readonly checks: MergeCheck[] }
+  | { readonly skill: string; readonly status: 'failed'; readonly error: GitFlowError };
+
+const short = (sha: string) => sha.slice(0, 12);
+
+/** Whether a deployment's commit (full or abbreviated, ≥ 7 digits) is `head`. */
+export function deployedCommitMatches(deployed: string, head: string): boolean {
+  const d = deployed.toLowerCase();
+  return d === head.toLowerCase() || (d.length >= 7 && head.toLowerCase().startsWith(d));
+}
+
+/** Reads every precondition of merging the skill, without changing anything. */
+export async function checkMergePreconditions(repoDir: string, skill: string, options: MergeOptions = {}): Promise<MergePreconditions> {
+  assertSkillNames([skill]);
+  const ctx = await openRepo(repoDir, options);
+  return evaluate(ctx, skill, options, deploymentSource(ctx, options));
+}
+
+function deploymentSource(ctx: RepoContext, options: MergeOptions): DeploymentSource {
+  if (options.deployments) return options.deployments;
+  if (ctx.status) return new StatusFileDeploymentSource(ctx.status);
+  return { latest: async () => undefined };
+}
+
+async function evaluate(ctx: RepoContext, skill: string, options: MergeOptions, source: DeploymentSource): Promise<MergePreconditions> {
+  const branch = branchForSkill(skill);
+  const ref = `refs/heads/${branch}`;
+  const mainName = ctx.mainBranch.name;
+  const mainRef = `refs/heads/${mainName}`;
+  const checks: MergeCheck[] = [];
+  const ok = (code: GitFlowErrorCode, message: string) => checks.push({ code, status: 'ok', message });
+  const unmet = (code: GitFlowErrorCode, message: string, files?: string[]) => checks.push({ code, status: 'unmet', message, files });
+  const notChecked = (code: GitFlowErrorCode, message: string) => checks.push({ code, status: 'not-checked', message });
+
+  const [refs, entries] = await Promise.all([readRefs(ctx, [ref]), readWorktreeEntries(ctx)]);
+  const head = refs.get(ref)?.sha;
+  if (head) ok('BRANCH_NOT_FOUND', `${branch} is at ${short(head)}.`);
+  else unmet('BRANCH_NOT_FOUND', `${branch} does not exist.`);
+
+  const onTarget = options.target ? ` on ${options.target}` : '';
+  let deployment: SkillDeployment | undefined;
+  let readable = true;
+  try {
+    deployment = await source.latest(skill, { target: options.target, signal: ctx.signal });
+    if (deployment && options.target && deployment.target !== options.target) deployment = undefined;
+  } catch (e) {
+    readable = false;
+    unmet('DEPLOYMENT_UNREADABLE', `The latest deployment of ${skill} could not be read: ${toFlowError(e, skill).message}`);
+  }
+  if (readable && !deployment) unmet('NO_DEPLOYMENT', `${skill} has no recorded deployment${onTarget}.`);
+  else if (deployment) ok('NO_DEPLOYMENT', `Latest deployment${onTarget}: ${deployment.deploymentId} of app ${deployment.appId} (${deployment.target}).`);
+  if (!deployment) {
+    notChecked('DEPLOYMENT_NOT_ACTIVE', 'No deployment to check.');
+    notChecked('DEPLOYMENT_STALE', 'No deployment to check.');
+  } else {
+    if (deployment.phase === 'ACTIVE') ok('DEPLOYMENT_NOT_ACTIVE', `Deployment ${deployment.deploymentId} is ACTIVE.`);
+    else unmet('DEPLOYMENT_NOT_ACTIVE', `Deployment ${deployment.deploymentId} is ${deployment.phase}, not ACTIVE.`);
+    if (!head) notChecked('DEPLOYMENT_STALE', `${branch} does not exist.`);
+    else if (deployedCommitMatches(deployment.commit, head)) ok('DEPLOYMENT_STALE', `Deployment ${deployment.deploymentId} was built from ${branch}'s HEAD ${short(head)}.`);
+    else unmet('DEPLOYMENT_STALE', `Deployment ${deployment.deploymentId} was built from ${short(deployment.commit)}, but ${branch} is at ${short(head)}.`);
+  }
+  notChecked('SMOKE_TESTS_NOT_PASSED', 'Smoke tests are not checked yet (the smoke-test suite does not exist).');
+
+  const main = entries[0];
+  const wt = entries.find((e, i) => i > 0 && e.branchRef === ref);
+  const ops: string[] = [];
+  if (wt && (await dirExists(wt.path))) {
+    const [changes, op] = await Promise.all([worktreeChanges(ctx, wt.path), operationInProgress(ctx, wt.path)]);
+    if (changes.length) unmet('DIRTY_WORKTREE', `The worktree ${wt.path} has ${changes.length} uncommitted change${changes.length === 1 ? '' : 's'}.`, changes);
+    else ok('DIRTY_WORKTREE', `The worktree ${wt.path} is clean.`);
+    if (op) ops.push(`${op} in ${wt.path}`);
+  } else {
+    ok('DIRTY_WORKTREE', `${skill} has no worktree${wt ? ' folder' : ''}; nothing uncommitted.`);
+  }
+  const [mainChanges, mainOp] = await Promise.all([worktreeChanges(ctx, main.path), operationInProgress(ctx, main.path)]);
+  if (mainChanges.length) unmet('MAIN_WORKTREE_DIRTY', `The main worktree ${main.path} has ${mainChanges.length} uncommitted change${mainChanges.length === 1 ? '' : 's'}.`, mainChanges);
+  else ok('MAIN_WORKTREE_DIRTY', `The main worktree ${main.path} is clean.`);
+  if (main.branchRef === mainRef) ok('NOT_ON_MAIN', `The main worktree is on ${mainName}.`);
+  else unmet('NOT_ON_MAIN', `The main worktree ${main.path} is on ${main.branchRef?.replace('refs/heads/', '') ?? 'a detached HEAD'}, not on ${mainName}.`);
+  if (mainOp) ops.push(`${mainOp} in ${main.path}`);
+  if (ops.length) unmet('OPERATION_IN_PROGRESS', `${ops.join('; ')} is in progress.`);
+  else ok('OPERATION_IN_PROGRESS', 'No rebase, merge or cherry-pick in progress.');
+
+  return {
+    skill,
+    branch,
+    head,
+    deployment,
+    checks,
+    unmet: checks.filter((c) => c.status === 'unmet').map((c) => ({ code: c.code, message: c.message, files: c.files })),
+  };
+}
+
+/** The merge message: a subject, one line of context and the deployment's metadata as git trailers. */
+export async function mergeMessage(ctx: RepoContext, branch: string, deployment: SkillDeployment): Promise<string> {
+  const clean = (v: string) => v.replace(/\s+/g, ' ').trim();
+  const d = deployment;
+  const subject = `Merge ${branch} into ${ctx.mainBranch.name}`;
+  const body = `${branch} is live on ${clean(d.target)}: deployment ${clean(d.deploymentId)} of app ${clean(d.appId)} is ${clean(d.phase)} since ${clean(d.deployedAt)}.`;
+  const trailers: Array<[string, string | undefined]> = [
+    ['Deployment-Id', d.deploymentId],
+    ['App-Id', d.appId],
+    ['Deployed-Commit', d.commit],
+    ['Live-URL', d.liveUrl],
+    ['Phase', d.phase],
+    ['Deployed-At', d.deployedAt],
+    ['Target', d.target],
+  ];
+  const args = ['interpret-trailers', '--where', 'end', '--if-exists', 'addIfDifferent', '--if-missing', 'add'];
+  for (const [key, value] of trailers) if (value !== undefined && clean(value)) args.push('--trailer', `${key}: ${clean(value)}`);
+  return ctx.run(ctx.mainWorktree, args, { input: `${subject}\n\n${body}\n` });
+}
+
+/**
+ * Merges each skill's branch into the main branch, one skill after another, in the main worktree: every precondition
+ * first (a refusal lists each unmet one), a conflict check in memory, then `git merge --no-ff` with the deployment's
+ * metadata as trailers; optionally a push of main and the removal of the skill's worktree. A conflict leaves the
+ * repository exactly as it was.
+ */
+export async function mergeSkills(repoDir: string, skills: readonly string[], options: MergeOptions = {}): Promise<MergeResult[]> {
+  const names = assertSkillNames(skills);
+  const ctx = await openRepo(repoDir, options);
+  const source = deploymentSource(ctx, options);
+  const results: MergeResult[] = [];
+  for (const skill of names) {
+    try {
+      results.push(await withSkillLock(ctx, skill, 'merge', (skillLock) =>
+        withMainLock(ctx, `merge ${skill} into ${ctx.mainBranch.name}`, skill, async (mainLock) => {
+          const result = await mergeOne(ctx, skill, options, source, () => {
+            checkpoint(ctx, skill, skillLock);
+            checkpoint(ctx, skill, mainLock);
+          });
+          if (result.status === 'merged' && options.cleanup) {
+            try {
+              return { ...result, cleanup: await removeLocked(ctx, skill, { force: false, deleteBranch: options.deleteBranch }, skillLock) };
+            } catch (e) {
+              return { ...result, cleanupError: toFlowError(e, skill, 'clean up after the merge') };
+            }
+          }
+          return result;
+        })));
+    } catch (e) {
+      const error = toFlowError(e, skill, 'merge');
+      ctx.progress(skill, 'failed', error.message);
+      results.push({ skill, status: 'failed', error });
+    }
+  }
+  return results;
+}
+
+async function mergeOne(ctx: RepoContext, skill: string, options: MergeOptions, source: DeploymentSource, cp: () => void): Promise<MergeResult> {
+  const branch = branchForSkill(skill);
+  const ref = `refs/heads/${branch}`;
+  const mainName = ctx.mainBranch.name;
+  const mainRef = `refs/heads/${mainName}`;
+  const originMainRef = `refs/remotes/origin/${mainName}`;
+  cp();
+  const refs = await readRefs(ctx, [ref, mainRef, originMainRef]);
+  const head = refs.get(ref)?.sha;
+  const mainBefore = refs.get(mainRef)?.sha;
+  const pushMain = async (sha: string): Promise<{ push?: PushOutcome; pushError?: GitFlowError }> => {
+    if (!options.push) return {};
+    cp();
+    try {
+      return { push: await pushBranch(ctx, skill, mainName, sha, refs.get(originMainRef)?.sha) };
+    } catch (e) {
+      return { pushError: toFlowError(e, skill, `push ${mainName}`) };
+    }
+  };
+  if (head && mainBefore && (await isAncestor(ctx, head, mainBefore))) {
+    ctx.progress(skill, 'done', `${branch} is already merged into ${mainName}`);
+    return { skill, status: 'already-merged', skillHead: head, mainBranch: mainName, ...(await pushMain(mainBefore)) };
+  }
+
+  const pre = await evaluate(ctx, skill, options, source);
+  if (pre.unmet.length) {
+    ctx.progress(skill, 'refused', pre.unmet.map((p) => `${p.code}: ${p.message}`).join(' '));
+    return { skill, status: 'refused', unmet: pre.unmet, checks: pre.checks };
+  }
+  const deployment = pre.deployment!;
+  const skillHead = pre.head!;
+  if (!mainBefore) throw new GitFlowError('BRANCH_NOT_FOUND', `The main branch ${mainName} does not exist.`, { skill });
+  cp();
+  if (options.preflight !== false) {
+    const preview = await previewMerge(ctx, mainBefore, skillHead);
+    if (preview && !preview.clean) {
+      throw new GitFlowError('MERGE_CONFLICT', `Merging ${branch} into ${mainName} would conflict in ${preview.files.length} file${preview.files.length === 1 ? '' : 's'}; nothing was changed.`, { skill, path: ctx.mainWorktree, files: preview.files });
+    }
+  }
+  const message = await mergeMessage(ctx, branch, deployment);
+  const pseudo = await snapshotPseudoRefs(ctx, ctx.mainWorktree);
+  cp();
+  ctx.progress(skill, 'merge', `merging ${branch} into ${mainName}`);
+  await withRepoMutex(ctx, async () => {
+    try {
+      // The commit that was checked (deployed), not the ref: a commit made meanwhile is not merged unchecked.
+      await ctx.run(ctx.mainWorktree, ['merge', '--no-ff', '--no-edit', '--no-log', '--no-autostash', '-m', message, skillHead]);
+    } catch (e) {
+      const files = await conflictedFiles(ctx, ctx.mainWorktree).catch(() => []);
+      if (await operationInProgress(ctx, ctx.mainWorktree)) await ctx.run(ctx.mainWorktree, ['merge', '--abort']);
+      await restorePseudoRefs(ctx, ctx.mainWorktree, pseudo);
+      const now = await tryGit(ctx.run, ctx.mainWorktree, ['rev-parse', 'HEAD']);
+      if (now !== mainBefore) {
+        throw new GitFlowError('GIT_FAILED', `After aborting, ${mainName} is at ${now} instead of ${mainBefore}: check ${ctx.mainWorktree} (git reflog).`, { skill, path: ctx.mainWorktree, cause: e });
+      }
+      if (files.length) {
+        throw new GitFlowError('MERGE_CONFLICT', `Merging ${branch} into ${mainName} conflicts in ${files.length} file${files.length === 1 ? '' : 's'}; it was aborted and the repository is as before.`, { skill, path: ctx.mainWorktree, files, cause: e });
+      }
+      throw toFlowError(e, skill, `merge ${branch}`);
+    }
+  });
+  const [mergeCommit, ...parents] = (await ctx.run(ctx.mainWorktree, ['rev-list', '--parents', '-n', '1', 'HEAD'])).trim().split(' ');
+  if (parents.length !== 2 || parents[1] !== skillHead) {
+    throw new GitFlowError('GIT_FAILED', `The merge produced ${mergeCommit} with parents ${parents.join(', ')}; expected a merge of ${short(skillHead)}.`, { skill, path: ctx.mainWorktree });
+  }
+  const pushed = await pushMain(mergeCommit);
+  let statusWarning: string | undefined;
+  if (ctx.status) {
+    try {
+      await ctx.status.recordMerge(skill, {
+        mergeCommit,
+        skillHead,
+        mainBranch: mainName,
+        deploymentId: deployment.deploymentId,
+        target: deployment.target,
+        pushed: pushed.push === 'pushed' || pushed.push === 'up-to-date',
+        at: new Date().toISOString(),
+      });
+    } catch (e) {
+      statusWarning = toFlowError(e, skill).message;
+    }
+  }
+  ctx.progress(skill, 'done', `merged ${branch} into ${mainName} as ${short(mergeCommit)}`);
+  return { skill, status: 'merged', mergeCommit, skillHead, mainBranch: mainName, deployment, checks: pre.checks, ...pushed, statusWarning };
+}
