@@ -103,19 +103,32 @@ export async function readBranchTracking(git: SimpleGit): Promise<Map<string, Br
 async function readDirty(worktreePath: string): Promise<{ dirty?: boolean; changedFiles?: number }> {
   try {
     // --no-optional-locks: a background status must never take index.lock from under the user's own git commands.
-    const out = await simpleGit({ baseDir: worktreePath }).raw(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignore-submodules=dirty']);
-    // Each record is `XY path\0`, renames carry one extra `\0origPath`.
+    // --branch makes the output never empty: simple-git waits 50 ms for more output after a command that printed nothing.
+    const out = await simpleGit({ baseDir: worktreePath }).raw(['--no-optional-locks', 'status', '--porcelain=v1', '--branch', '-z', '--untracked-files=normal', '--ignore-submodules=dirty']);
+    // Each record is `XY path\0`, renames carry one extra `\0origPath`; the `## branch` header is not a change.
     let count = 0;
     const records = out.split('\0');
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
-      if (!r) continue;
+      if (!r || r.startsWith('## ')) continue;
       count++;
       if (r[0] === 'R' || r[0] === 'C') i++;
     }
     return { dirty: count > 0, changedFiles: count };
   } catch {
     return {};
+  }
+}
+
+/** `git worktree list` fails for a moment while another process is adding a worktree (`failed to read …/commondir`). */
+async function readWorktreeList(git: SimpleGit, attempts = 5): Promise<string> {
+  for (let i = 1; ; i++) {
+    try {
+      return await git.raw(['worktree', 'list', '--porcelain', '-z']);
+    } catch (e) {
+      if (i >= attempts || !/failed to read .*(commondir|gitdir)/.test((e as Error).message)) throw e;
+      await new Promise((r) => setTimeout(r, 20 * i));
+    }
   }
 }
 
@@ -132,10 +145,7 @@ export interface ListWorktreesOptions {
  */
 export async function listWorktrees(repoDir: string, options: ListWorktreesOptions = {}): Promise<Worktree[]> {
   const git = simpleGit({ baseDir: repoDir });
-  const [porcelain, tracking] = await Promise.all([
-    git.raw(['worktree', 'list', '--porcelain', '-z']),
-    readBranchTracking(git),
-  ]);
+  const [porcelain, tracking] = await Promise.all([readWorktreeList(git), readBranchTracking(git)]);
   const entries = parseWorktreePorcelain(porcelain);
   return mapLimit(entries, options.concurrency ?? 8, async (entry, index): Promise<Worktree> => {
     const exists = await fs.stat(entry.path).then((s) => s.isDirectory(), () => false);
