@@ -8,6 +8,7 @@ import { buildSkillsModel } from '../src/core/skillsModel';
 import { createDemoRepo } from '../scripts/lib/demoRepo';
 import { runExtensionTests } from '../test/harness/runExtensionTests';
 import { benchTreeModel } from './treeModel';
+import { benchListWorktrees, benchWorktreeSetup } from './worktreeFlows';
 
 const root = path.resolve(__dirname, '..');
 const json = process.argv.includes('--json');
@@ -68,6 +69,14 @@ async function main(): Promise<void> {
     { metric: 'tree model, 100 skills × 100 worktrees (median of 5)', value: t.modelMedianMs, unit: 'ms', note: '1 git worktree list + 1 for-each-ref + 100 git status' },
     { metric: '  of which: one `git worktree list --porcelain`', value: t.worktreeListMs, unit: 'ms' },
     { metric: '  per worktree', value: t.modelMedianMs / t.worktrees, unit: 'ms' },
+  );
+  log('worktree flows: set up 20 worktrees with push, parallel vs one at a time; list 100…');
+  const w = await benchWorktreeSetup(20);
+  rows.push(
+    { metric: 'set up 20 worktrees + push, all at once', value: w.parallelMs, unit: 'ms', note: 'git metadata steps serialised per repo, pushes in parallel' },
+    { metric: 'set up 20 worktrees + push, one at a time', value: w.sequentialMs, unit: 'ms' },
+    { metric: 'speedup parallel / one at a time', value: w.speedup, unit: '×' },
+    { metric: 'list 100 worktrees (flows API, median of 5)', value: await benchListWorktrees(100), unit: 'ms' },
   );
   log('activation in the real extension host (code-server)…');
   await activation(rows);
