@@ -71,11 +71,11 @@ async function main(): Promise<void> {
     { metric: '  per worktree', value: t.modelMedianMs / t.worktrees, unit: 'ms' },
   );
   log('worktree flows: set up 20 worktrees with push, parallel vs one at a time; list 100…');
-  const w = await benchWorktreeSetup(20);
+  const setup = await benchWorktreeSetup(20);
   rows.push(
-    { metric: 'set up 20 worktrees + push, all at once', value: w.parallelMs, unit: 'ms', note: 'git metadata steps serialised per repo, pushes in parallel' },
-    { metric: 'set up 20 worktrees + push, one at a time', value: w.sequentialMs, unit: 'ms' },
-    { metric: 'speedup parallel / one at a time', value: w.speedup, unit: '×' },
+    { metric: 'set up 20 worktrees + push, all at once', value: setup.parallelMs, unit: 'ms', note: 'git metadata steps serialised per repo, pushes in parallel' },
+    { metric: 'set up 20 worktrees + push, one at a time', value: setup.sequentialMs, unit: 'ms' },
+    { metric: 'speedup parallel / one at a time', value: setup.speedup, unit: '×' },
     { metric: 'list 100 worktrees (flows API, median of 5)', value: await benchListWorktrees(100), unit: 'ms' },
   );
   log('activation in the real extension host (code-server)…');
