@@ -12,6 +12,9 @@ export const COMMAND_IDS = [
   'odoobo.setupWorktrees',
   'odoobo.removeWorktree',
   'odoobo.openWorktreeInNewWindow',
+  'odoobo.revealWorktree',
+  'odoobo.openWorktreeTerminal',
+  'odoobo.syncWorktree',
   'odoobo.validateAppSpec',
   'odoobo.setToken',
   'odoobo.chooseTarget',
@@ -32,6 +35,8 @@ export const TRUST_REQUIRED: ReadonlySet<CommandId> = new Set<CommandId>([
   'odoobo.rollback',
   'odoobo.setupWorktrees',
   'odoobo.removeWorktree',
+  'odoobo.syncWorktree',
+  'odoobo.openWorktreeTerminal',
   'odoobo.scaffoldSkill',
 ]);
 

@@ -18,7 +18,7 @@ export interface CommandContext {
 
 /** Answers for `showInputBox` / `showQuickPick`, in order (azuretools `TestUserInput` style). */
 export interface PromptScript {
-  next(kind: 'input' | 'pick', prompt: string): string | undefined | typeof NOT_SCRIPTED;
+  next(kind: 'input' | 'pick' | 'confirm', prompt: string): string | undefined | typeof NOT_SCRIPTED;
 }
 export const NOT_SCRIPTED = Symbol('not scripted');
 
@@ -33,11 +33,23 @@ async function input(ctx: CommandContext, options: vscode.InputBoxOptions): Prom
   return vscode.window.showInputBox(options);
 }
 
-async function pick<T extends vscode.QuickPickItem>(ctx: CommandContext, items: T[], options: vscode.QuickPickOptions): Promise<T | undefined> {
+export async function pick<T extends vscode.QuickPickItem>(ctx: CommandContext, items: T[], options: vscode.QuickPickOptions): Promise<T | T[] | undefined> {
   const scripted = ctx.prompts?.next('pick', options.title ?? options.placeHolder ?? '');
-  if (scripted !== undefined && scripted !== NOT_SCRIPTED) return items.find((i) => i.label === scripted || (i as { id?: string }).id === scripted);
+  if (scripted !== undefined && scripted !== NOT_SCRIPTED) {
+    const wanted = scripted.split(',');
+    const found = items.filter((i) => wanted.includes(i.label) || wanted.includes((i as { id?: string }).id ?? ''));
+    return options.canPickMany ? found : found[0];
+  }
   if (scripted === undefined && ctx.prompts) return undefined;
-  return vscode.window.showQuickPick(items, options);
+  return vscode.window.showQuickPick(items, options) as Promise<T | T[] | undefined>;
+}
+
+/** A modal question with buttons; answers the chosen button's title, or undefined when dismissed. */
+export async function confirm(ctx: CommandContext, message: string, ...buttons: string[]): Promise<string | undefined> {
+  const scripted = ctx.prompts?.next('confirm', message);
+  if (scripted !== undefined && scripted !== NOT_SCRIPTED) return buttons.includes(scripted) ? scripted : undefined;
+  if (scripted === undefined && ctx.prompts) return undefined;
+  return vscode.window.showWarningMessage(message, { modal: true }, ...buttons);
 }
 
 function cancelled(what: string): CommandRefusal {
@@ -55,7 +67,8 @@ export async function chooseTarget(ctx: CommandContext, target?: Target): Promis
     { id: 'local', label: 'Local App Platform', description: current === 'local' ? 'current' : undefined, detail: 'Runs skills as local processes behind a blue-green proxy. No account, no network.' },
     { id: 'digitalocean', label: 'DigitalOcean App Platform', description: current === 'digitalocean' ? 'current' : undefined, detail: 'Deploys to your DigitalOcean account (needs a token).' },
   ];
-  const chosen = target ?? (await pick(ctx, items, { title: 'Deployment target', placeHolder: 'Where should skills be deployed?' }))?.id;
+  const picked = target ? undefined : await pick(ctx, items, { title: 'Deployment target', placeHolder: 'Where should skills be deployed?' });
+  const chosen = target ?? (Array.isArray(picked) ? picked[0] : picked)?.id;
   if (!chosen) return cancelled('Choose target');
   const scope = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
   await vscode.workspace.getConfiguration('odoobo').update('target', chosen, scope);
@@ -148,7 +161,8 @@ export async function openWorktreeInNewWindow(ctx: CommandContext, arg?: SkillsT
       void vscode.window.showInformationMessage('No skill has a worktree yet. Run "Odoobo: Set Up Worktrees" first.');
       return { refused: 'invalid-input', message: 'no worktrees' };
     }
-    target = (await pick(ctx, items, { title: 'Open worktree in new window' }))?.id;
+    const picked = await pick(ctx, items, { title: 'Open worktree in new window' });
+    target = (Array.isArray(picked) ? picked[0] : picked)?.id;
   }
   if (!target) return cancelled('Open worktree');
   await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(target), { forceNewWindow: true });

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { COMMAND_IDS, TRUST_REQUIRED, type CommandId, type CommandRefusal } from './commandIds';
 import * as h from './handlers';
+import * as wt from './worktreeCommands';
 import type { CommandContext } from './handlers';
 
 type Handler = (...args: any[]) => unknown;
@@ -12,12 +13,9 @@ const NOT_BUILT: Partial<Record<CommandId, string>> = {
   'odoobo.deployAll': 'the deploy pipeline',
   'odoobo.cancelDeploy': 'the deploy pipeline',
   'odoobo.test': 'the smoke-test suite',
-  'odoobo.merge': 'the merge flow',
   'odoobo.rollback': 'App Platform rollback',
   'odoobo.showDashboard': 'the deployment dashboard',
   'odoobo.showLogs': 'the App Platform client',
-  'odoobo.setupWorktrees': 'the worktree flows',
-  'odoobo.removeWorktree': 'the worktree flows',
   'odoobo.validateAppSpec': 'the app-spec linter',
 };
 
@@ -46,12 +44,15 @@ export function registerCommands(ctx: CommandContext): void {
     'odoobo.deployAll': () => undefined,
     'odoobo.cancelDeploy': () => undefined,
     'odoobo.test': () => undefined,
-    'odoobo.merge': () => undefined,
+    'odoobo.merge': (arg?: unknown, selection?: unknown) => wt.mergeCommand(ctx, arg, selection),
     'odoobo.rollback': () => undefined,
     'odoobo.showDashboard': () => undefined,
     'odoobo.showLogs': () => undefined,
-    'odoobo.setupWorktrees': () => undefined,
-    'odoobo.removeWorktree': () => undefined,
+    'odoobo.setupWorktrees': (arg?: unknown, selection?: unknown) => wt.setupWorktreesCommand(ctx, arg, selection),
+    'odoobo.removeWorktree': (arg?: unknown) => wt.removeWorktreeCommand(ctx, arg),
+    'odoobo.revealWorktree': (arg?: unknown) => wt.revealWorktreeCommand(ctx, arg as never),
+    'odoobo.openWorktreeTerminal': (arg?: unknown) => wt.openWorktreeTerminalCommand(ctx, arg as never),
+    'odoobo.syncWorktree': (arg?: unknown) => wt.syncWorktreeCommand(ctx, arg),
     'odoobo.validateAppSpec': () => undefined,
     'odoobo.openWorktreeInNewWindow': (arg?: unknown) => h.openWorktreeInNewWindow(ctx, arg as never),
     'odoobo.setToken': () => h.setToken(ctx),

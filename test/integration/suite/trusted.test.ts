@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { OdooboApi } from '../../../src/extension';
 import { isRefusal } from '../../../src/vscode/commands/commandIds';
 import { AppPlatformClient } from '../../../src/core/do';
+import { StatusStore } from '../../../src/core/status';
 import { api, children, EXTENSION_ID, fixture, script, skillItem, waitFor, type Fixture } from './helpers';
 
 export function trustedTests(): void {
@@ -138,7 +139,7 @@ export function trustedTests(): void {
 
   describe('commands', () => {
     it('says clearly that a command is not built yet', async () => {
-      for (const id of ['odoobo.deploy', 'odoobo.deployAll', 'odoobo.merge', 'odoobo.validateAppSpec']) {
+      for (const id of ['odoobo.deploy', 'odoobo.deployAll', 'odoobo.rollback', 'odoobo.validateAppSpec']) {
         const r = await vscode.commands.executeCommand(id);
         assert.ok(isRefusal(r), `${id} returned ${JSON.stringify(r)}`);
         assert.equal(r.refused, 'not-built-yet');
@@ -215,6 +216,87 @@ export function trustedTests(): void {
       await a.localPlatform.stop();
       assert.equal(a.localPlatform.isRunning, false);
       await assert.rejects(fetch(`${first.url}/v2/apps`));
+    });
+  });
+
+  describe('worktree actions', () => {
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+
+    it('sets up a worktree after explicit consent to a temporary root, and reuses it the second time', async () => {
+      a.setPromptScript(script('Use Temporary Folder'));
+      try {
+        const reports = (await vscode.commands.executeCommand('odoobo.setupWorktrees', 'hello-world')) as { outcomes: { skill: string; status: string; push?: string; path?: string }[] }[];
+        assert.ok(Array.isArray(reports), JSON.stringify(reports));
+        const [o] = reports[0].outcomes;
+        assert.equal(o.skill, 'hello-world');
+        assert.equal(o.status, 'created');
+        assert.equal(git(fx.root, 'rev-parse', '--abbrev-ref', 'skill/hello-world@{upstream}'), 'origin/skill/hello-world');
+        a.setPromptScript(script('Use Temporary Folder'));
+        const again = (await vscode.commands.executeCommand('odoobo.setupWorktrees', 'hello-world')) as { outcomes: { status: string }[] }[];
+        assert.equal(again[0].outcomes[0].status, 'reused');
+      } finally {
+        a.setPromptScript(undefined);
+      }
+      await waitFor(a, 'hello-world with a worktree', async () => (await skillItem(a, 'hello-world'))?.contextValue?.includes('+worktree'));
+    });
+
+    it('refuses to remove a worktree with uncommitted work unless told to, and loses nothing', async () => {
+      const wtPath = path.join(path.dirname(fx.root), 'repo-worktrees', 'hello-world');
+      const precious = path.join(wtPath, 'precious.txt');
+      await fs.writeFile(precious, 'work in progress\n');
+      a.setPromptScript(script('Remove Worktree', undefined));
+      try {
+        const r = await vscode.commands.executeCommand('odoobo.removeWorktree', 'hello-world');
+        assert.ok(isRefusal(r), JSON.stringify(r));
+        assert.match(r.message, /uncommitted/i);
+      } finally {
+        a.setPromptScript(undefined);
+      }
+      assert.equal(await fs.readFile(precious, 'utf8'), 'work in progress\n');
+      await fs.rm(precious);
+      a.setPromptScript(script('Remove Worktree'));
+      try {
+        const r = (await vscode.commands.executeCommand('odoobo.removeWorktree', 'hello-world')) as { removed: boolean };
+        assert.equal(r.removed, true);
+      } finally {
+        a.setPromptScript(undefined);
+      }
+      await assert.rejects(fs.stat(wtPath));
+      await waitFor(a, 'hello-world without a worktree', async () => (await skillItem(a, 'hello-world'))?.contextValue?.includes('+noworktree'));
+    });
+
+    it('refuses to merge a skill with no live deployment, naming each unmet precondition', async () => {
+      const [clean] = Object.keys(fx.worktrees);
+      const results = (await vscode.commands.executeCommand('odoobo.merge', clean)) as { status: string; unmet: { code: string }[]; checks: { code: string; status: string }[] }[];
+      assert.equal(results[0].status, 'refused');
+      assert.ok(results[0].unmet.some((u) => u.code === 'NO_DEPLOYMENT'), JSON.stringify(results[0].unmet));
+      assert.ok(results[0].checks.some((c) => c.status === 'not-checked'), 'smoke tests are reported as not checked');
+    });
+
+    it('merges a skill whose recorded deployment is ACTIVE on its HEAD, with the deployment in git trailers', async () => {
+      const skill = fx.skills.find((s) => !fx.worktrees[s])!; // its worktree was created with git above, clean
+      const wtPath = path.join(path.dirname(fx.root), 'repo-worktrees', skill);
+      await fs.writeFile(path.join(wtPath, 'skills', skill, 'feature.py'), 'FEATURE = True\n');
+      git(wtPath, 'add', '-A');
+      git(wtPath, 'commit', '-q', '-m', `${skill}: a feature`);
+      const head = git(wtPath, 'rev-parse', 'HEAD');
+      const store = await StatusStore.forRepository(fx.root);
+      await store.recordDeployment(skill, { target: 'local', appId: 'app-123', deploymentId: 'dep-456', phase: 'ACTIVE', commit: head, liveUrl: 'http://127.0.0.1:1', deployedAt: new Date().toISOString() });
+      // Earlier tests left work in the main worktree (settings, the scaffolded skill): merge refuses that, so commit it.
+      git(fx.root, 'add', '-A');
+      git(fx.root, 'commit', '-q', '-m', 'work from earlier tests');
+      a.setPromptScript(script('Merge'));
+      let results: { status: string; mergeCommit?: string }[];
+      try {
+        results = (await vscode.commands.executeCommand('odoobo.merge', skill)) as typeof results;
+      } finally {
+        a.setPromptScript(undefined);
+      }
+      assert.equal(results[0].status, 'merged', JSON.stringify(results[0]));
+      assert.equal(git(fx.root, 'rev-parse', 'main'), results[0].mergeCommit);
+      assert.equal(git(fx.root, 'log', '-1', '--format=%(trailers:key=Deployment-Id,valueonly)'), 'dep-456');
+      assert.equal(git(fx.root, 'log', '-1', '--format=%(trailers:key=Deployed-Commit,valueonly)'), head);
+      assert.equal(git(fx.root, 'log', '-1', '--format=%P').split(' ').length, 2, 'a --no-ff merge commit');
     });
   });
 }
