@@ -1,0 +1,103 @@
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { FINDINGS_FORMATS, formatFindings, lintAppSpecFile, summarize, type Finding, type FindingsFormat } from '../../core/appspec';
+import type { AppSpec } from '../../core/do/schemas';
+import { UsageError, type CliCommand } from '../command';
+
+const run = promisify(execFile);
+
+const HELP = `Usage: odoobo validate <files…> [options]
+
+Lints DigitalOcean App Platform app specs: YAML syntax, the AppSpec schema (types, enums, names, unknown fields),
+placeholders and unresolved \${…} references, plaintext secrets, image tags, health checks, http_port against the
+run_command's port, duplicate component names, source_dir and branches.
+
+Options:
+  --format <text|json|github>  text (default): file:line:col  severity  CODE  message, then a summary line;
+                               json: an array of {file, line, column, severity, code, message};
+                               github: ::error/::warning/::notice annotations for GitHub Actions
+  --repo-root <dir>            repository that source_dir and branches refer to
+                               (default: the git repository that holds each file)
+  -h, --help                   show this help
+
+Exit status: 0 when no file has an error (warnings alone pass), 1 when any has, 2 on wrong usage.
+`;
+
+async function git(cwd: string, args: string[]): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('git', args, { cwd, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } });
+    return stdout.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A branch exists when it is a local branch or a remote-tracking branch of any remote. */
+function gitBranchExists(root: string): (branch: string) => Promise<boolean> {
+  return async (branch) => {
+    if ((await git(root, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])) !== undefined) return true;
+    return !!(await git(root, ['for-each-ref', '--count=1', '--format=%(refname)', `refs/remotes/*/${branch}`]));
+  };
+}
+
+/** Whether any component builds from a git branch (only then is skipping the branch check worth a note). */
+function hasBranches(spec: AppSpec): boolean {
+  const lists = [spec.services, spec.static_sites, spec.workers, spec.jobs, spec.functions];
+  return lists.some((l) => Array.isArray(l) && l.some((c) => [c?.git, c?.github, c?.gitlab, c?.bitbucket].some((src) => typeof src?.branch === 'string')));
+}
+
+export const validate: CliCommand = {
+  path: ['validate'],
+  summary: 'lint App Platform app specs (exit 1 on errors)',
+  help: HELP,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string' },
+        'repo-root': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      io.out(HELP);
+      return 0;
+    }
+    const format = (values.format ?? 'text') as FindingsFormat;
+    if (!FINDINGS_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FINDINGS_FORMATS.join(', ')}, got "${values.format}"`);
+    if (positionals.length === 0) throw new UsageError('give at least one app spec file, e.g. `odoobo validate infra/*.yaml`');
+    const explicitRoot = values['repo-root'] === undefined ? undefined : path.resolve(values['repo-root']);
+
+    const toplevels = new Map<string, Promise<string | undefined>>();
+    const toplevel = (dir: string) => {
+      if (!toplevels.has(dir)) toplevels.set(dir, git(dir, ['rev-parse', '--show-toplevel']).then((t) => t || undefined));
+      return toplevels.get(dir)!;
+    };
+
+    const perFile = await Promise.all(
+      positionals.map(async (file): Promise<Finding[]> => {
+        const root = explicitRoot ?? (await toplevel(path.dirname(path.resolve(file))));
+        const inRepo = root !== undefined && (await toplevel(root)) !== undefined;
+        const result = await lintAppSpecFile(file, { repoRoot: root, branchExists: inRepo ? gitBranchExists(root) : undefined });
+        if (!inRepo && result.spec && hasBranches(result.spec)) {
+          result.findings.unshift({
+            file, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'info', code: 'BRANCH_NOT_CHECKED',
+            message: root ? `branches not checked: ${root} is not a git repository` : 'source_dir and branches not checked: the file is not inside a git repository (pass --repo-root)',
+          });
+        }
+        return result.findings;
+      }),
+    );
+    const findings = perFile.flat();
+
+    const body = formatFindings(findings, format);
+    if (body) io.out(body);
+    const summary = summarize(findings, positionals.length);
+    if (format === 'json') io.err(summary);
+    else io.out(summary);
+    return findings.some((f) => f.severity === 'error') ? 1 : 0;
+  },
+};

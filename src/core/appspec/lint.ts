@@ -1,0 +1,283 @@
+/**
+ * The app-spec linter: `yaml` keeps positions, the strict zod view (./schema) checks types, enums and unknown
+ * fields, ./rules checks what a schema cannot (placeholders, secrets, ports, paths, branches). Bounded on hostile
+ * input: size, nesting depth and alias expansion are capped and answered with one error finding.
+ */
+import { promises as fs } from 'node:fs';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Scalar } from 'yaml';
+import type { z } from 'zod';
+import { AppSpecSchema, type AppSpec } from '../do/schemas';
+import { firstLine, formatPath, keyRange, locate, nodeRange, toPosition, type Range } from './positions';
+import * as rules from './rules';
+import { knownFieldsAt, strictAppSpecSchema } from './schema';
+import { findSecret } from './secrets';
+import { didYouMean, suggest } from './suggest';
+import type { Finding, FindingCode, FixHint, LintOptions, LintResult, Severity, SpecPath } from './types';
+
+export const LIMITS = {
+  /** Real specs are a few KiB; DigitalOcean's API rejects bodies far smaller than this. */
+  maxBytes: 1024 * 1024,
+  /** An AppSpec nests 7 levels at most (services[].log_destinations[].open_search.basic_auth.user). */
+  maxDepth: 64,
+  /** `yaml`'s guard against billion-laughs expansion (its default). */
+  maxAliasCount: 100,
+} as const;
+
+const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+class Reporter {
+  readonly findings: Finding[] = [];
+  constructor(
+    readonly file: string,
+    readonly lc: LineCounter,
+  ) {}
+  add(code: FindingCode, severity: Severity, range: Range, message: string, path?: SpecPath, fix?: FixHint): void {
+    const f: Finding = { file: this.file, ...toPosition(this.lc, range), severity, code, message };
+    if (path) f.path = path;
+    if (fix) f.fix = fix;
+    this.findings.push(f);
+  }
+}
+
+function sorted(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) => a.line - b.line || a.column - b.column || SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+}
+
+/** Lints the text of one app spec. Never throws for any input; answers within bounded time and memory. */
+export async function lintAppSpec(text: string, options: LintOptions): Promise<LintResult> {
+  const lc = new LineCounter();
+  const out = new Reporter(options.file, lc);
+
+  if (text.length > LIMITS.maxBytes || Buffer.byteLength(text, 'utf8') > LIMITS.maxBytes) {
+    const end = Math.min(text.indexOf('\n') < 0 ? text.length : text.indexOf('\n'), 200);
+    lc.addNewLine(0);
+    out.add('APP_SPEC_TOO_LARGE', 'error', [0, end], `the file is ${(Buffer.byteLength(text, 'utf8') / 1024 / 1024).toFixed(1)} MiB; an app spec is at most ${LIMITS.maxBytes / 1024 / 1024} MiB, so it is not parsed`);
+    return { findings: out.findings };
+  }
+
+  // YAML 1.1, as doctl reads specs (sigs.k8s.io/yaml): `yes`/`no` are booleans there too.
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, version: '1.1', uniqueKeys: true });
+  const tooDeep = doc.errors.find((e) => /call stack/i.test(e.message));
+  if (tooDeep) {
+    out.add('APP_SPEC_TOO_DEEP', 'error', tooDeep.pos, `the YAML nests too deeply to be an app spec (an app spec nests ${LIMITS.maxDepth} levels at most)`);
+    return { findings: out.findings };
+  }
+  for (const e of doc.errors) out.add('APP_SPEC_SYNTAX_ERROR', 'error', e.pos, e.message);
+  for (const w of doc.warnings) out.add('APP_SPEC_SYNTAX_ERROR', 'warning', w.pos, w.message);
+  if (doc.errors.length) return { findings: sorted(out.findings) };
+
+  const walked = walk(doc);
+  if (walked.tooDeep) {
+    out.add('APP_SPEC_TOO_DEEP', 'error', firstLine(text, nodeRange(walked.tooDeep) ?? [0, 0]), `the YAML nests more than ${LIMITS.maxDepth} levels deep; an app spec nests 7 at most`);
+    return { findings: sorted(out.findings) };
+  }
+
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
+  } catch (err) {
+    out.add('APP_SPEC_TOO_MANY_ALIASES', 'error', nodeRange(walked.firstAlias) ?? [0, 0], `aliases expand too much (${(err as Error).message}); an app spec needs no more than a few`);
+    return { findings: sorted(out.findings), document: doc };
+  }
+
+  if (typeof js !== 'object' || js === null || Array.isArray(js)) {
+    const r = nodeRange(doc.contents ?? undefined) ?? [0, 0];
+    out.add('SCHEMA_ERROR', 'error', firstLine(text, r), `an app spec is a mapping with at least \`name\`; this document is ${js === null || js === undefined ? 'empty' : Array.isArray(js) ? 'a list' : `a ${typeof js}`}`, []);
+    return { findings: sorted(out.findings), document: doc };
+  }
+  const spec = dropNulls(js) as Record<string, unknown>;
+
+  const valueRange = (p: SpecPath): Range => {
+    const l = locate(doc, p);
+    return nodeRange(l.node) ?? keyRange(l.pair) ?? firstLine(text, nodeRange(l.deepest) ?? [0, 0]);
+  };
+  const keyRangeAt = (p: SpecPath): Range => {
+    const l = locate(doc, p);
+    return keyRange(l.pair) ?? nodeRange(l.node) ?? firstLine(text, nodeRange(l.deepest) ?? [0, 0]);
+  };
+
+  const strict = strictAppSpecSchema().safeParse(spec);
+  schemaFindings(strict, spec, out, valueRange, keyRangeAt, text, doc);
+
+  const ctx: rules.RuleContext = { text, spec, options, strings: walked.strings, valueRange, keyRange: keyRangeAt, report: out.add.bind(out) };
+  rules.duplicateComponents(ctx);
+  rules.openEnums(ctx);
+  rules.valuesAndSecrets(ctx);
+  const plaintext = new Set(out.findings.filter((f) => f.code === 'PLAINTEXT_SECRET' && f.path).map((f) => formatPath(f.path!)));
+  rules.unencryptedSecrets(ctx, plaintext);
+  rules.imagesAndHealthChecks(ctx);
+  rules.portMismatch(ctx);
+  await Promise.all([rules.sourceDirs(ctx), rules.branches(ctx)]);
+
+  // valid in the strict view: an AppSpec; otherwise the client's loose view types what it can
+  const loose = strict.success ? strict : AppSpecSchema.safeParse(spec);
+  return { findings: sorted(out.findings), spec: (loose.success ? loose.data : spec) as AppSpec, document: doc };
+}
+
+/** Reads and lints a file; a file that cannot be read is one error finding. */
+export async function lintAppSpecFile(file: string, options: Omit<LintOptions, 'file'> & { file?: string } = {}): Promise<LintResult> {
+  const shown = options.file ?? file;
+  let text: string;
+  try {
+    const stat = await fs.stat(file);
+    if (stat.size > LIMITS.maxBytes) {
+      return {
+        findings: [{ file: shown, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'APP_SPEC_TOO_LARGE', message: `the file is ${(stat.size / 1024 / 1024).toFixed(1)} MiB; an app spec is at most ${LIMITS.maxBytes / 1024 / 1024} MiB, so it is not parsed` }],
+      };
+    }
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    return { findings: [{ file: shown, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'APP_SPEC_UNREADABLE', message: `cannot read the file: ${(err as Error).message}` }] };
+  }
+  return lintAppSpec(text, { ...options, file: shown });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Walked {
+  strings: { node: Scalar; path: SpecPath }[];
+  tooDeep?: Node;
+  firstAlias?: Node;
+}
+
+/** One iterative pass over the AST: string scalars with their paths, the nesting depth, the first alias. */
+function walk(doc: Document): Walked {
+  const out: Walked = { strings: [] };
+  const stack: { node: Node; path: SpecPath }[] = [];
+  if (doc.contents) stack.push({ node: doc.contents, path: [] });
+  while (stack.length) {
+    const { node, path } = stack.pop()!;
+    if (path.length > LIMITS.maxDepth) {
+      out.tooDeep = node;
+      return out;
+    }
+    if (isAlias(node)) {
+      if (!out.firstAlias || (node.range?.[0] ?? Infinity) < (out.firstAlias.range?.[0] ?? Infinity)) out.firstAlias = node;
+    } else if (isScalar(node)) {
+      if (typeof node.value === 'string') out.strings.push({ node, path });
+    } else if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key.value : undefined;
+        if (pair.value && (typeof key === 'string' || typeof key === 'number')) stack.push({ node: pair.value as Node, path: [...path, String(key)] });
+        else if (pair.value) stack.push({ node: pair.value as Node, path: [...path, '?'] });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        if (item) stack.push({ node: item as Node, path: [...path, i] });
+      });
+    }
+  }
+  out.strings.reverse();
+  return out;
+}
+
+/** Go's JSON decoder (doctl) treats `key: null` as absent: so does the linter. */
+function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = dropNulls(x);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// zod issues → findings
+
+function valueAt(root: unknown, path: SpecPath): unknown {
+  let v = root;
+  for (const seg of path) v = (v as Record<string | number, unknown> | undefined)?.[seg];
+  return v;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') {
+    const secret = findSecret(v);
+    if (secret) return `a plaintext ${secret.kind} (${secret.masked})`;
+    return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  }
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object' && v !== null) return 'a mapping';
+  return `${typeof v} ${String(v)}`;
+}
+
+const TYPE_NAMES: Record<string, string> = { number: 'a number', int: 'an integer', string: 'a string', boolean: 'a boolean (true/false)', array: 'a list', object: 'a mapping' };
+
+function schemaFindings(
+  result: z.ZodSafeParseResult<unknown>,
+  spec: unknown,
+  out: Reporter,
+  valueRange: (p: SpecPath) => Range,
+  keyRangeAt: (p: SpecPath) => Range,
+  text: string,
+  doc: Document,
+): void {
+  if (result.success) return;
+  const reported = new Set<string>();
+  for (const issue of result.error.issues) {
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    const where = `\`${formatPath(path)}\``;
+    // one schema finding per value: a one-letter name is both too short and off-pattern
+    if (issue.code !== 'unrecognized_keys') {
+      if (reported.has(where)) continue;
+      reported.add(where);
+    }
+    switch (issue.code) {
+      case 'unrecognized_keys': {
+        const known = knownFieldsAt(path);
+        for (const key of issue.keys) {
+          const s = suggest(key, known);
+          const top = path.length === 0;
+          out.add(
+            'UNKNOWN_FIELD',
+            top ? 'error' : 'warning',
+            keyRangeAt([...path, key]),
+            `unknown field \`${key}\` ${top ? 'in the app spec' : `in ${where}`}${didYouMean(s)}${top ? ' (doctl and the App Platform API reject a spec with unknown fields)' : ' (doctl rejects unknown fields; one DigitalOcean added after the OpenAPI snapshot this linter knows would show here too)'}`,
+            [...path, key],
+            s.length ? { kind: 'rename-field', suggestions: s } : { kind: 'remove-field' },
+          );
+        }
+        break;
+      }
+      case 'invalid_type': {
+        const value = valueAt(spec, path);
+        if (value === undefined) {
+          const parent = locate(doc, path.slice(0, -1));
+          const r = nodeRange(parent.node) ?? keyRange(parent.pair) ?? [0, 0];
+          out.add('SCHEMA_ERROR', 'error', firstLine(text, r), `${where} is required`, path);
+          break;
+        }
+        const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
+        const hint = issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean') ? ` (YAML reads ${String(value)} as a ${typeof value}: quote it)` : '';
+        out.add('SCHEMA_ERROR', 'error', valueRange(path), `${where} must be ${expected}, got ${describe(value)}${hint}`, path);
+        break;
+      }
+      case 'invalid_value': {
+        const value = valueAt(spec, path);
+        const values = issue.values.map(String);
+        const s = typeof value === 'string' ? suggest(value, values) : [];
+        out.add('SCHEMA_ERROR', 'error', valueRange(path), `${where} must be one of ${values.join(', ')}; got ${describe(value)}${didYouMean(s)}`, path, {
+          kind: 'replace-value',
+          suggestions: s.length ? s : values.slice(0, 5),
+        });
+        break;
+      }
+      case 'invalid_format': {
+        const value = valueAt(spec, path);
+        const isName = path[path.length - 1] === 'name' && 'pattern' in issue && String(issue.pattern).includes('a-z0-9-');
+        const rule = isName ? 'lowercase letters, digits and dashes, starting with a letter and not ending with a dash' : `the pattern ${'pattern' in issue ? String(issue.pattern) : issue.format}`;
+        out.add('SCHEMA_ERROR', 'error', valueRange(path), `${where} must match ${rule}; got ${describe(value)}`, path);
+        break;
+      }
+      case 'too_small':
+      case 'too_big': {
+        const value = valueAt(spec, path);
+        const bound = issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
+        const unit = issue.origin === 'string' ? ' characters long' : issue.origin === 'array' ? ' items' : '';
+        out.add('SCHEMA_ERROR', 'error', valueRange(path), `${where} must be ${bound}${unit}; got ${describe(value)}`, path);
+        break;
+      }
+      default:
+        out.add('SCHEMA_ERROR', 'error', valueRange(path), `${where}: ${issue.message}`, path);
+    }
+  }
+}

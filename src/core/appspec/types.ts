@@ -1,0 +1,74 @@
+import type { Document } from 'yaml';
+import type { AppSpec } from '../do/schemas';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** Every finding code the linter reports; DigitalOcean-style upper snake case. */
+export const FINDING_CODES = [
+  'APP_SPEC_SYNTAX_ERROR',
+  'APP_SPEC_UNREADABLE',
+  'APP_SPEC_TOO_LARGE',
+  'APP_SPEC_TOO_DEEP',
+  'APP_SPEC_TOO_MANY_ALIASES',
+  'SCHEMA_ERROR',
+  'UNKNOWN_FIELD',
+  'PLACEHOLDER_VALUES',
+  'PLAINTEXT_SECRET',
+  'SECRET_NOT_ENCRYPTED',
+  'MISSING_IMAGE_TAG',
+  'MISSING_HEALTH_CHECK',
+  'PORT_MISMATCH',
+  'SOURCE_DIR_MISSING',
+  'BRANCH_MISSING',
+  'BRANCH_NOT_CHECKED',
+  'DUPLICATE_COMPONENT',
+] as const;
+export type FindingCode = (typeof FINDING_CODES)[number];
+
+/** A path into the spec, as zod and `yaml`'s `getIn` spell it: `['services', 0, 'http_port']`. */
+export type SpecPath = (string | number)[];
+
+/** Machine-readable hint an editor turns into a quick fix. */
+export type FixHint =
+  | { kind: 'make-secret'; envPath: SpecPath }
+  | { kind: 'replace-placeholder' }
+  | { kind: 'add-health-check'; servicePath: SpecPath }
+  | { kind: 'replace-value'; suggestions: string[] }
+  | { kind: 'rename-field'; suggestions: string[] }
+  | { kind: 'remove-field' }
+  | { kind: 'pin-image'; imagePath: SpecPath };
+
+export interface Finding {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  endLine: number;
+  /** 1-based, exclusive (the column just after the range), as editors expect. */
+  endColumn: number;
+  severity: Severity;
+  code: FindingCode;
+  message: string;
+  path?: SpecPath;
+  fix?: FixHint;
+}
+
+export interface LintOptions {
+  /** The file name findings carry (the text itself is passed separately). */
+  file: string;
+  /** Repository root that `source_dir` is relative to; without it SOURCE_DIR_MISSING is not checked. */
+  repoRoot?: string;
+  /** Whether a branch exists; without it BRANCH_MISSING is not checked. */
+  branchExists?: (branch: string) => Promise<boolean>;
+  /** Instance size slugs known to be valid (e.g. from `GET /v2/apps/tiers/instance_sizes`), added to the built-in list. */
+  knownInstanceSizes?: string[];
+}
+
+export interface LintResult {
+  findings: Finding[];
+  /** The parsed spec, when the YAML was valid (present even when the spec has schema errors). */
+  spec?: AppSpec;
+  /** The `yaml` document with source positions, when the YAML was valid. */
+  document?: Document.Parsed;
+}
