@@ -9,6 +9,7 @@ import { createDemoRepo } from '../scripts/lib/demoRepo';
 import { runExtensionTests } from '../test/harness/runExtensionTests';
 import { benchTreeModel } from './treeModel';
 import { benchListWorktrees, benchWorktreeSetup } from './worktreeFlows';
+import { benchLint } from './appspecLint';
 
 const root = path.resolve(__dirname, '..');
 const json = process.argv.includes('--json');
@@ -77,6 +78,13 @@ async function main(): Promise<void> {
     { metric: 'set up 20 worktrees + push, one at a time', value: setup.sequentialMs, unit: 'ms' },
     { metric: 'speedup parallel / one at a time', value: setup.speedup, unit: '×' },
     { metric: 'list 100 worktrees (flows API, median of 5)', value: await benchListWorktrees(100), unit: 'ms' },
+  );
+  log('app-spec linter on a 2,000-line spec…');
+  const lint = await benchLint(2000);
+  rows.push(
+    { metric: 'lint a 2,000-line app spec (median)', value: lint.ms, unit: 'ms', note: 'target < 20 ms (editor diagnostics)' },
+    { metric: '  of which: yaml parseDocument alone', value: lint.parseMs, unit: 'ms' },
+    { metric: 'ratio lint / parse alone', value: lint.ms / lint.parseMs, unit: '×' },
   );
   log('activation in the real extension host (code-server)…');
   await activation(rows);

@@ -76,9 +76,13 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   );
   context.subscriptions.push(localPlatform);
 
+  const diagnostics = vscode.languages.createDiagnosticCollection('odoobo');
+  context.subscriptions.push(diagnostics);
+
   let prompts: PromptScript | undefined;
   registerCommands({
     extension: context,
+    diagnostics,
     stores: allStores,
     log,
     get prompts() {

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { scaffoldSkill, SkillExistsError } from '../../core/skills/scaffold';
 import { skillNameProblem } from '../../core/skills/names';
 import { settings, type Target } from '../config';
+import { lintDocument } from '../appSpecDiagnostics';
+import type { Finding } from '../../core/appspec';
 import type { SkillsStore } from '../skillsStore';
 import { WorktreeItem, type SkillsTreeNode } from '../tree/items';
 import type { CommandRefusal } from './commandIds';
@@ -12,6 +14,7 @@ export interface CommandContext {
   readonly extension: vscode.ExtensionContext;
   readonly stores: () => readonly SkillsStore[];
   readonly log: vscode.LogOutputChannel;
+  readonly diagnostics: vscode.DiagnosticCollection;
   /** Scripted answers for prompts in tests; undefined in normal use. */
   readonly prompts?: PromptScript;
 }
@@ -167,4 +170,29 @@ export async function openWorktreeInNewWindow(ctx: CommandContext, arg?: SkillsT
   if (!target) return cancelled('Open worktree');
   await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(target), { forceNewWindow: true });
   return target;
+}
+
+/** Lints an app spec (the tree item's, the argument's, or the active editor's) and shows its findings as diagnostics. */
+export async function validateAppSpec(ctx: CommandContext, arg?: unknown): Promise<Finding[] | CommandRefusal> {
+  const uri =
+    arg instanceof vscode.Uri
+      ? arg
+      : arg && typeof arg === 'object' && 'resourceUri' in arg && (arg as vscode.TreeItem).resourceUri
+        ? (arg as vscode.TreeItem).resourceUri!
+        : vscode.window.activeTextEditor?.document.uri;
+  if (!uri) {
+    void vscode.window.showInformationMessage('Open an app spec (infra/*.yaml) to validate it.');
+    return { refused: 'invalid-input', message: 'no app spec open' };
+  }
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const findings = await lintDocument(ctx.diagnostics, doc);
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.filter((f) => f.severity === 'warning').length;
+  const name = vscode.workspace.asRelativePath(uri);
+  if (errors + warnings === 0) void vscode.window.showInformationMessage(`${name}: no problems found.`);
+  else
+    void vscode.window
+      .showWarningMessage(`${name}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}.`, 'Show Problems')
+      .then((a) => (a ? vscode.commands.executeCommand('workbench.actions.view.problems') : undefined));
+  return findings;
 }

@@ -16,7 +16,6 @@ const NOT_BUILT: Partial<Record<CommandId, string>> = {
   'odoobo.rollback': 'App Platform rollback',
   'odoobo.showDashboard': 'the deployment dashboard',
   'odoobo.showLogs': 'the App Platform client',
-  'odoobo.validateAppSpec': 'the app-spec linter',
 };
 
 function title(id: CommandId): string {
@@ -53,7 +52,7 @@ export function registerCommands(ctx: CommandContext): void {
     'odoobo.revealWorktree': (arg?: unknown) => wt.revealWorktreeCommand(ctx, arg as never),
     'odoobo.openWorktreeTerminal': (arg?: unknown) => wt.openWorktreeTerminalCommand(ctx, arg as never),
     'odoobo.syncWorktree': (arg?: unknown) => wt.syncWorktreeCommand(ctx, arg),
-    'odoobo.validateAppSpec': () => undefined,
+    'odoobo.validateAppSpec': (arg?: unknown) => h.validateAppSpec(ctx, arg),
     'odoobo.openWorktreeInNewWindow': (arg?: unknown) => h.openWorktreeInNewWindow(ctx, arg as never),
     'odoobo.setToken': () => h.setToken(ctx),
     'odoobo.chooseTarget': (target?: unknown) => h.chooseTarget(ctx, target === 'local' || target === 'digitalocean' ? target : undefined),

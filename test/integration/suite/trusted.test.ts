@@ -139,7 +139,7 @@ export function trustedTests(): void {
 
   describe('commands', () => {
     it('says clearly that a command is not built yet', async () => {
-      for (const id of ['odoobo.deploy', 'odoobo.deployAll', 'odoobo.rollback', 'odoobo.validateAppSpec']) {
+      for (const id of ['odoobo.deploy', 'odoobo.deployAll', 'odoobo.rollback', 'odoobo.showDashboard']) {
         const r = await vscode.commands.executeCommand(id);
         assert.ok(isRefusal(r), `${id} returned ${JSON.stringify(r)}`);
         assert.equal(r.refused, 'not-built-yet');
@@ -216,6 +216,22 @@ export function trustedTests(): void {
       await a.localPlatform.stop();
       assert.equal(a.localPlatform.isRunning, false);
       await assert.rejects(fetch(`${first.url}/v2/apps`));
+    });
+  });
+
+  describe('validate app spec', () => {
+    it('lints an app spec and shows its findings as diagnostics with codes and exact ranges', async () => {
+      const file = path.join(fx.root, 'infra', 'lint-me.yaml');
+      await fs.writeFile(file, ['name: lint-me', 'services:', '  - name: web', '    http_port: 8080', '    envs:', '      - key: API_TOKEN', '        value: YOUR_TOKEN_HERE', ''].join('\n'));
+      const findings = (await vscode.commands.executeCommand('odoobo.validateAppSpec', vscode.Uri.file(file))) as { code: string }[];
+      assert.ok(Array.isArray(findings), JSON.stringify(findings));
+      const diags = vscode.languages.getDiagnostics(vscode.Uri.file(file));
+      const placeholder = diags.find((d) => d.code === 'PLACEHOLDER_VALUES');
+      assert.ok(placeholder, `diagnostics: ${diags.map((d) => d.code).join(', ')}`);
+      assert.equal(placeholder.range.start.line, 6);
+      assert.equal(placeholder.severity, vscode.DiagnosticSeverity.Error);
+      assert.ok(diags.some((d) => d.code === 'MISSING_HEALTH_CHECK'));
+      await fs.rm(file);
     });
   });
 
