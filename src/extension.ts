@@ -5,6 +5,8 @@ import { registerCommands } from './vscode/commands/registerCommands';
 import type { PromptScript } from './vscode/commands/handlers';
 import { SkillsStore } from './vscode/skillsStore';
 import { LocalPlatformManager } from './vscode/localPlatform';
+import { AppSpecDiagnostics } from './vscode/appSpecDiagnostics';
+import { AppSpecQuickFixes } from './vscode/appSpecQuickFixes';
 import { SkillsTreeProvider } from './vscode/tree/skillsTree';
 
 const moduleLoadedAt = performance.now();
@@ -77,7 +79,11 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   context.subscriptions.push(localPlatform);
 
   const diagnostics = vscode.languages.createDiagnosticCollection('odoobo');
-  context.subscriptions.push(diagnostics);
+  context.subscriptions.push(
+    diagnostics,
+    new AppSpecDiagnostics(diagnostics),
+    vscode.languages.registerCodeActionsProvider({ language: 'yaml', scheme: 'file' }, new AppSpecQuickFixes(), { providedCodeActionKinds: AppSpecQuickFixes.kinds }),
+  );
 
   let prompts: PromptScript | undefined;
   registerCommands({

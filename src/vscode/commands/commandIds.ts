@@ -16,6 +16,7 @@ export const COMMAND_IDS = [
   'odoobo.openWorktreeTerminal',
   'odoobo.syncWorktree',
   'odoobo.validateAppSpec',
+  'odoobo.replacePlaceholder',
   'odoobo.setToken',
   'odoobo.chooseTarget',
   'odoobo.refresh',

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { COMMAND_IDS, TRUST_REQUIRED, type CommandId, type CommandRefusal } from './commandIds';
 import * as h from './handlers';
 import * as wt from './worktreeCommands';
+import { replacePlaceholder } from '../appSpecQuickFixes';
 import type { CommandContext } from './handlers';
 
 type Handler = (...args: any[]) => unknown;
@@ -53,6 +54,7 @@ export function registerCommands(ctx: CommandContext): void {
     'odoobo.openWorktreeTerminal': (arg?: unknown) => wt.openWorktreeTerminalCommand(ctx, arg as never),
     'odoobo.syncWorktree': (arg?: unknown) => wt.syncWorktreeCommand(ctx, arg),
     'odoobo.validateAppSpec': (arg?: unknown) => h.validateAppSpec(ctx, arg),
+    'odoobo.replacePlaceholder': (uri: vscode.Uri, range: vscode.Range, value?: string) => replacePlaceholder(uri, range, value),
     'odoobo.openWorktreeInNewWindow': (arg?: unknown) => h.openWorktreeInNewWindow(ctx, arg as never),
     'odoobo.setToken': () => h.setToken(ctx),
     'odoobo.chooseTarget': (target?: unknown) => h.chooseTarget(ctx, target === 'local' || target === 'digitalocean' ? target : undefined),

@@ -235,6 +235,82 @@ export function trustedTests(): void {
     });
   });
 
+  describe('app-spec diagnostics as you type, and quick fixes', () => {
+    const specFile = () => path.join(fx.root, 'infra', 'live.yaml');
+    const secret = 'dop_v1_' + '0123456789abcdef'.repeat(4);
+    const diagnosticsWith = (uri: vscode.Uri, code: string, present = true) =>
+      waitFor(a, `${present ? '' : 'no '}${code} on ${path.basename(uri.fsPath)}`, async () => {
+        const has = vscode.languages.getDiagnostics(uri).some((d) => d.code === code);
+        return has === present ? vscode.languages.getDiagnostics(uri) : undefined;
+      });
+    const fixes = async (uri: vscode.Uri, code: string) => {
+      const d = vscode.languages.getDiagnostics(uri).find((x) => x.code === code)!;
+      return (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range)) ?? [];
+    };
+
+    before(async () => {
+      await fs.writeFile(
+        specFile(),
+        ['name: live', 'services:', '  - name: web', '    instance_size_slug: apps-s-1vcpu-0.5gbb', '    http_port: 8080', '    envs:', '      - key: DO_TOKEN', `        value: ${secret}`, '      - key: REGION_NAME', '        value: PLACEHOLDER', ''].join('\n'),
+      );
+    });
+    after(async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await fs.rm(specFile(), { force: true });
+    });
+
+    it('lints an app spec when it opens and again as it is edited', async () => {
+      const doc = await vscode.workspace.openTextDocument(specFile());
+      await vscode.window.showTextDocument(doc);
+      const diags = await diagnosticsWith(doc.uri, 'PLAINTEXT_SECRET');
+      assert.ok(!diags.some((d) => d.message.includes(secret)), 'the secret is masked in the message');
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(doc.uri, new vscode.Position(0, 0), 'bogus_top_level: 1\n');
+      await vscode.workspace.applyEdit(edit);
+      const after = await diagnosticsWith(doc.uri, 'UNKNOWN_FIELD');
+      assert.equal(after.find((d) => d.code === 'UNKNOWN_FIELD')!.range.start.line, 0);
+      await vscode.commands.executeCommand('undo');
+      await diagnosticsWith(doc.uri, 'UNKNOWN_FIELD', false);
+    });
+
+    it('turns a plaintext secret into a type: SECRET env without its value', async () => {
+      const uri = vscode.Uri.file(specFile());
+      const action = (await fixes(uri, 'PLAINTEXT_SECRET')).find((x) => /SECRET/.test(x.title));
+      assert.ok(action?.edit, 'a quick fix is offered');
+      assert.ok(await vscode.workspace.applyEdit(action.edit));
+      const text = (await vscode.workspace.openTextDocument(uri)).getText();
+      assert.ok(!text.includes(secret), 'the secret is gone from the file');
+      assert.match(text, /- key: DO_TOKEN\n\s+type: SECRET/);
+      await diagnosticsWith(uri, 'PLAINTEXT_SECRET', false);
+    });
+
+    it('changes an unknown instance size to the nearest valid one', async () => {
+      const uri = vscode.Uri.file(specFile());
+      const diags = await diagnosticsWith(uri, 'SCHEMA_ERROR').catch(() => vscode.languages.getDiagnostics(uri));
+      const sizeDiag = diags.find((d) => /instance_size_slug|size/.test(d.message));
+      assert.ok(sizeDiag, `diagnostics: ${diags.map((d) => `${d.code}: ${d.message}`).join(' | ')}`);
+      const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, sizeDiag.range)) ?? [];
+      const change = actions.find((x) => x.title.includes('apps-s-1vcpu-0.5gb"'));
+      assert.ok(change?.edit, `actions: ${actions.map((x) => x.title).join(', ')}`);
+      await vscode.workspace.applyEdit(change.edit);
+      assert.match((await vscode.workspace.openTextDocument(uri)).getText(), /instance_size_slug: apps-s-1vcpu-0\.5gb\n/);
+    });
+
+    it('replaces a placeholder with a value the user enters, and adds a default health_check', async () => {
+      const uri = vscode.Uri.file(specFile());
+      await diagnosticsWith(uri, 'PLACEHOLDER_VALUES');
+      const d = vscode.languages.getDiagnostics(uri).find((x) => x.code === 'PLACEHOLDER_VALUES')!;
+      assert.equal(await vscode.commands.executeCommand('odoobo.replacePlaceholder', uri, d.range, 'eu-central'), true);
+      assert.match((await vscode.workspace.openTextDocument(uri)).getText(), /value: eu-central\n/);
+      await diagnosticsWith(uri, 'PLACEHOLDER_VALUES', false);
+      const hc = (await fixes(uri, 'MISSING_HEALTH_CHECK')).find((x) => /health_check/.test(x.title));
+      assert.ok(hc?.edit);
+      await vscode.workspace.applyEdit(hc.edit);
+      assert.match((await vscode.workspace.openTextDocument(uri)).getText(), /health_check:\n\s+http_path: \/health/);
+      await diagnosticsWith(uri, 'MISSING_HEALTH_CHECK', false);
+    });
+  });
+
   describe('worktree actions', () => {
     const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 
