@@ -10,6 +10,7 @@ import { runExtensionTests } from '../test/harness/runExtensionTests';
 import { benchTreeModel } from './treeModel';
 import { benchListWorktrees, benchWorktreeSetup } from './worktreeFlows';
 import { benchLint } from './appspecLint';
+import { benchApiThroughput, benchDeployToActive } from './platform';
 
 const root = path.resolve(__dirname, '..');
 const json = process.argv.includes('--json');
@@ -85,6 +86,17 @@ async function main(): Promise<void> {
     { metric: 'lint a 2,000-line app spec (median)', value: lint.ms, unit: 'ms', note: 'target < 20 ms (editor diagnostics)' },
     { metric: '  of which: yaml parseDocument alone', value: lint.parseMs, unit: 'ms' },
     { metric: 'ratio lint / parse alone', value: lint.ms / lint.parseMs, unit: '×' },
+  );
+  log('local App Platform: API throughput, POST deployments → ACTIVE…');
+  const api = await benchApiThroughput();
+  for (const r of api.rows) rows.push({ metric: `API ${r.name}`, value: r.rps, unit: 'rps', note: `p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors` });
+  const d2a = await benchDeployToActive();
+  rows.push(
+    { metric: 'POST deployments → ACTIVE, simulated component', value: d2a.simulated.medianObservedMs, unit: 'ms', note: 'the platform’s own overhead' },
+    { metric: 'POST deployments → ACTIVE, trivial FastAPI skill', value: d2a.realSkill.medianObservedMs, unit: 'ms', note: `build ${d2a.realSkill.medianBuildMs.toFixed(0)} ms, health wait ${d2a.realSkill.medianHealthWaitMs.toFixed(0)} ms` },
+    { metric: '  skill start-up (real − simulated)', value: d2a.skillStartupDerivedMs, unit: 'ms' },
+    { metric: '  skill start-up measured directly (uvicorn)', value: d2a.skillStartupDirectMs.median, unit: 'ms' },
+    { metric: 'ratio platform overhead / total', value: d2a.simulated.medianObservedMs / d2a.realSkill.medianObservedMs, unit: '×' },
   );
   log('activation in the real extension host (code-server)…');
   await activation(rows);

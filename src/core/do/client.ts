@@ -189,7 +189,7 @@ export class AppPlatformClient {
   // -- rollback -----------------------------------------------------------------------------------------------
 
   /** apps_validate_rollback: `{valid, error?, warnings[]}`; changes nothing, so retried. */
-  validateRollback(appId: string, options: RollbackOptions): Promise<RollbackValidation> {
+  async validateRollback(appId: string, options: RollbackOptions): Promise<RollbackValidation> {
     return this.call(
       {
         operation: 'apps_validate_rollback',

@@ -286,7 +286,7 @@ export const StepReasonSchema = z.looseObject({ code: str.optional(), message: s
 /** apps_deployment_progress_step; the OpenAPI types nested `steps` as bare objects, DigitalOcean nests steps. */
 export interface DeploymentProgressStep {
   name?: string;
-  status?: StepStatus;
+  status?: StepStatus | (string & {});
   reason?: { code?: string; message?: string; [k: string]: unknown };
   started_at?: string;
   ended_at?: string;
@@ -297,7 +297,8 @@ export interface DeploymentProgressStep {
 }
 export const DeploymentProgressStepSchema: z.ZodType<DeploymentProgressStep> = z.looseObject({
   name: str.optional(),
-  status: StepStatusSchema.optional(),
+  // The OpenAPI lists UNKNOWN…SUCCESS for steps, but nested steps that never ran come back SKIPPED: keep any string.
+  status: z.union([StepStatusSchema, z.string()]).optional(),
   reason: StepReasonSchema.optional(),
   started_at: str.optional(),
   ended_at: str.optional(),
