@@ -92,7 +92,7 @@ export class AppSpecDiagnostics extends Disposable {
     if (doc.uri.scheme !== 'file' || !/\.ya?ml$/i.test(doc.uri.fsPath)) return false;
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
     if (!folder) return false;
-    const globs = vscode.workspace.getConfiguration('odoobo', doc.uri).get<string[]>('appSpecFiles', ['infra/**/*.{yaml,yml}', '.do/*.{yaml,yml}']);
+    const globs = vscode.workspace.getConfiguration('odoobo', doc.uri).get<string[]>('appSpecFiles', ['infra/*.{yaml,yml}', '.do/*.{yaml,yml}']);
     return globs.some((g) => vscode.languages.match({ pattern: new vscode.RelativePattern(folder, g) }, doc) > 0);
   }
 
