@@ -1,0 +1,294 @@
+// Deploy plans: for N skills, one at a time vs parallel (cap 5) vs all at once (cap N), on the local App Platform
+// with simulated components (no real processes) and fault injection's phase durations. Figures: wall time, speedup,
+// orchestration overhead over the ideal ceil(N / cap) × one deploy, API requests per deployment (counted by the
+// client's metered budget: every attempt, retries included), and the most requests in any 60-s window (≤ 250).
+//
+// Run alone: `node --import tsx bench/deploy.ts [--json] [--ns 5,20,50] [--build-ms 2000] [--deploy-ms 1000]`.
+// Each N gets a fresh platform in its own process (its own core). A first plan creates the apps; the three runs compared
+// then redeploy them (the common case), each with its own metered client budget (250 a minute).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createDeployClient, DeployTimings, MeteredBudget, planDeploy, type PlanResult } from '../src/core/deploy';
+import { startLocalPlatform } from '../src/platform/index';
+import { git, RepoFixture } from '../test/builders/repo';
+
+export interface BenchDeployOptions {
+  ns?: number[];
+  buildMs?: number;
+  deployMs?: number;
+  /** Parallel cap besides N (default 5). */
+  cap?: number;
+  /** One-at-a-time runs are measured on at most this many skills and extrapolated beyond (default 20). */
+  sequentialSample?: number;
+  /** Poll grid / longest wait (ms): small relative to the phase durations (default 40 / 2000). */
+  poll?: { minMs: number; maxMs: number };
+  log?: (line: string) => void;
+}
+
+export interface DeployRunFigures {
+  mode: 'one at a time' | `cap ${number}`;
+  cap: number;
+  wallMs: number;
+  /** For one at a time: true when measured on `measured` skills and extrapolated to N. */
+  extrapolated: boolean;
+  measured: number;
+  speedup: number;
+  /** ceil(N / cap) × one deploy. */
+  idealMs: number;
+  overheadPct: number;
+  requests: number;
+  requestsPerDeployment: number;
+  maxRequestsPer60s: number;
+  succeeded: number;
+  /** Median duration of each step over the run's skills (ms): where the time goes. */
+  stepMedians: Record<string, number>;
+  /** When the last deployment was created and when the last one was seen ACTIVE (ms after the plan started). */
+  lastCreatedMs: number;
+  lastActiveMs: number;
+}
+
+export interface DeployBenchFigures {
+  n: number;
+  buildMs: number;
+  deployMs: number;
+  /** One deploy through the whole pipeline (median of the one-at-a-time runs' per-skill times). */
+  oneDeployMs: number;
+  /** oneDeployMs − (buildMs + deployMs): the pipeline's own time per deploy (lint, API calls, polls, checks, records). */
+  pipelinePerDeployMs: number;
+  /** The first deploy of every skill (creates the apps), all at once; not part of the comparison. */
+  firstDeploy: { cap: number; wallMs: number; requests: number; maxRequestsPer60s: number };
+  runs: DeployRunFigures[];
+  targets: { speedupOk: boolean; overheadOk: boolean; rateOk: boolean };
+}
+
+const names = (n: number) => Array.from({ length: n }, (_, i) => `skill-${String(i).padStart(3, '0')}`);
+
+interface PlatformProcess {
+  url: string;
+  token: string;
+  stop(): Promise<void>;
+}
+
+/** A local App Platform in a child process (its own event loop and core), simulating components. */
+async function startPlatformProcess(origin: string, faults: object): Promise<PlatformProcess> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'odoobo-bench-platform-'));
+  const token = `bench-${Math.random().toString(36).slice(2)}-token`;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', __filename], {
+    env: { ...process.env, ODOOBO_BENCH_PLATFORM: JSON.stringify({ dataDir, token, origin, faults }) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      out += c;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the platform process exited (${code}) before listening: ${out}`)));
+  });
+  return {
+    url,
+    token,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function runPlan(
+  platform: PlatformProcess,
+  repo: RepoFixture,
+  skills: string[],
+  cap: number,
+  timings: DeployTimings,
+  poll: { minMs: number; maxMs: number },
+): Promise<{ wallMs: number; result: PlanResult; budget: MeteredBudget; lastCreatedMs: number; lastActiveMs: number }> {
+  const budget = new MeteredBudget({ limit: 250, windowMs: 60_000 });
+  const { client } = createDeployClient({ baseUrl: platform.url, token: platform.token, budget });
+  try {
+    const start = performance.now();
+    let lastCreatedMs = 0;
+    let lastActiveMs = 0;
+    const result = await planDeploy({
+      repoRoot: repo.dir,
+      client,
+      budget,
+      target: 'local',
+      skills,
+      concurrency: cap,
+      poll,
+      timings,
+      timeoutMs: 120_000,
+      onEvent: (e) => {
+        if (e.type === 'step-finished' && e.step === 'create') lastCreatedMs = performance.now() - start;
+        if (e.type === 'phase-changed' && e.to === 'ACTIVE') lastActiveMs = performance.now() - start;
+      },
+    });
+    const wallMs = performance.now() - start;
+    const bad = result.results.filter((r) => r.status !== 'succeeded');
+    if (bad.length) throw new Error(`bench deploys failed: ${bad.slice(0, 3).map((r) => `${r.skill}: ${r.error?.code} ${r.error?.message}`).join('; ')}`);
+    return { wallMs, result, budget, lastCreatedMs, lastActiveMs };
+  } finally {
+    await client.close();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Deploy plans at N skills: one at a time, cap 5, cap N. */
+export async function benchDeployPlans(options: BenchDeployOptions = {}): Promise<DeployBenchFigures[]> {
+  const ns = options.ns ?? [5, 20, 50];
+  const buildMs = options.buildMs ?? 2_000;
+  const deployMs = options.deployMs ?? 1_000;
+  const cap5 = options.cap ?? 5;
+  const sample = options.sequentialSample ?? 20;
+  const poll = options.poll ?? { minMs: 40, maxMs: 2_000 };
+  const log = options.log ?? (() => undefined);
+  const faults = { simulate: true, buildMs, deployMs };
+  const all = names(Math.max(...ns));
+  const repo = await RepoFixture.create({ prefix: 'odoobo-bench-deploy-', origin: true, skills: all.map((name) => ({ name })) });
+  // Deploy times learned by earlier plans pace the polling of later ones, as in one VS Code session.
+  const timings = new DeployTimings();
+  const out: DeployBenchFigures[] = [];
+  try {
+    for (const name of all) await git(repo.dir, 'branch', `skill/${name}`);
+    await git(repo.dir, 'push', '-q', 'origin', ...all.map((n) => `skill/${n}`));
+    for (const n of ns) {
+      const skills = all.slice(0, n);
+      const measured = Math.min(n, sample);
+      const platform = await startPlatformProcess(repo.originDir, faults);
+      try {
+        // First deploys create the apps (reported, not part of the targets); the runs compared are redeploys.
+        log(`N=${n}: first deploy of every skill (creates the apps), cap ${n}…`);
+        const first = await runPlan(platform, repo, skills, n, timings, poll);
+        log(`N=${n}: one at a time${measured < n ? ` (${measured} measured, extrapolated to ${n})` : ''}…`);
+        const seq = await runPlan(platform, repo, skills.slice(0, measured), 1, timings, poll);
+        const oneDeployMs = median(seq.result.results.map((r) => r.durationMs));
+        const seqWall = measured < n ? (seq.wallMs / measured) * n : seq.wallMs;
+        const row = (mode: DeployRunFigures['mode'], cap: number, wallMs: number, r: Awaited<ReturnType<typeof runPlan>>, extrapolated: boolean, count: number): DeployRunFigures => {
+          const idealMs = Math.ceil(n / cap) * oneDeployMs;
+          return {
+            mode,
+            cap,
+            wallMs,
+            extrapolated,
+            measured: count,
+            speedup: seqWall / wallMs,
+            idealMs,
+            overheadPct: (wallMs / idealMs - 1) * 100,
+            requests: extrapolated ? Math.round((r.budget.count / count) * n) : r.budget.count,
+            requestsPerDeployment: r.budget.count / count,
+            maxRequestsPer60s: r.budget.maxInWindow(60_000),
+            succeeded: r.result.succeeded,
+            stepMedians: Object.fromEntries(
+              [...new Set(r.result.results.flatMap((x) => x.steps.map((st) => st.name)))].map((name) => [name, Math.round(median(r.result.results.flatMap((x) => x.steps.filter((st) => st.name === name).map((st) => st.durationMs))))]),
+            ),
+            lastCreatedMs: r.lastCreatedMs,
+            lastActiveMs: r.lastActiveMs,
+          };
+        };
+        const runs: DeployRunFigures[] = [row('one at a time', 1, seqWall, seq, measured < n, measured)];
+        log(`N=${n}: cap ${cap5}…`);
+        const p5 = await runPlan(platform, repo, skills, cap5, timings, poll);
+        runs.push(row(`cap ${cap5}`, cap5, p5.wallMs, p5, false, n));
+        if (n !== cap5) {
+          log(`N=${n}: cap ${n}…`);
+          const pn = await runPlan(platform, repo, skills, n, timings, poll);
+          runs.push(row(`cap ${n}`, n, pn.wallMs, pn, false, n));
+        }
+        const parallel = runs.slice(1);
+        out.push({
+          n,
+          buildMs,
+          deployMs,
+          oneDeployMs,
+          pipelinePerDeployMs: oneDeployMs - buildMs - deployMs,
+          firstDeploy: { cap: n, wallMs: first.wallMs, requests: first.budget.count, maxRequestsPer60s: first.budget.maxInWindow(60_000) },
+          runs,
+          targets: {
+            speedupOk: parallel.every((r) => r.speedup >= 0.95 * Math.min(n, r.cap)),
+            overheadOk: parallel.every((r) => r.overheadPct <= 2),
+            rateOk: runs.every((r) => r.maxRequestsPer60s <= 250),
+          },
+        });
+      } finally {
+        await platform.stop();
+      }
+    }
+  } finally {
+    await repo.remove();
+  }
+  return out;
+}
+
+export function formatDeployBench(figures: DeployBenchFigures[]): string {
+  const lines: string[] = [];
+  for (const f of figures) {
+    lines.push(`N=${f.n} (build ${f.buildMs} ms + deploy ${f.deployMs} ms simulated): one deploy ${f.oneDeployMs.toFixed(0)} ms through the pipeline (${f.pipelinePerDeployMs.toFixed(0)} ms of it not phases)`);
+    lines.push(`  first deploy of all ${f.n} (creates the apps, cap ${f.firstDeploy.cap}): ${f.firstDeploy.wallMs.toFixed(0)} ms, ${f.firstDeploy.requests} requests (max ${f.firstDeploy.maxRequestsPer60s}/60 s); the runs below redeploy`);
+    lines.push('  mode            wall ms   speedup  target   ideal ms  overhead  req/deploy  max req/60s');
+    for (const r of f.runs) {
+      const target = r.cap === 1 ? '' : `≥${(0.95 * Math.min(f.n, r.cap)).toFixed(2)}`;
+      lines.push(
+        `  ${(r.mode + (r.extrapolated ? '*' : '')).padEnd(14)} ${r.wallMs.toFixed(0).padStart(8)}  ${r.speedup.toFixed(2).padStart(7)}  ${target.padEnd(7)} ${r.idealMs.toFixed(0).padStart(9)}  ${(r.overheadPct.toFixed(2) + ' %').padStart(8)}  ${r.requestsPerDeployment.toFixed(2).padStart(10)}  ${String(r.maxRequestsPer60s).padStart(11)}`,
+      );
+    }
+    for (const r of f.runs) lines.push(`  ${r.mode}: median step ms ${Object.entries(r.stepMedians).map(([k, v]) => `${k} ${v}`).join(', ')}; last created at ${r.lastCreatedMs.toFixed(0)} ms, last ACTIVE seen at ${r.lastActiveMs.toFixed(0)} ms`);
+    lines.push(`  targets: speedup ${f.targets.speedupOk ? 'met' : 'MISSED'}, overhead ≤ 2 % ${f.targets.overheadOk ? 'met' : 'MISSED'}, ≤ 250 requests/60 s ${f.targets.rateOk ? 'met' : 'MISSED'}`);
+    if (f.runs.some((r) => r.extrapolated)) lines.push(`  * measured on ${f.runs[0].measured} skills one at a time and extrapolated linearly to ${f.n} (wall and requests)`);
+  }
+  return lines.join('\n');
+}
+
+// The platform child: `ODOOBO_BENCH_PLATFORM={dataDir, token, origin, faults}`.
+if (require.main === module && process.env.ODOOBO_BENCH_PLATFORM) {
+  const cfg = JSON.parse(process.env.ODOOBO_BENCH_PLATFORM) as { dataDir: string; token: string; origin: string; faults: object };
+  void startLocalPlatform({
+    dataDir: cfg.dataDir,
+    token: cfg.token,
+    port: 0,
+    repos: { 'odoobo/odoobo-skills': cfg.origin },
+    faults: cfg.faults,
+    healthChecks: { periodMs: 100, initialDelayMs: 0, timeoutMs: 3_000 },
+    shutdownGraceSeconds: 1,
+    // Runs follow each other on one platform: each run's own client budget keeps it ≤ 250 a minute (measured), the
+    // platform's limiter (a fixed window per token) would mix runs.
+    rateLimit: false,
+  }).then((p) => {
+    process.stdout.write(`local App Platform listening on ${p.url}\n`);
+    const stop = () => void p.stop().then(() => process.exit(0));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+} else if (require.main === module) {
+  const args = process.argv.slice(2);
+  const arg = (flag: string) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const json = args.includes('--json');
+  const t0 = performance.now();
+  void benchDeployPlans({
+    ns: arg('--ns')?.split(',').map(Number),
+    buildMs: arg('--build-ms') ? Number(arg('--build-ms')) : undefined,
+    deployMs: arg('--deploy-ms') ? Number(arg('--deploy-ms')) : undefined,
+    log: (l) => process.stderr.write(l + '\n'),
+  }).then(
+    (f) => {
+      process.stdout.write(json ? JSON.stringify(f, null, 2) + '\n' : formatDeployBench(f) + `\n(bench time ${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+    },
+    (e) => {
+      process.stderr.write(String(e?.stack ?? e) + '\n');
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,180 @@
+/**
+ * What the skills of one plan share: the client (so ONE request budget), coalesced reads of apps, what was learned
+ * about deployment durations, the repository's skills, refs and stores, and the event sink.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { lintAppSpec } from '../appspec';
+import { gitCommonDir } from '../git/worktrees';
+import { loadSkills, type Skill } from '../skills/loadSkills';
+import { StatusStore } from '../status/statusStore';
+import { simpleGitRunner } from '../git/flows/gitRunner';
+import { AppReader } from './apps';
+import { DeployError, patiently } from './errors';
+import type { AppPlatformClient } from '../do/client';
+import { InflightStore } from './persist';
+import { DEFAULT_POLL_POLICY, DeployTimings, pollInterval, type PollPolicy } from './poll';
+import type { DeployCommonOptions, DeployEvent, LintFunction } from './types';
+import type { PollContext } from '../do/progress';
+
+export class DeploySession {
+  readonly reader: AppReader;
+  readonly timings: DeployTimings;
+  readonly policy: PollPolicy;
+  /** Poll intervals for deployments of no skill in particular (rollbacks, cancels). */
+  readonly interval: (ctx: PollContext) => number;
+  readonly lint: LintFunction;
+  private skillsP?: Promise<Map<string, Skill>>;
+  private commonP?: Promise<string>;
+  private refsP?: Promise<Set<string> | undefined>;
+  private statusP?: Promise<StatusStore>;
+
+  /** The plan's client, with calls repeated through 429 storms longer than its own retries (see patiently). */
+  readonly client: AppPlatformClient;
+
+  constructor(readonly options: DeployCommonOptions) {
+    this.client = patientClient(options.client);
+    this.reader = new AppReader(this.client);
+    this.timings = options.timings ?? new DeployTimings();
+    this.policy = { ...DEFAULT_POLL_POLICY, ...options.poll };
+    this.interval = pollInterval(this.policy, this.timings, options.budget);
+    this.lint = options.lint ?? lintAppSpec;
+  }
+
+  get target(): string {
+    return this.options.target;
+  }
+
+  get apiUrl(): string {
+    return this.options.client.baseUrl;
+  }
+
+  emit(event: DeployEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      // a listener's failure is not the deployment's
+    }
+  }
+
+  /** The git common dir: where the status file, locks and in-flight records live. */
+  commonDir(): Promise<string> {
+    this.commonP ??= findCommonDir(this.options.repoRoot).then((d) => {
+      if (!d) throw new DeployError('INTERNAL_ERROR', `${this.options.repoRoot} is not inside a git repository: deploy state lives in its git directory.`, { step: 'lock' });
+      return d;
+    });
+    return this.commonP;
+  }
+
+  /** Poll intervals for one skill's deployment (paced by what its earlier deployments took). */
+  intervalFor(skill: string, createdAt?: number): (ctx: PollContext) => number {
+    return pollInterval(this.policy, this.timings, this.options.budget, skill, createdAt);
+  }
+
+  /** Starts what every skill needs (git dir, manifests, refs) at once, rather than one after the other. */
+  warm(): void {
+    void this.commonDir().catch(() => undefined);
+    void this.skill('\u0000').catch(() => undefined);
+    void this.branchExists('\u0000').catch(() => undefined);
+  }
+
+  async status(): Promise<StatusStore | undefined> {
+    if (this.options.status === false) return undefined;
+    if (this.options.status) return this.options.status;
+    this.statusP ??= this.commonDir().then((d) => new StatusStore(d));
+    return this.statusP;
+  }
+
+  async inflight(): Promise<InflightStore | undefined> {
+    if (this.options.status === false) return undefined;
+    return InflightStore.forCommonDir(await this.commonDir());
+  }
+
+  /** The skill's manifest and spec path (all manifests are read once per session). */
+  async skill(name: string): Promise<Skill> {
+    this.skillsP ??= loadSkills(this.options.repoRoot, this.options.skillsLocation).then((l) => new Map(l.skills.map((s) => [s.name, s])));
+    const skill = (await this.skillsP).get(name);
+    if (!skill) throw new DeployError('SKILL_NOT_FOUND', `No skill named ${JSON.stringify(name)} in ${this.options.repoRoot} (skills/${name}/manifest.json is missing or invalid).`, { step: 'prepare' });
+    return skill;
+  }
+
+  /** Whether a branch exists locally or on a remote (refs read once per session). */
+  branchExists = async (branch: string): Promise<boolean> => {
+    this.refsP ??= this.commonDir().then(
+      (common) => readBranchNames(common, this.options.repoRoot),
+      () => undefined,
+    );
+    // Refs that cannot be read: unknown, so no BRANCH_MISSING warning rather than a wrong one.
+    return (await this.refsP)?.has(branch) ?? true;
+  };
+}
+
+/** The client with every API call wrapped in `patiently`. */
+function patientClient(client: AppPlatformClient): AppPlatformClient {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function' || prop === 'close' || prop === 'onRateLimit' || prop === 'followLiveLogs' || prop === 'constructor') return v;
+      return (...args: unknown[]) => {
+        const signal = (args.find((a) => a && typeof a === 'object' && 'signal' in (a as object)) as { signal?: AbortSignal } | undefined)?.signal;
+        return patiently(() => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args), { signal });
+      };
+    },
+  });
+}
+
+/**
+ * The git common dir, read from `.git` (a folder, or a worktree's `gitdir:` file and its `commondir`) as git does;
+ * asks git when the layout is anything else. Saves a git process at the start of every plan.
+ */
+export async function findCommonDir(start: string): Promise<string | undefined> {
+  if (process.env.GIT_DIR || process.env.GIT_COMMON_DIR) return gitCommonDir(start);
+  let dir = path.resolve(start);
+  for (;;) {
+    const dotgit = path.join(dir, '.git');
+    const st = await fs.stat(dotgit).catch(() => undefined);
+    if (st?.isDirectory()) return (await fs.stat(path.join(dotgit, 'HEAD')).catch(() => undefined)) ? dotgit : gitCommonDir(start);
+    if (st?.isFile()) {
+      const m = /^gitdir:\s*(.+)$/m.exec(await fs.readFile(dotgit, 'utf8').catch(() => ''));
+      if (!m) return gitCommonDir(start);
+      const gitdir = path.resolve(dir, m[1].trim());
+      const common = await fs.readFile(path.join(gitdir, 'commondir'), 'utf8').catch(() => undefined);
+      return common ? path.resolve(gitdir, common.trim()) : gitdir;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return gitCommonDir(start);
+    dir = parent;
+  }
+}
+
+/**
+ * Branch names, local and remote (without the remote's name), read from the ref files (`packed-refs`, `refs/heads`,
+ * `refs/remotes`) as git stores them: spawning git blocks the event loop of a busy extension host for tens of ms.
+ * A reftable repository is asked through git.
+ */
+export async function readBranchNames(commonDir: string, repoRoot: string): Promise<Set<string> | undefined> {
+  const names = new Set<string>();
+  const add = (ref: string) => {
+    if (ref.startsWith('refs/heads/')) names.add(ref.slice('refs/heads/'.length));
+    else if (ref.startsWith('refs/remotes/')) names.add(ref.slice('refs/remotes/'.length).replace(/^[^/]+\//, ''));
+  };
+  if (await fs.stat(path.join(commonDir, 'reftable')).then(() => true, () => false)) {
+    const out = await simpleGitRunner(repoRoot, ['for-each-ref', '--format=%(refname)', 'refs/heads/', 'refs/remotes/']).catch(() => undefined);
+    if (out === undefined) return undefined;
+    for (const ref of out.split('\n')) add(ref);
+    return names;
+  }
+  const packed = await fs.readFile(path.join(commonDir, 'packed-refs'), 'utf8').catch(() => '');
+  for (const line of packed.split('\n')) {
+    if (!line || line.startsWith('#') || line.startsWith('^')) continue;
+    const ref = line.slice(line.indexOf(' ') + 1).trim();
+    add(ref);
+  }
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await fs.readdir(path.join(commonDir, rel), { withFileTypes: true }).catch(() => []);
+    await Promise.all(entries.map((e) => (e.isDirectory() ? walk(`${rel}/${e.name}`) : e.isFile() && !e.name.endsWith('.lock') ? add(`${rel}/${e.name}`) : undefined)));
+  };
+  await Promise.all([walk('refs/heads'), walk('refs/remotes')]);
+  names.delete('HEAD');
+  return names;
+}
