@@ -3,6 +3,8 @@ export interface CliIO {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
   readonly env: NodeJS.ProcessEnv;
+  /** Output goes to an interactive terminal (live tables, colours). Unset: only the real process stdout counts. */
+  readonly isTTY?: boolean;
 }
 
 /** One CLI command, addressed by words (`odoobo platform start`). Later commands (`deploy`, `test`, …) plug in the same way. */

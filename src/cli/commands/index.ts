@@ -1,6 +1,13 @@
 import type { CliCommand } from '../command';
+import { deploy } from './deploy';
+import { logs } from './logs';
+import { merge } from './merge';
 import { platformStart } from './platformStart';
+import { rollback } from './rollback';
+import { status } from './status';
+import { test } from './test';
 import { validate } from './validate';
+import { worktreesList, worktreesRemove, worktreesSetup } from './worktrees';
 
 /** Every CLI command. Add new ones here (`deploy`, `test`, …). */
-export const COMMANDS: readonly CliCommand[] = [platformStart, validate];
+export const COMMANDS: readonly CliCommand[] = [platformStart, validate, deploy, test, rollback, merge, status, logs, worktreesSetup, worktreesList, worktreesRemove];

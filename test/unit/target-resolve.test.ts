@@ -1,0 +1,222 @@
+/**
+ * Target resolution: --target / $ODOOBO_TARGET / default, the token variables' precedence (seen by a recording HTTP
+ * server), the missing-token errors (no token material in them), and the embedded local App Platform's data folder,
+ * workspace, note and stop.
+ */
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startLocalPlatform } from '../../src/platform/index';
+import { defaultLocalDataDir, parseTargetName, resolveTarget, TargetError, type EmbeddedPlatformStarter } from '../../src/core/target';
+import { git, RepoFixture } from '../builders/repo';
+import type { CliIO } from '../../src/cli/command';
+import { main } from '../../src/cli/odoobo';
+
+function capture(env: NodeJS.ProcessEnv = {}): { io: CliIO; out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (l) => out.push(l), err: (l) => err.push(l), env: { ...env } }, out, err };
+}
+
+const DO_TOKEN = 'dop_v1_' + 'a'.repeat(64);
+const DO_TOKEN_2 = 'dop_v1_' + 'b'.repeat(64);
+const LOCAL_TOKEN = 'local-token-0123456789';
+
+/** An App Platform stand-in that answers an empty app list and records each request's Authorization header. */
+async function recordingApi(): Promise<{ url: string; auth: string[]; close: () => Promise<void> }> {
+  const auth: string[] = [];
+  const server = http.createServer((req, res) => {
+    auth.push(req.headers.authorization ?? '');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ apps: [], links: {}, meta: { total: 0 } }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, auth, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+async function rejectsWith(p: Promise<unknown>, code: string): Promise<TargetError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof TargetError, `expected a TargetError, got ${String(e)}`);
+    assert.equal(e.code, code);
+    return e;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+describe('resolveTarget', () => {
+  let api: Awaited<ReturnType<typeof recordingApi>>;
+  let repo: RepoFixture;
+  before(async () => {
+    api = await recordingApi();
+    repo = await RepoFixture.create({ origin: true, prefix: 'odoobo-target-' });
+  });
+  after(async () => {
+    await api.close();
+    await repo.remove();
+  });
+
+  it('parses target names (do → digitalocean) and rejects others', () => {
+    assert.equal(parseTargetName('local'), 'local');
+    assert.equal(parseTargetName('DigitalOcean'), 'digitalocean');
+    assert.equal(parseTargetName('do'), 'digitalocean');
+    assert.equal(parseTargetName(undefined), undefined);
+    assert.throws(() => parseTargetName('aws'), (e: TargetError) => e.code === 'INVALID_TARGET');
+  });
+
+  it('digitalocean: DIGITALOCEAN_ACCESS_TOKEN wins over DO_ACCESS_TOKEN; DO_ACCESS_TOKEN alone is used', async () => {
+    const both = await resolveTarget({ target: 'digitalocean', apiUrl: api.url, env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN, DO_ACCESS_TOKEN: DO_TOKEN_2 }, cwd: repo.dir });
+    assert.equal(both.target, 'digitalocean');
+    assert.equal(both.embedded, false);
+    await both.client.listApps();
+    await both.close();
+    const only = await resolveTarget({ target: 'digitalocean', apiUrl: api.url, env: { DO_ACCESS_TOKEN: DO_TOKEN_2 }, cwd: repo.dir });
+    await only.client.listApps();
+    await only.close();
+    assert.deepEqual(api.auth.splice(0), [`Bearer ${DO_TOKEN}`, `Bearer ${DO_TOKEN_2}`]);
+  });
+
+  it('digitalocean defaults to https://api.digitalocean.com', async () => {
+    const t = await resolveTarget({ target: 'digitalocean', env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: repo.dir });
+    assert.equal(t.apiUrl, 'https://api.digitalocean.com');
+    await t.close();
+    await t.close(); // twice is fine
+  });
+
+  it('digitalocean without a token → UNAUTHORIZED with a mitigation and no token material', async () => {
+    const env = { DO_ACCESS_TOKEN: '   ', ODOOBO_LOCAL_TOKEN: LOCAL_TOKEN, GITHUB_TOKEN: DO_TOKEN_2 };
+    const e = await rejectsWith(resolveTarget({ target: 'digitalocean', env, cwd: repo.dir }), 'UNAUTHORIZED');
+    assert.match(e.message, /DIGITALOCEAN_ACCESS_TOKEN and DO_ACCESS_TOKEN are not set/);
+    assert.match(e.mitigation, /DIGITALOCEAN_ACCESS_TOKEN/);
+    for (const secret of [LOCAL_TOKEN, DO_TOKEN_2, 'dop_v1_']) {
+      assert.ok(!e.message.includes(secret) && !e.mitigation.includes(secret), `no ${secret.slice(0, 8)}… in the error`);
+    }
+  });
+
+  it('the target comes from --target, else $ODOOBO_TARGET, else local', async () => {
+    const fromEnv = await resolveTarget({ apiUrl: api.url, env: { ODOOBO_TARGET: 'digitalocean', DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: repo.dir });
+    assert.equal(fromEnv.target, 'digitalocean');
+    await fromEnv.close();
+    const flagWins = await resolveTarget({ target: 'local', apiUrl: api.url, env: { ODOOBO_TARGET: 'digitalocean', ODOOBO_LOCAL_TOKEN: LOCAL_TOKEN }, cwd: repo.dir });
+    assert.equal(flagWins.target, 'local');
+    await flagWins.client.listApps();
+    await flagWins.close();
+    assert.deepEqual(api.auth.splice(0), [`Bearer ${LOCAL_TOKEN}`], 'local with --api-url sends ODOOBO_LOCAL_TOKEN, never the DigitalOcean token');
+    await rejectsWith(resolveTarget({ env: { ODOOBO_TARGET: 'heroku' }, cwd: repo.dir }), 'INVALID_TARGET');
+  });
+
+  it('local with --api-url but no ODOOBO_LOCAL_TOKEN → LOCAL_TOKEN_MISSING (the DigitalOcean token is not sent there)', async () => {
+    const e = await rejectsWith(resolveTarget({ target: 'local', apiUrl: api.url, env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: repo.dir }), 'LOCAL_TOKEN_MISSING');
+    assert.ok(!e.message.includes(DO_TOKEN));
+    assert.match(e.mitigation, /ODOOBO_LOCAL_TOKEN/);
+  });
+
+  it('a malformed --api-url, or one with credentials → INVALID_API_URL', async () => {
+    await rejectsWith(resolveTarget({ target: 'local', apiUrl: 'not a url', env: { ODOOBO_LOCAL_TOKEN: LOCAL_TOKEN }, cwd: repo.dir }), 'INVALID_API_URL');
+    await rejectsWith(resolveTarget({ target: 'local', apiUrl: 'ftp://127.0.0.1', env: { ODOOBO_LOCAL_TOKEN: LOCAL_TOKEN }, cwd: repo.dir }), 'INVALID_API_URL');
+    const e = await rejectsWith(resolveTarget({ target: 'digitalocean', apiUrl: 'https://user:secret-pass@example.com', env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: repo.dir }), 'INVALID_API_URL');
+    assert.ok(!e.message.includes('secret-pass'));
+  });
+
+  it('local without --api-url starts the embedded platform: data in <git-common-dir>/odoobo/local-platform, workspace = repository, random token, a note; close() stops it', async () => {
+    const calls: Array<Parameters<EmbeddedPlatformStarter>[0]> = [];
+    let stopped = 0;
+    const starter: EmbeddedPlatformStarter = async (o) => {
+      calls.push(o);
+      return { url: api.url, restored: Promise.resolve(), stop: async () => void stopped++ };
+    };
+    const notes: string[] = [];
+    const sub = path.join(repo.dir, 'skills');
+    await fs.mkdir(sub, { recursive: true });
+    const t = await resolveTarget({ env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: sub, startEmbedded: starter, onNote: (l) => notes.push(l) });
+    assert.equal(t.target, 'local');
+    assert.equal(t.embedded, true);
+    assert.equal(calls.length, 1);
+    const common = (await git(repo.dir, 'rev-parse', '--path-format=absolute', '--git-common-dir')).trim();
+    assert.equal(calls[0].dataDir, path.join(common, 'odoobo', 'local-platform'));
+    assert.equal(await fs.realpath(calls[0].workspace!), await fs.realpath(repo.dir));
+    assert.equal(calls[0].port, 0);
+    assert.match(calls[0].token, /^[0-9a-f]{48}$/);
+    assert.equal(notes.length, 1);
+    assert.match(notes[0], /embedded local App Platform .* stop when this command ends.*odoobo platform start/);
+    await t.client.listApps();
+    assert.deepEqual(api.auth.splice(0), [`Bearer ${calls[0].token}`]);
+    await t.close();
+    await t.close();
+    assert.equal(stopped, 1);
+  });
+
+  it('outside a git repository the embedded platform keeps its data in ~/.odoobo/local-platform', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'odoobo-nogit-'));
+    try {
+      assert.equal(await defaultLocalDataDir(dir), path.join(os.homedir(), '.odoobo', 'local-platform'));
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a platform that does not start → PLATFORM_START_FAILED', async () => {
+    const e = await rejectsWith(
+      resolveTarget({ env: {}, cwd: repo.dir, dataDir: '/tmp/x', startEmbedded: async () => Promise.reject(new Error('the data folder /tmp/x is in use by another local App Platform (pid 1)')) }),
+      'PLATFORM_START_FAILED',
+    );
+    assert.match(e.message, /in use by another local App Platform/);
+  });
+
+  it('the real embedded platform answers the API and stops with close()', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'odoobo-embedded-'));
+    try {
+      const t = await resolveTarget({ target: 'local', env: {}, cwd: repo.dir, dataDir, startEmbedded: startLocalPlatform, waitRestored: true });
+      assert.match(t.apiUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.deepEqual(await t.client.listApps(), []);
+      const url = t.apiUrl;
+      await t.close();
+      await assert.rejects(fetch(`${url}/v2/apps`), 'the API is gone');
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the CLI reports target problems with exit 3', () => {
+  it('digitalocean without a token → exit 3, UNAUTHORIZED and its mitigation, no token material; --json → one document', async () => {
+    const repoRoot = path.resolve(__dirname, '../..');
+    const { io, out, err } = capture({ ODOOBO_LOCAL_TOKEN: LOCAL_TOKEN });
+    assert.equal(await main(['test', '--all', '--target', 'digitalocean', '-C', repoRoot], io), 3);
+    assert.match(err.join('\n'), /UNAUTHORIZED: No DigitalOcean API token/);
+    assert.match(err.join('\n'), /→ Set DIGITALOCEAN_ACCESS_TOKEN/);
+    assert.ok(!err.join('\n').includes(LOCAL_TOKEN));
+    assert.deepEqual(out, []);
+
+    const j = capture({});
+    assert.equal(await main(['test', 'pr-review', '--target', 'digitalocean', '--json', '-C', repoRoot], j.io), 3);
+    assert.equal(j.out.length, 1);
+    const doc = JSON.parse(j.out[0]);
+    assert.equal(doc.ok, false);
+    assert.equal(doc.exitCode, 3);
+    assert.equal(doc.error.code, 'UNAUTHORIZED');
+    assert.match(doc.error.mitigation, /DIGITALOCEAN_ACCESS_TOKEN/);
+  });
+
+  it('a token the API refuses (401) → exit 3', async () => {
+    const server = http.createServer((_q, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end('{"id":"unauthorized","message":"Unable to authenticate you"}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { io, err } = capture({ DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN });
+      const code = await main(['logs', 'pr-review', '--target', 'digitalocean', '--api-url', `http://127.0.0.1:${(server.address() as AddressInfo).port}`, '-C', path.resolve(__dirname, '../..')], io);
+      assert.equal(code, 3, err.join('\n'));
+      assert.match(err.join('\n'), /UNAUTHORIZED/);
+      assert.ok(!err.join('\n').includes(DO_TOKEN));
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
