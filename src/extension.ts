@@ -7,6 +7,8 @@ import { SkillsStore } from './vscode/skillsStore';
 import { LocalPlatformManager } from './vscode/localPlatform';
 import { AppSpecDiagnostics } from './vscode/appSpecDiagnostics';
 import { AppSpecQuickFixes } from './vscode/appSpecQuickFixes';
+import { DeployService } from './vscode/deployService';
+import { DeployStatusBar } from './vscode/statusBar';
 import { SkillsTreeProvider } from './vscode/tree/skillsTree';
 
 const moduleLoadedAt = performance.now();
@@ -27,6 +29,8 @@ export interface OdooboApi {
   readonly activation: ActivationTimes;
   /** The embedded local App Platform, started on demand. */
   readonly localPlatform: LocalPlatformManager;
+  readonly deployments: DeployService;
+  readonly statusBar: DeployStatusBar;
   /** Scripts prompt answers (tests only). */
   setPromptScript(script: PromptScript | undefined): void;
 }
@@ -37,7 +41,16 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
 
   const stores = new Map<string, SkillsStore>();
   const allStores = () => [...stores.values()];
-  const tree = new SkillsTreeProvider(allStores);
+  const localPlatform = new LocalPlatformManager(
+    vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath,
+    vscode.Uri.joinPath(context.globalStorageUri, 'local-platform').fsPath,
+    () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    log,
+  );
+  const deployments = new DeployService(context, localPlatform, log);
+  context.subscriptions.push(localPlatform, deployments);
+  const tree = new SkillsTreeProvider(allStores, (skill) => deployments.state(skill));
+  context.subscriptions.push(deployments.onDidChange(() => tree.changed()));
   context.subscriptions.push(tree, vscode.window.createTreeView('odoobo.skills', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }));
 
   const updateContext = () => {
@@ -50,9 +63,11 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     store.onDidChange(() => {
       tree.changed();
       updateContext();
+      statusBar?.update();
     });
-    return store.refresh().catch(() => undefined);
+    return store.refresh().then(() => deployments.load(store)).catch(() => undefined);
   };
+  let statusBar: DeployStatusBar | undefined;
   const ready = Promise.all((vscode.workspace.workspaceFolders ?? []).map(addFolder)).then(() => {
     updateContext();
     activation.firstModelMs = performance.now() - moduleLoadedAt;
@@ -70,14 +85,6 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     { dispose: () => stores.forEach((s) => s.dispose()) },
   );
 
-  const localPlatform = new LocalPlatformManager(
-    vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath,
-    vscode.Uri.joinPath(context.globalStorageUri, 'local-platform').fsPath,
-    () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
-    log,
-  );
-  context.subscriptions.push(localPlatform);
-
   const diagnostics = vscode.languages.createDiagnosticCollection('odoobo');
   context.subscriptions.push(
     diagnostics,
@@ -86,7 +93,10 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   );
 
   let prompts: PromptScript | undefined;
+  statusBar = new DeployStatusBar(deployments, allStores);
+  context.subscriptions.push(statusBar);
   registerCommands({
+    deployments,
     extension: context,
     diagnostics,
     stores: allStores,
@@ -100,6 +110,8 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   return {
     activation,
     localPlatform,
+    deployments,
+    statusBar,
     stores: allStores,
     tree,
     commandIds: COMMAND_IDS,

@@ -2,19 +2,13 @@ import * as vscode from 'vscode';
 import { COMMAND_IDS, TRUST_REQUIRED, type CommandId, type CommandRefusal } from './commandIds';
 import * as h from './handlers';
 import * as wt from './worktreeCommands';
+import * as dc from './deployCommands';
 import { replacePlaceholder } from '../appSpecQuickFixes';
-import type { CommandContext } from './handlers';
 
 type Handler = (...args: any[]) => unknown;
 
 /** Commands whose feature is not built yet: they say so, clearly, instead of pretending. */
 const NOT_BUILT: Partial<Record<CommandId, string>> = {
-  'odoobo.deploy': 'the deploy pipeline',
-  'odoobo.deployChosen': 'the deploy pipeline',
-  'odoobo.deployAll': 'the deploy pipeline',
-  'odoobo.cancelDeploy': 'the deploy pipeline',
-  'odoobo.test': 'the smoke-test suite',
-  'odoobo.rollback': 'App Platform rollback',
   'odoobo.showDashboard': 'the deployment dashboard',
   'odoobo.showLogs': 'the App Platform client',
 };
@@ -37,15 +31,15 @@ function untrusted(id: CommandId): CommandRefusal {
 }
 
 /** Registers every command in COMMAND_IDS; the record type makes a missing handler a compile error. */
-export function registerCommands(ctx: CommandContext): void {
+export function registerCommands(ctx: dc.DeployContext): void {
   const handlers: Record<CommandId, Handler> = {
-    'odoobo.deploy': () => undefined,
-    'odoobo.deployChosen': () => undefined,
-    'odoobo.deployAll': () => undefined,
-    'odoobo.cancelDeploy': () => undefined,
-    'odoobo.test': () => undefined,
+    'odoobo.deploy': (arg?: unknown, selection?: unknown) => dc.deploy(ctx, arg, selection),
+    'odoobo.deployChosen': () => dc.deployChosen(ctx),
+    'odoobo.deployAll': () => dc.deployAll(ctx),
+    'odoobo.cancelDeploy': (arg?: unknown) => dc.cancelDeploy(ctx, arg),
+    'odoobo.test': (arg?: unknown, selection?: unknown) => dc.test(ctx, arg, selection),
     'odoobo.merge': (arg?: unknown, selection?: unknown) => wt.mergeCommand(ctx, arg, selection),
-    'odoobo.rollback': () => undefined,
+    'odoobo.rollback': (arg?: unknown) => dc.rollback(ctx, arg),
     'odoobo.showDashboard': () => undefined,
     'odoobo.showLogs': () => undefined,
     'odoobo.setupWorktrees': (arg?: unknown, selection?: unknown) => wt.setupWorktreesCommand(ctx, arg, selection),

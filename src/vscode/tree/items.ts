@@ -5,6 +5,7 @@ import type { Worktree } from '../../core/git/worktrees';
 import type { SkillProblem } from '../../core/skills/loadSkills';
 import { formatSkillProblem } from '../../core/skills/loadSkills';
 import type { SkillView } from '../../core/skillsModel';
+import type { SkillDeployState } from '../deployService';
 
 /** `~/…` for paths under the home folder: shorter descriptions that still say where. */
 export function tildify(p: string): string {
@@ -38,16 +39,23 @@ export function worktreeSummary(w: Worktree): string {
 
 export class SkillItem extends vscode.TreeItem {
   readonly kind = 'skill' as const;
-  constructor(readonly folder: vscode.WorkspaceFolder, readonly view: SkillView, multiRoot: boolean) {
+  constructor(readonly folder: vscode.WorkspaceFolder, readonly view: SkillView, multiRoot: boolean, readonly deploy?: SkillDeployState) {
     super(view.skill.name, vscode.TreeItemCollapsibleState.Collapsed);
     const { skill, worktree } = view;
     this.id = `${folder.uri.toString()}#skill:${skill.name}`;
     const state = worktree ? worktreeSummary(worktree) : 'no worktree';
-    this.description = [multiRoot ? folder.name : undefined, `v${skill.manifest.version}`, state || undefined].filter(Boolean).join(' · ');
-    this.iconPath = new vscode.ThemeIcon(
-      'symbol-event',
-      worktree?.dirty ? new vscode.ThemeColor('gitDecoration.modifiedResourceForeground') : undefined,
-    );
+    // Drift: the branch HEAD is not what is deployed.
+    const drift = deploy?.phase === 'active' && deploy.commit && worktree?.head && !worktree.head.startsWith(deploy.commit.slice(0, 7));
+    const deployText = deploy ? (deploy.phase === 'deploying' ? `deploying${deploy.detail ? ` (${deploy.detail})` : ''}` : deploy.phase) + (drift ? ' · HEAD ahead of deployed' : '') : undefined;
+    this.description = [multiRoot ? folder.name : undefined, deployText, `v${skill.manifest.version}`, state || undefined].filter(Boolean).join(' · ');
+    this.iconPath =
+      deploy?.phase === 'deploying'
+        ? new vscode.ThemeIcon('sync~spin')
+        : deploy?.phase === 'failed'
+          ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
+          : deploy?.phase === 'active'
+            ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
+            : new vscode.ThemeIcon('symbol-event', worktree?.dirty ? new vscode.ThemeColor('gitDecoration.modifiedResourceForeground') : undefined);
     this.contextValue = flags('skill', {
       valid: true,
       worktree: !!worktree,
@@ -56,12 +64,21 @@ export class SkillItem extends vscode.TreeItem {
       ahead: !!worktree?.ahead,
       behind: !!worktree?.behind,
       nospec: !skill.appSpecExists,
+      deploying: deploy?.phase === 'deploying',
+      active: deploy?.phase === 'active',
+      failed: deploy?.phase === 'failed',
+      drift: !!drift,
     });
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${skill.name}** \`v${skill.manifest.version}\`\n\n`);
     md.appendText(skill.manifest.description + '\n\n');
     md.appendMarkdown(`$(file) ${tildify(skill.manifestPath)}\n\n`);
     md.appendMarkdown(`$(git-branch) ${worktree ? `${worktree.branch ?? '(detached)'} in ${tildify(worktree.path)}` : 'no worktree'}`);
+    if (deploy) {
+      md.appendMarkdown(`\n\n$(cloud) ${deploy.phase}${deploy.detail ? ` — ${deploy.detail}` : ''}`);
+      if (deploy.liveUrl) md.appendMarkdown(`\n\n$(link-external) ${deploy.liveUrl}`);
+      if (deploy.commit) md.appendMarkdown(`\n\ndeployed commit \`${deploy.commit.slice(0, 12)}\`${drift ? ' (the branch HEAD is ahead)' : ''}`);
+    }
     this.tooltip = md;
   }
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { SkillsStore } from '../skillsStore';
 import { Disposable } from '../util/disposable';
+import type { SkillDeployState } from '../deployService';
 import { AppSpecItem, FolderItem, NoWorktreeItem, ProblemItem, SkillItem, WorktreeItem, type SkillsTreeNode } from './items';
 
 /** The Skills view: skill → its worktree and its app spec; invalid manifests shown as errors. */
@@ -8,7 +9,10 @@ export class SkillsTreeProvider extends Disposable implements vscode.TreeDataPro
   private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<SkillsTreeNode | undefined | void>());
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
 
-  constructor(private readonly stores: () => readonly SkillsStore[]) {
+  constructor(
+    private readonly stores: () => readonly SkillsStore[],
+    private readonly deployState: (skill: string) => SkillDeployState | undefined = () => undefined,
+  ) {
     super();
   }
 
@@ -49,7 +53,7 @@ export class SkillsTreeProvider extends Disposable implements vscode.TreeDataPro
 
   private skillsOf(store: SkillsStore, multiRoot: boolean): SkillsTreeNode[] {
     const model = store.model!;
-    const items: SkillsTreeNode[] = model.skills.map((v) => new SkillItem(store.folder, v, multiRoot));
+    const items: SkillsTreeNode[] = model.skills.map((v) => new SkillItem(store.folder, v, multiRoot, this.deployState(v.skill.name)));
     for (const p of model.problems) items.push(new ProblemItem(store.folder, p));
     return items.sort((a, b) => String(a.label).localeCompare(String(b.label)));
   }

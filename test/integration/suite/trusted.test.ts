@@ -139,7 +139,7 @@ export function trustedTests(): void {
 
   describe('commands', () => {
     it('says clearly that a command is not built yet', async () => {
-      for (const id of ['odoobo.deploy', 'odoobo.deployAll', 'odoobo.rollback', 'odoobo.showDashboard']) {
+      for (const id of ['odoobo.showDashboard', 'odoobo.showLogs']) {
         const r = await vscode.commands.executeCommand(id);
         assert.ok(isRefusal(r), `${id} returned ${JSON.stringify(r)}`);
         assert.equal(r.refused, 'not-built-yet');
@@ -389,6 +389,53 @@ export function trustedTests(): void {
       assert.equal(git(fx.root, 'log', '-1', '--format=%(trailers:key=Deployment-Id,valueonly)'), 'dep-456');
       assert.equal(git(fx.root, 'log', '-1', '--format=%(trailers:key=Deployed-Commit,valueonly)'), head);
       assert.equal(git(fx.root, 'log', '-1', '--format=%P').split(' ').length, 2, 'a --no-ff merge commit');
+    });
+  });
+
+  describe('deploy on the embedded local App Platform', () => {
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+
+    before(async () => {
+      // A real FastAPI skill from this repository, on its pushed branch skill/pr-review (App Platform builds from origin).
+      const ext = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+      await fs.cp(path.join(ext, 'skills', 'pr-review'), path.join(fx.root, 'skills', 'pr-review'), { recursive: true, filter: (src) => !src.includes('__pycache__') && !src.includes('.pytest_cache') });
+      await fs.copyFile(path.join(ext, 'infra', 'pr-review.yaml'), path.join(fx.root, 'infra', 'pr-review.yaml'));
+      git(fx.root, 'add', '-A');
+      git(fx.root, 'commit', '-q', '-m', 'add pr-review');
+      git(fx.root, 'push', '-q', 'origin', 'main:refs/heads/skill/pr-review');
+      await waitFor(a, 'pr-review in the tree', () => skillItem(a, 'pr-review'));
+    });
+
+    after(() => a.localPlatform.stop());
+
+    it('deploys a skill through the whole procedure, shows it live in the tree and the status bar', async function () {
+      this.timeout(120_000);
+      const plans = (await vscode.commands.executeCommand('odoobo.deploy', 'pr-review')) as { results: { skill: string; status: string; liveUrl?: string; error?: unknown; steps: { name: string; status: string }[] }[] }[];
+      assert.ok(Array.isArray(plans), JSON.stringify(plans));
+      const [r] = plans[0].results;
+      assert.equal(r.status, 'succeeded', JSON.stringify(r.error ?? r));
+      assert.deepEqual(
+        r.steps.filter((st) => st.status === 'succeeded').map((st) => st.name),
+        ['lock', 'prepare', 'validate', 'apply', 'create', 'monitor', 'health', 'traffic', 'post-deploy', 'record'].filter((n) => r.steps.some((st) => st.name === n)),
+      );
+      const health = await fetch(`${r.liveUrl}/health`);
+      assert.equal(health.status, 200);
+      assert.equal(((await health.json()) as { skill: string }).skill, 'pr-review');
+      const item = await waitFor(a, 'pr-review active in the tree', async () => {
+        const i = await skillItem(a, 'pr-review');
+        return i?.contextValue?.includes('+active') ? i : undefined;
+      });
+      assert.match(String(item.description), /^active/);
+      assert.match(a.statusBar.text, /\$\(check\) 1/);
+    });
+
+    it('runs the smoke suite against the live skill and records it', async () => {
+      const results = (await vscode.commands.executeCommand('odoobo.test', 'pr-review')) as { passed: boolean; checks: { name: string; status: string }[] }[];
+      assert.ok(Array.isArray(results), JSON.stringify(results));
+      assert.equal(results[0].passed, true, JSON.stringify(results[0].checks));
+      assert.ok(results[0].checks.length >= 5);
+      const status = await (await StatusStore.forRepository(fx.root)).skill('pr-review');
+      assert.equal(status?.lastTest?.status, 'passed');
     });
   });
 }

@@ -1,0 +1,238 @@
+import * as vscode from 'vscode';
+import type { AppPlatformClient } from '../core/do';
+import {
+  checkSkillRollback,
+  createDeployClient,
+  listRollbackTargets,
+  planDeploy,
+  rollbackSkill,
+  type DeployEvent,
+  type DeployResult,
+  type PlanResult,
+  type PostDeployCheck,
+  type RollbackCheck,
+  type RollbackResult,
+  type RollbackTarget,
+} from '../core/deploy';
+import { runSmokeSuite, type SmokeResult } from '../core/smoke';
+import { StatusStore } from '../core/status';
+import { settings, type Target } from './config';
+import { TOKEN_SECRET_KEY } from './commands/handlers';
+import type { LocalPlatformManager } from './localPlatform';
+import type { SkillsStore } from './skillsStore';
+import { Disposable } from './util/disposable';
+
+export type SkillPhase = 'deploying' | 'active' | 'failed' | 'canceled';
+
+/** What the tree, the status bar and the commands show about a skill's deployment on the current target. */
+export interface SkillDeployState {
+  readonly phase: SkillPhase;
+  /** The step or App Platform progress line in flight, e.g. `monitor: BUILDING 2/6`. */
+  readonly detail?: string;
+  readonly deploymentId?: string;
+  readonly liveUrl?: string;
+  readonly commit?: string;
+  readonly at: number;
+  readonly result?: DeployResult;
+  readonly smoke?: SmokeResult;
+}
+
+interface Connection {
+  readonly client: AppPlatformClient;
+  readonly target: Target;
+  close(): Promise<void>;
+}
+
+/** Runs the core's deployment procedure for the extension and keeps each skill's state; no deploy logic lives here. */
+export class DeployService extends Disposable {
+  private readonly _onDidChange = this._register(new vscode.EventEmitter<string | undefined>());
+  /** Fires with the skill whose state changed (undefined: several). */
+  readonly onDidChange = this._onDidChange.event;
+  private readonly states = new Map<string, SkillDeployState>();
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly localPlatform: LocalPlatformManager,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this._register({ dispose: () => this.running.forEach((c) => c.abort()) });
+  }
+
+  state(skill: string): SkillDeployState | undefined {
+    return this.states.get(skill);
+  }
+
+  get all(): ReadonlyMap<string, SkillDeployState> {
+    return this.states;
+  }
+
+  isDeploying(skill: string): boolean {
+    return this.running.has(skill);
+  }
+
+  /** Reads each skill's last recorded deployment on the current target from the status file. */
+  async load(store: SkillsStore): Promise<void> {
+    const target = settings().target;
+    try {
+      const file = await (await StatusStore.forRepository(store.folder.uri.fsPath)).read();
+      for (const [skill, s] of Object.entries(file.skills ?? {})) {
+        if (this.running.has(skill)) continue;
+        const d = s.deployments?.[target] ?? (s.lastDeployment?.target === target ? s.lastDeployment : undefined);
+        if (!d) continue;
+        const phase: SkillPhase = d.phase === 'ACTIVE' ? 'active' : d.phase === 'CANCELED' ? 'canceled' : 'failed';
+        this.states.set(skill, { phase, deploymentId: d.deploymentId, liveUrl: d.liveUrl, commit: d.commit, at: Date.parse(d.deployedAt) || Date.now() });
+      }
+      this._onDidChange.fire(undefined);
+    } catch (e) {
+      this.log.debug(`no deployment state yet: ${(e as Error).message}`);
+    }
+  }
+
+  /** A client for the chosen target: the embedded platform (started on demand) or DigitalOcean with the stored token. */
+  async connect(): Promise<Connection> {
+    const s = settings();
+    if (s.target === 'local') {
+      const endpoint = s.apiUrl ? { url: s.apiUrl, token: process.env.ODOOBO_LOCAL_TOKEN ?? '' } : await this.localPlatform.ensure();
+      const { client } = createDeployClient({ baseUrl: endpoint.url, token: endpoint.token });
+      return { client, target: 'local', close: () => client.close() };
+    }
+    const token = await this.context.secrets.get(TOKEN_SECRET_KEY);
+    if (!token) throw new Error('No DigitalOcean token is stored. Run "Odoobo: Set DigitalOcean Token", or choose the local target.');
+    const { client } = createDeployClient({ baseUrl: s.apiUrl || undefined, token });
+    return { client, target: 'digitalocean', close: () => client.close() };
+  }
+
+  private set(skill: string, state: Omit<SkillDeployState, 'at'>): void {
+    this.states.set(skill, { ...this.states.get(skill), ...state, at: Date.now() });
+    this._onDidChange.fire(skill);
+  }
+
+  private onEvent(e: DeployEvent, report?: (skill: string, message: string) => void): void {
+    switch (e.type) {
+      case 'deploy-started':
+        this.set(e.skill, { phase: 'deploying', detail: e.resumed ? 'resumed' : 'starting', result: undefined });
+        break;
+      case 'step-started':
+        this.set(e.skill, { phase: 'deploying', detail: e.step });
+        report?.(e.skill, e.step);
+        break;
+      case 'deployment-progress':
+        this.set(e.skill, { phase: 'deploying', detail: e.summary, deploymentId: e.deploymentId });
+        report?.(e.skill, e.summary);
+        break;
+      case 'deploy-finished': {
+        const r = e.result;
+        const phase: SkillPhase = r.status === 'succeeded' ? 'active' : r.status === 'canceled' ? 'canceled' : 'failed';
+        this.set(e.skill, { phase, detail: r.error ? `${r.error.code} at ${r.error.step}` : undefined, deploymentId: r.deploymentId, liveUrl: r.liveUrl, commit: r.commit, result: r });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** The smoke suite as the procedure's step 8. */
+  private postDeploy(store: SkillsStore): PostDeployCheck {
+    return async ({ skill, liveUrl, signal }) => {
+      const manifest = store.model?.skills.find((v) => v.skill.name === skill)?.skill.manifest;
+      if (!manifest) return { ok: true, message: 'no manifest: smoke suite skipped' };
+      const result = await runSmokeSuite({ skill, manifest, baseUrl: liveUrl, signal });
+      this.set(skill, { phase: 'deploying', detail: 'post-deploy checks', smoke: result });
+      const failed = result.checks.find((c) => c.status !== 'passed');
+      return failed ? { ok: false, code: failed.code, message: `${failed.name}: ${failed.message}`, checks: result.checks } : { ok: true, message: `${result.checks.length} smoke checks passed`, checks: result.checks };
+    };
+  }
+
+  /** Deploys `skills` in parallel (odoobo.concurrency) through the whole procedure; cancelling cancels on the server. */
+  async deploy(store: SkillsStore, skills: readonly string[], options: { forceBuild?: boolean; signal?: AbortSignal; report?: (skill: string, message: string) => void } = {}): Promise<PlanResult> {
+    const busy = skills.filter((s) => this.running.has(s));
+    if (busy.length) throw new Error(`Already deploying ${busy.join(', ')}: wait for it or cancel it first.`);
+    const controller = new AbortController();
+    options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    for (const s of skills) this.running.set(s, controller);
+    const s = settings(store.folder);
+    let connection: Connection | undefined;
+    try {
+      connection = await this.connect();
+      this.log.info(`deploying ${skills.join(', ')} to ${connection.target}`);
+      const result = await planDeploy({
+        repoRoot: store.folder.uri.fsPath,
+        skills,
+        client: connection.client,
+        target: connection.target,
+        concurrency: s.concurrency,
+        timeoutMs: s.deployTimeoutSeconds * 1000,
+        skillsLocation: s.skillsLocation,
+        forceBuild: options.forceBuild,
+        postDeploy: this.postDeploy(store),
+        signal: controller.signal,
+        onEvent: (e) => this.onEvent(e, options.report),
+      });
+      for (const r of result.results) this.log.info(`${r.skill}: ${r.status}${r.error ? ` — ${r.error.code} at ${r.error.step}: ${r.error.message}` : ''}${r.liveUrl ? ` (${r.liveUrl})` : ''}`);
+      return result;
+    } finally {
+      for (const sk of skills) if (this.running.get(sk) === controller) this.running.delete(sk);
+      await connection?.close();
+      this._onDidChange.fire(undefined);
+    }
+  }
+
+  /** Cancels the deploy that includes `skill` (on the server too, through the procedure). */
+  cancel(skill: string): boolean {
+    const c = this.running.get(skill);
+    c?.abort();
+    return !!c;
+  }
+
+  /** Runs the smoke suite against the skill's live app on the current target, and records the result. */
+  async test(store: SkillsStore, skill: string, signal?: AbortSignal): Promise<SmokeResult> {
+    const manifest = store.model?.skills.find((v) => v.skill.name === skill)?.skill.manifest;
+    if (!manifest) throw new Error(`${skill} has no valid manifest.`);
+    const connection = await this.connect();
+    try {
+      const app = await connection.client.findAppByName(skill, { signal });
+      const liveUrl = app?.live_url;
+      if (!app || !liveUrl) throw new Error(`${skill} is not deployed on ${connection.target} (no app named ${skill} with a live URL). Deploy it first.`);
+      const result = await runSmokeSuite({ skill, manifest, baseUrl: liveUrl, signal });
+      const status = await StatusStore.forRepository(store.folder.uri.fsPath);
+      const passed = result.checks.filter((c) => c.status === 'passed').length;
+      await status.recordTest(skill, { status: result.passed ? 'passed' : 'failed', target: connection.target, passed, failed: result.checks.length - passed, summary: result.checks.map((c) => `${c.name}: ${c.status}`).join(', '), at: new Date().toISOString() });
+      this.set(skill, { phase: this.states.get(skill)?.phase ?? 'active', smoke: result, liveUrl });
+      return result;
+    } finally {
+      await connection.close();
+    }
+  }
+
+  async rollbackTargets(store: SkillsStore, skill: string): Promise<RollbackTarget[]> {
+    const connection = await this.connect();
+    try {
+      return await listRollbackTargets({ repoRoot: store.folder.uri.fsPath, client: connection.client, target: connection.target, skill });
+    } finally {
+      await connection.close();
+    }
+  }
+
+  async checkRollback(store: SkillsStore, skill: string, deploymentId: string): Promise<RollbackCheck> {
+    const connection = await this.connect();
+    try {
+      return await checkSkillRollback({ repoRoot: store.folder.uri.fsPath, client: connection.client, target: connection.target, skill, deploymentId });
+    } finally {
+      await connection.close();
+    }
+  }
+
+  async rollback(store: SkillsStore, skill: string, deploymentId: string, signal?: AbortSignal): Promise<RollbackResult> {
+    const connection = await this.connect();
+    this.set(skill, { phase: 'deploying', detail: `rolling back to ${deploymentId.slice(0, 8)}` });
+    try {
+      const r = await rollbackSkill({ repoRoot: store.folder.uri.fsPath, client: connection.client, target: connection.target, skill, deploymentId, acceptWarnings: true, commit: true, signal });
+      this.set(skill, { phase: r.status === 'succeeded' ? 'active' : 'failed', detail: r.error ? `${r.error.code}` : undefined, deploymentId: r.rollbackDeploymentId, liveUrl: r.liveUrl, commit: r.commit });
+      return r;
+    } finally {
+      await connection.close();
+    }
+  }
+}
