@@ -11,6 +11,7 @@ import { benchTreeModel } from './treeModel';
 import { benchListWorktrees, benchWorktreeSetup } from './worktreeFlows';
 import { benchLint } from './appspecLint';
 import { benchApiThroughput, benchDeployToActive } from './platform';
+import { benchDeployPlans, formatDeployBench } from './deploy';
 
 const root = path.resolve(__dirname, '..');
 const json = process.argv.includes('--json');
@@ -53,6 +54,9 @@ async function activation(rows: Row[]): Promise<void> {
     await fs.rm(path.dirname(out), { recursive: true, force: true });
   }
 }
+
+const extra: Record<string, unknown> = {};
+const tables: string[] = [];
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
@@ -98,17 +102,25 @@ async function main(): Promise<void> {
     { metric: '  skill start-up measured directly (uvicorn)', value: d2a.skillStartupDirectMs.median, unit: 'ms' },
     { metric: 'ratio platform overhead / total', value: d2a.simulated.medianObservedMs / d2a.realSkill.medianObservedMs, unit: '×' },
   );
+  log('deploy plans on the local platform (simulated components, build 2 s + deploy 1 s): N = 5, 20, 50…');
+  const plans = await benchDeployPlans();
+  for (const f of plans) {
+    rows.push({ metric: `deploy N=${f.n}: one deploy through the pipeline`, value: f.oneDeployMs, unit: 'ms', note: `pipeline's own ${f.pipelinePerDeployMs.toFixed(0)} ms; targets speedup ${f.targets.speedupOk ? 'met' : 'MISSED'}, overhead ${f.targets.overheadOk ? 'met' : 'MISSED'}, ≤250 req/min ${f.targets.rateOk ? 'met' : 'MISSED'}` });
+  }
+  extra.deployPlans = plans;
+  tables.push(formatDeployBench(plans));
   log('activation in the real extension host (code-server)…');
   await activation(rows);
 
   if (json) {
-    process.stdout.write(JSON.stringify(Object.fromEntries(rows.map((r) => [r.metric, { value: Number(r.value.toFixed(3)), unit: r.unit }])), null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...Object.fromEntries(rows.map((r) => [r.metric, { value: Number(r.value.toFixed(3)), unit: r.unit }])), ...extra }, null, 2) + '\n');
     return;
   }
   const w = Math.max(...rows.map((r) => r.metric.length));
   const lines = [`| ${'metric'.padEnd(w)} | ${'value'.padStart(10)} | unit | note`, `|${'-'.repeat(w + 2)}|${'-'.repeat(12)}|------|-----`];
   for (const r of rows) lines.push(`| ${r.metric.padEnd(w)} | ${r.value.toFixed(r.value < 10 ? 2 : 1).padStart(10)} | ${r.unit.padEnd(4)} | ${r.note ?? ''}`);
   process.stdout.write(lines.join('\n') + '\n');
+  for (const t of tables) process.stdout.write('\n' + t + '\n');
 }
 
 main().catch((e) => {

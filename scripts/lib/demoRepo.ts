@@ -101,6 +101,10 @@ export async function createDemoRepo(options: { parent?: string; source?: string
       await git(wt, 'push', '-q', '-u', 'origin', `skill/${skill}`);
       worktrees[skill] = wt;
     }
+    // Every skill's branch exists on origin (App Platform builds from there), so any skill can be deployed from the demo.
+    for (const skill of skills) {
+      if (!worktrees[skill]) await git(dir, 'push', '-q', 'origin', `main:refs/heads/skill/${skill}`);
+    }
     const ahead = worktrees[DEMO_AHEAD];
     if (ahead) {
       const notes = path.join(ahead, 'skills', DEMO_AHEAD, 'CHANGELOG.md');
