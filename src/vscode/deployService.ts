@@ -3,6 +3,7 @@ import type { AppPlatformClient } from '../core/do';
 import {
   checkSkillRollback,
   createDeployClient,
+  DeployTimings,
   listRollbackTargets,
   planDeploy,
   rollbackSkill,
@@ -39,6 +40,7 @@ export interface SkillDeployState {
 
 interface Connection {
   readonly client: AppPlatformClient;
+  readonly budget: import('../core/do').RequestBudget;
   readonly target: Target;
   close(): Promise<void>;
 }
@@ -50,6 +52,8 @@ export class DeployService extends Disposable {
   readonly onDidChange = this._onDidChange.event;
   private readonly states = new Map<string, SkillDeployState>();
   private readonly running = new Map<string, AbortController>();
+  /** Learned deployment durations per target: they pace polling across plans. */
+  private readonly timings = new Map<Target, DeployTimings>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -95,13 +99,13 @@ export class DeployService extends Disposable {
     const s = settings();
     if (s.target === 'local') {
       const endpoint = s.apiUrl ? { url: s.apiUrl, token: process.env.ODOOBO_LOCAL_TOKEN ?? '' } : await this.localPlatform.ensure();
-      const { client } = createDeployClient({ baseUrl: endpoint.url, token: endpoint.token });
-      return { client, target: 'local', close: () => client.close() };
+      const { client, budget } = createDeployClient({ baseUrl: endpoint.url, token: endpoint.token });
+      return { client, budget, target: 'local', close: () => client.close() };
     }
     const token = await this.context.secrets.get(TOKEN_SECRET_KEY);
     if (!token) throw new Error('No DigitalOcean token is stored. Run "Odoobo: Set DigitalOcean Token", or choose the local target.');
-    const { client } = createDeployClient({ baseUrl: s.apiUrl || undefined, token });
-    return { client, target: 'digitalocean', close: () => client.close() };
+    const { client, budget } = createDeployClient({ baseUrl: s.apiUrl || undefined, token });
+    return { client, budget, target: 'digitalocean', close: () => client.close() };
   }
 
   private set(skill: string, state: Omit<SkillDeployState, 'at'>): void {
@@ -161,6 +165,8 @@ export class DeployService extends Disposable {
         repoRoot: store.folder.uri.fsPath,
         skills,
         client: connection.client,
+        budget: connection.budget,
+        timings: this.timingsFor(connection.target),
         target: connection.target,
         concurrency: s.concurrency,
         timeoutMs: s.deployTimeoutSeconds * 1000,
@@ -177,6 +183,12 @@ export class DeployService extends Disposable {
       await connection?.close();
       this._onDidChange.fire(undefined);
     }
+  }
+
+  private timingsFor(target: Target): DeployTimings {
+    let t = this.timings.get(target);
+    if (!t) this.timings.set(target, (t = new DeployTimings()));
+    return t;
   }
 
   /** Cancels the deploy that includes `skill` (on the server too, through the procedure). */

@@ -32,8 +32,6 @@ export class AppReader implements DeploymentSource {
   /** When the last full listing arrived (it answers name lookups for a moment). */
   private listedAt = 0;
   private byName = new Map<string, App>();
-  /** Requests this reader sent (lists and gets), for figures. */
-  requests = 0;
 
   constructor(readonly client: AppPlatformClient, private readonly gatherMs = 2) {}
 
@@ -76,7 +74,6 @@ export class AppReader implements DeploymentSource {
     const found = deploymentOf(app, deploymentId);
     if (found) return found;
     // Finished and no longer the active one (ERROR, CANCELED, SUPERSEDED) or queued behind another: ask for it.
-    this.requests++;
     return this.client.getDeployment(appId, deploymentId, options);
   }
 
@@ -116,7 +113,6 @@ export class AppReader implements DeploymentSource {
         const apps = new Map<string, App | Error>();
         await Promise.all(
           ids.map(async (id) => {
-            this.requests++;
             const got = await this.client.getApp(id).catch((e: Error) => e);
             if (!(got instanceof Error)) this.snapshots.set(id, { app: got, at: Date.now() });
             apps.set(id, got);
@@ -128,9 +124,7 @@ export class AppReader implements DeploymentSource {
         }
         return;
       }
-      this.requests++;
       const apps = await this.client.listApps({ per_page: PAGE });
-      this.requests += Math.max(0, Math.ceil(apps.length / PAGE) - 1);
       this.appCount = apps.length;
       const index = new Map(apps.map((a) => [a.id, a]));
       const names = new Map(apps.map((a) => [a.spec.name, a]));
@@ -148,7 +142,6 @@ export class AppReader implements DeploymentSource {
           else {
             // Not listed: deleted meanwhile (APP_NOT_FOUND from a GET says so precisely).
             const id = w.want.appId;
-            this.requests++;
             void this.client.getApp(id).then(
               (got) => {
                 this.snapshots.set(id, { app: got, at: Date.now() });

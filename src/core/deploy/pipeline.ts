@@ -9,7 +9,7 @@ import { describeProgress, isInFlight, waitForDeployment } from '../do/progress'
 import type { App, AppSpec, Deployment, DeploymentProgressStep } from '../do/schemas';
 import type { Skill } from '../skills/loadSkills';
 import { skillNameProblem } from '../skills/names';
-import { commitOf, deploymentOf } from './apps';
+import { commitOf } from './apps';
 import { DeployError, toDeployError } from './errors';
 import { checkHealth } from './health';
 import { acquireDeployLock, type DeployLock } from './locks';
@@ -741,4 +741,3 @@ async function record(run: DeployRun, kind: RecordKind, err?: DeployError): Prom
   run.record('record', problems.some((p) => p.startsWith('STATUS_FILE_FAILED')) ? 'failed' : 'succeeded', t0, [...notes, ...problems].join('; ') || undefined);
 }
 
-export { deploymentOf };

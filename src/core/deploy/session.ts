@@ -5,17 +5,17 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { lintAppSpec } from '../appspec';
+import type { AppPlatformClient } from '../do/client';
+import type { PollContext } from '../do/progress';
+import { simpleGitRunner } from '../git/flows/gitRunner';
 import { gitCommonDir } from '../git/worktrees';
 import { loadSkills, type Skill } from '../skills/loadSkills';
 import { StatusStore } from '../status/statusStore';
-import { simpleGitRunner } from '../git/flows/gitRunner';
 import { AppReader } from './apps';
 import { DeployError, patiently } from './errors';
-import type { AppPlatformClient } from '../do/client';
 import { InflightStore } from './persist';
 import { DEFAULT_POLL_POLICY, DeployTimings, pollInterval, type PollPolicy } from './poll';
 import type { DeployCommonOptions, DeployEvent, LintFunction } from './types';
-import type { PollContext } from '../do/progress';
 
 export class DeploySession {
   readonly reader: AppReader;
@@ -74,8 +74,8 @@ export class DeploySession {
   /** Starts what every skill needs (git dir, manifests, refs) at once, rather than one after the other. */
   warm(): void {
     void this.commonDir().catch(() => undefined);
-    void this.skill('\u0000').catch(() => undefined);
-    void this.branchExists('\u0000').catch(() => undefined);
+    void this.skills().catch(() => undefined);
+    void this.refs();
   }
 
   async status(): Promise<StatusStore | undefined> {
@@ -90,23 +90,31 @@ export class DeploySession {
     return InflightStore.forCommonDir(await this.commonDir());
   }
 
+  private skills(): Promise<Map<string, Skill>> {
+    this.skillsP ??= loadSkills(this.options.repoRoot, this.options.skillsLocation).then((l) => new Map(l.skills.map((s) => [s.name, s])));
+    return this.skillsP;
+  }
+
   /** The skill's manifest and spec path (all manifests are read once per session). */
   async skill(name: string): Promise<Skill> {
-    this.skillsP ??= loadSkills(this.options.repoRoot, this.options.skillsLocation).then((l) => new Map(l.skills.map((s) => [s.name, s])));
-    const skill = (await this.skillsP).get(name);
+    const skill = (await this.skills()).get(name);
     if (!skill) throw new DeployError('SKILL_NOT_FOUND', `No skill named ${JSON.stringify(name)} in ${this.options.repoRoot} (skills/${name}/manifest.json is missing or invalid).`, { step: 'prepare' });
     return skill;
   }
 
   /** Whether a branch exists locally or on a remote (refs read once per session). */
   branchExists = async (branch: string): Promise<boolean> => {
+    // Refs that cannot be read: unknown, so no BRANCH_MISSING warning rather than a wrong one.
+    return (await this.refs())?.has(branch) ?? true;
+  };
+
+  private refs(): Promise<Set<string> | undefined> {
     this.refsP ??= this.commonDir().then(
-      (common) => readBranchNames(common, this.options.repoRoot),
+      (common) => readBranchNames(common, this.options.repoRoot).catch(() => undefined),
       () => undefined,
     );
-    // Refs that cannot be read: unknown, so no BRANCH_MISSING warning rather than a wrong one.
-    return (await this.refsP)?.has(branch) ?? true;
-  };
+    return this.refsP;
+  }
 }
 
 /** The client with every API call wrapped in `patiently`. */
