@@ -1,24 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { writeFileAtomic as writeAtomic } from '../../core/status/atomicFile';
 
-/** Writes `data` to a temporary sibling, flushes it and renames it over `file`: readers never see half a file. */
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await fs.open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
+/** The platform's state is private to its user: the status file's atomic write (fsync, rename, folder fsync), mode 0600. */
+export function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+  return writeAtomic(file, data, 0o600);
 }
 
 /**
