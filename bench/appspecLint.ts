@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { LineCounter, parseDocument } from 'yaml';
 import { lintAppSpec } from '../src/core/appspec';
+import { median } from './stats';
 
 /** A realistic app spec of about `lines` lines: services with sources, envs, health checks, plus workers and ingress. */
 export function largeAppSpec(lines = 2000): string {
@@ -55,7 +56,6 @@ export function largeAppSpec(lines = 2000): string {
   return [...head, ...pad, ...out.slice(4), ...(worker.length ? ['workers:', ...worker] : []), 'ingress:', '  rules:', ...rules].join('\n') + '\n';
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * Median wall time of `lintAppSpec` on a generated spec of about `lines` lines (after warm-up), and, measured

@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { createDeployClient, DeployTimings, MeteredBudget, planDeploy, type PlanResult } from '../src/core/deploy';
 import { startLocalPlatform } from '../src/platform/index';
 import { git, RepoFixture } from '../test/builders/repo';
+import { median } from './stats';
 
 export interface BenchDeployOptions {
   ns?: number[];
@@ -195,10 +196,6 @@ async function platformFloor(platform: PlatformProcess, appIds: string[]): Promi
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Deploy plans at N skills: one at a time, cap 5, cap N. */
 export async function benchDeployPlans(options: BenchDeployOptions = {}): Promise<DeployBenchFigures[]> {

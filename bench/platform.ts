@@ -22,16 +22,11 @@ import { waitForDeployment } from '../src/core/do/progress';
 import type { AppSpec, Deployment } from '../src/core/do/schemas';
 import { startLocalPlatform } from '../src/platform/index';
 import { git, RepoFixture } from '../test/builders/repo';
+import { median } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
 const PYTHON = '/usr/bin/python3';
 
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { buildSkillsModel } from '../src/core/skillsModel';
 import { git, RepoFixture } from '../test/builders/repo';
+import { median } from './stats';
 
 export interface TreeModelFigures {
   skills: number;
@@ -12,10 +13,6 @@ export interface TreeModelFigures {
   runs: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Time to build the tree model (skills + worktrees + dirty/ahead/behind) for `n` skills, each with a worktree. */
 export async function benchTreeModel(n = 100, runs = 5): Promise<TreeModelFigures> {

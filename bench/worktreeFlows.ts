@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { listSkillWorktrees, setupWorktrees } from '../src/core/git/flows';
 import { git, RepoFixture } from '../test/builders/repo';
+import { median } from './stats';
 
 export interface WorktreeSetupFigures {
   n: number;
@@ -13,10 +14,6 @@ export interface WorktreeSetupFigures {
   speedup: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 async function timeSetup(n: number, concurrency: number): Promise<number> {
   const names = Array.from({ length: n }, (_, i) => `skill-${String(i).padStart(3, '0')}`);
