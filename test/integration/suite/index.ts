@@ -15,6 +15,8 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
   // The tests are bundled into this file, so give them mocha's globals ourselves.
   mocha.suite.emit('pre-require', globalThis, 'odoobo-integration', mocha);
+  // ODOOBO_TEST_GREP=<regexp> runs only the matching tests (while developing one surface).
+  if (process.env.ODOOBO_TEST_GREP) mocha.grep(new RegExp(process.env.ODOOBO_TEST_GREP));
   const mode = process.env.ODOOBO_TEST_MODE ?? 'trusted';
   if (mode === 'untrusted') untrustedTests();
   else if (mode === 'bench') benchTests();
