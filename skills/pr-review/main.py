@@ -1,15 +1,21 @@
 """pr-review skill: reviews a unified diff or a GitHub pull request and returns findings.
 
-This version answers the skill contract (health, metadata, docs) and validates /invoke
-requests; the review itself arrives in a later version, so /invoke answers 501.
+The review is rule-based (rules.py) and works offline: secrets, debug output, TODOs, long functions, changes
+without tests and risky patterns of Python, JavaScript and TypeScript. With GITHUB_TOKEN set it can read a pull
+request's diff from GitHub; with ANTHROPIC_API_KEY set a model adds its own findings (remote.py).
 """
 
 import os
-from typing import Any, Dict, Optional
+import re
+from typing import Any, Dict, List, Optional, Tuple
 
 import uvicorn
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
+
+import remote
+from diffparse import DiffError, parse_diff
+from rules import Finding, review, sort_findings, summarize
 
 NAME = "pr-review"
 VERSION = "0.1.0"
@@ -18,12 +24,19 @@ DESCRIPTION = (
     "(file, line, severity, rule)."
 )
 
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
+DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com"
+DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5"
+REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+PULL_REQUEST_URL = re.compile(r"^https?://[^/\s]+/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/pull/(\d+)(?:[/?#].*)?$")
+
 
 class ReviewRequest(BaseModel):
-    """What to review: a unified diff, or a GitHub pull request (repository + number)."""
+    """What to review: a unified diff, or a GitHub pull request (repository + number, or its URL)."""
 
     diff: Optional[str] = Field(
         None,
+        max_length=2_000_000,
         description="Unified diff to review, e.g. the output of `git diff`.",
     )
     repository: Optional[str] = Field(
@@ -36,11 +49,26 @@ class ReviewRequest(BaseModel):
         ge=1,
         description="Pull request number in `repository`.",
     )
+    pull_request_url: Optional[str] = Field(
+        None,
+        description="A pull request's URL, e.g. https://github.com/owner/name/pull/7 (instead of repository + "
+        "pull_request). Reading pull requests needs GITHUB_TOKEN.",
+    )
     max_findings: int = Field(
         50,
         ge=1,
         le=500,
         description="Upper bound on the number of findings returned.",
+    )
+    max_function_lines: int = Field(
+        80,
+        ge=5,
+        le=5000,
+        description="A function the change touches that is longer than this is reported (rule long-function).",
+    )
+    model_review: bool = Field(
+        True,
+        description="Add a model's findings when ANTHROPIC_API_KEY is configured; false keeps to the rules.",
     )
 
 
@@ -48,6 +76,69 @@ def json_schema(model: Any) -> Dict[str, Any]:
     """JSON schema of a pydantic model, on pydantic 2 (model_json_schema) and 1.10 (schema)."""
     as_schema = getattr(model, "model_json_schema", None) or model.schema
     return as_schema()
+
+
+def bad_request(status: int, message: str) -> HTTPException:
+    return HTTPException(status_code=status, detail=f"{NAME}: {message}")
+
+
+def pull_request_of(request: ReviewRequest) -> Optional[Tuple[str, int]]:
+    """(repository, number) when the request names a pull request; None when it gives a diff."""
+    has_diff = bool(request.diff and request.diff.strip())
+    has_number = bool(request.repository) and request.pull_request is not None
+    has_url = bool(request.pull_request_url and request.pull_request_url.strip())
+    if has_diff + has_number + has_url == 0:
+        raise bad_request(
+            422, "give either a non-empty 'diff', both 'repository' and 'pull_request', or 'pull_request_url'"
+        )
+    if has_diff + has_number + has_url > 1:
+        raise bad_request(422, "give only one of 'diff', 'repository' + 'pull_request', 'pull_request_url'")
+    if has_diff:
+        return None
+    if has_url:
+        match = PULL_REQUEST_URL.match(request.pull_request_url.strip())  # type: ignore[union-attr]
+        if not match:
+            raise bad_request(422, "'pull_request_url' is not a pull request URL like https://github.com/owner/name/pull/7")
+        return match.group(1), int(match.group(2))
+    if not REPOSITORY.match(request.repository or ""):
+        raise bad_request(422, "'repository' must look like owner/name")
+    return request.repository, request.pull_request  # type: ignore[return-value]
+
+
+def read_diff(request: ReviewRequest) -> Tuple[str, Dict[str, Any]]:
+    """The diff to review and a description of where it came from."""
+    target = pull_request_of(request)
+    if target is None:
+        return request.diff or "", {"type": "diff"}
+    repository, number = target
+    token = os.environ.get("GITHUB_TOKEN", "").strip()
+    if not token:
+        raise bad_request(
+            400, "reading a pull request needs GITHUB_TOKEN, which this deployment does not set; send the 'diff' instead"
+        )
+    api_url = os.environ.get("GITHUB_API_URL", "").strip() or DEFAULT_GITHUB_API_URL
+    try:
+        text = remote.fetch_pull_request_diff(api_url, token, repository, number)
+    except remote.UpstreamError as error:
+        raise bad_request(error.status, error.message)
+    return text, {"type": "github", "repository": repository, "pull_request": number}
+
+
+def add_model_review(request: ReviewRequest, diff: str, findings: List[Finding]) -> Dict[str, Any]:
+    """Appends the model's findings to `findings` when a key is configured; answers the model_review report."""
+    key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
+    if not key:
+        return {"status": "not_configured", "findings": 0}
+    if not request.model_review:
+        return {"status": "disabled", "findings": 0}
+    model = os.environ.get("ANTHROPIC_MODEL", "").strip() or DEFAULT_ANTHROPIC_MODEL
+    base_url = os.environ.get("ANTHROPIC_BASE_URL", "").strip() or DEFAULT_ANTHROPIC_BASE_URL
+    try:
+        added = remote.model_findings(base_url, key, model, diff, [f.as_dict() for f in findings])
+    except remote.UpstreamError as error:
+        return {"status": "failed", "model": model, "findings": 0, "error": error.message}
+    findings.extend(Finding(a["file"], a["line"], a["severity"], "model-review", a["message"]) for a in added)
+    return {"status": "ok", "model": model, "findings": len(added)}
 
 
 app = FastAPI(title=NAME, version=VERSION, description=DESCRIPTION)
@@ -74,19 +165,30 @@ def metadata() -> Dict[str, Any]:
 @app.post(
     "/invoke",
     responses={
-        422: {"description": "The request is not a valid review request."},
-        501: {"description": "Reviewing is not implemented in this version."},
+        400: {"description": "A pull request was asked for but GITHUB_TOKEN is not configured."},
+        404: {"description": "GitHub does not have the pull request (or the token cannot read it)."},
+        422: {"description": "The request is not a valid review request, or the diff cannot be read."},
+        502: {"description": "GitHub failed."},
+        504: {"description": "GitHub did not answer in time."},
     },
 )
-def invoke(request: ReviewRequest):
-    has_diff = bool(request.diff and request.diff.strip())
-    has_pull_request = bool(request.repository) and request.pull_request is not None
-    if not has_diff and not has_pull_request:
-        raise HTTPException(
-            status_code=422,
-            detail=f"{NAME}: give either a non-empty 'diff' or both 'repository' and 'pull_request'",
-        )
-    raise HTTPException(status_code=501, detail=f"{NAME}: invoke is not implemented yet")
+def invoke(request: ReviewRequest) -> Dict[str, Any]:
+    diff, source = read_diff(request)
+    try:
+        files = parse_diff(diff)
+    except DiffError as error:
+        field = "diff" if source["type"] == "diff" else "pull_request"
+        raise bad_request(422 if field == "diff" else 502, f"'{field}' is not a unified diff: {error}")
+    findings = review(files, request.max_function_lines)
+    model_review = add_model_review(request, diff, findings)
+    findings = sort_findings(findings)
+    return {
+        "source": source,
+        "findings": [f.as_dict() for f in findings[: request.max_findings]],
+        "truncated": len(findings) > request.max_findings,
+        "summary": summarize(files, findings),
+        "model_review": model_review,
+    }
 
 
 if __name__ == "__main__":
