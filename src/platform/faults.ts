@@ -20,6 +20,8 @@ export const faultsSchema = z.strictObject({
   tooManyRequests: z.strictObject({ count: z.number().int().min(0), retryAfterSeconds: z.number().int().min(0).max(3600).optional() }).optional(),
   /** The next `count` API requests answer a 5xx server_error. */
   serverErrors: z.strictObject({ count: z.number().int().min(0), status: z.number().int().min(500).max(599).optional() }).optional(),
+  /** The next N live-log websockets (or every one) are dropped right after their next line, like a network failure. */
+  dropLiveLogs: z.union([z.boolean(), z.number().int().min(0)]).optional(),
   /** Added latency on every API request (milliseconds). */
   latencyMs: z.number().int().min(0).max(60_000).optional(),
 });
@@ -79,6 +81,11 @@ export class FaultInjector {
     return this.take('failHealthChecks');
   }
 
+  /** Consumes one live-log drop if armed. */
+  takeLiveLogDrop(): boolean {
+    return this.take('dropLiveLogs');
+  }
+
   /** Consumes one 429 if armed; answers its retry-after seconds. */
   takeTooManyRequests(): number | undefined {
     const f = this.state.tooManyRequests;
@@ -95,7 +102,7 @@ export class FaultInjector {
     return f.status ?? 500;
   }
 
-  private take(key: 'failBuilds' | 'failHealthChecks'): boolean {
+  private take(key: 'failBuilds' | 'failHealthChecks' | 'dropLiveLogs'): boolean {
     const v = this.state[key];
     if (v === true) return true;
     if (typeof v === 'number' && v > 0) {

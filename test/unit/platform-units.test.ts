@@ -285,6 +285,8 @@ describe('RateLimiter and FaultInjector', () => {
     assert.deepEqual([f.takeBuildFailure(), f.takeBuildFailure(), f.takeBuildFailure()], [true, true, false]);
     assert.deepEqual([f.takeHealthFailure(), f.takeHealthFailure()], [true, true]);
     assert.deepEqual([f.takeTooManyRequests(), f.takeTooManyRequests()], [3, undefined]);
+    f.merge({ dropLiveLogs: 1 });
+    assert.deepEqual([f.takeLiveLogDrop(), f.takeLiveLogDrop(), f.current.dropLiveLogs], [true, false, 0]);
     assert.throws(() => f.replace({ buildMs: -5 }));
     assert.throws(() => f.merge({ nonsense: 1 } as never));
   });

@@ -6,6 +6,7 @@ export * from './budget';
 export * from './clock';
 export * from './client';
 export * from './logs';
+export * from './logFollow';
 export * from './progress';
 export { tokenFromEnv } from './token';
 export { redact, registerSecret } from './redact';

@@ -28,6 +28,8 @@ export interface LiveLogOptions {
 export interface LiveLogStream extends AsyncIterable<LogLine> {
   /** Resolves when the socket closes (by the server, close() or abort); rejects with LOGS_UNAVAILABLE on failure. */
   readonly done: Promise<void>;
+  /** The websocket close code once closed (1000: the server ended the log; 1006: the connection was lost). */
+  readonly closeCode: number | undefined;
   close(): void;
 }
 
@@ -85,6 +87,7 @@ export function followLiveLogs(liveUrl: string, options: LiveLogOptions = {}): L
   };
 
   let ws: WebSocket | undefined;
+  let closeCode: number | undefined;
   const onAbort = () => close();
 
   try {
@@ -119,7 +122,10 @@ export function followLiveLogs(liveUrl: string, options: LiveLogOptions = {}): L
         }),
       ),
     );
-    ws.on('close', () => finish());
+    ws.on('close', (code: number) => {
+      closeCode = code;
+      finish();
+    });
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
   } catch (e) {
@@ -134,6 +140,9 @@ export function followLiveLogs(liveUrl: string, options: LiveLogOptions = {}): L
 
   return {
     done,
+    get closeCode() {
+      return closeCode;
+    },
     close,
     [Symbol.asyncIterator](): AsyncIterator<LogLine> {
       return {

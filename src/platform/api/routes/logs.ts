@@ -87,7 +87,10 @@ export function registerLogRoutes(api: FastifyInstance, platform: LocalAppPlatfo
           grant.component,
           grant.follow,
           (line) => {
-            if (!closed) socket.send(JSON.stringify({ data: line }));
+            if (closed) return;
+            // Fault dropLiveLogs: the line goes out, then the connection is cut without a close frame.
+            const drop = platform.faults.takeLiveLogDrop();
+            socket.send(JSON.stringify({ data: line }), drop ? () => socket.terminate() : undefined);
           },
           () => {
             if (!closed) socket.close(1000, 'end of log');
