@@ -150,6 +150,13 @@ describe('odoobo worktrees / status / merge on a real repository', () => {
     assert.equal(wrongTarget.code, 1);
     assert.deepEqual(wrongTarget.json.results[0].unmet.map((u: any) => u.code), ['NO_DEPLOYMENT']);
 
+    // A failed smoke-test run of that deployment refuses, with when it ran, its summary and what to do.
+    await store.recordTest('alpha', { status: 'failed', target: 'local', summary: '5/6 checks passed; failed: DOCS_MISSING', at: new Date().toISOString() });
+    const smokeFailed = await odoobo(['merge', 'alpha', '--target', 'local', ...C()]);
+    assert.equal(smokeFailed.code, 1);
+    assert.match(smokeFailed.out, /SMOKE_TESTS_FAILED: The last smoke-test run \(failed, \S+ on local\) of deployment \S+ failed: 5\/6 checks passed; failed: DOCS_MISSING\.\n {4}→ Fix the skill and rerun its smoke tests/);
+    await store.updateSkill('alpha', (s) => void delete s.lastTest);
+
     const r = await odoobo(['merge', 'alpha', '--target', 'local', '--push', '--json', ...C()]);
     assert.equal(r.code, 0, JSON.stringify(r.json, null, 2) + r.err);
     const [res] = r.json.results;

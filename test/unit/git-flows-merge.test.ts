@@ -3,6 +3,7 @@ import { describe, it, after } from 'node:test';
 import * as path from 'node:path';
 import {
   checkMergePreconditions,
+  GIT_FLOW_MITIGATIONS,
   GitFlowError,
   mergeSkills,
   removeWorktree,
@@ -11,6 +12,7 @@ import {
   type MergeResult,
 } from '../../src/core/git/flows';
 import { StatusStore } from '../../src/core/status';
+import type { SkillTestResult } from '../../src/core/status/schema';
 import { git, RepoFixture } from '../builders/repo';
 import { commitFile, deploymentFor, fsck, refExists, repoWithSkills, revParse, snapshot, TEMP_OK, writeFile } from '../builders/gitFlows';
 
@@ -66,7 +68,7 @@ describe('mergeSkills', () => {
     assert.equal(await revParse(repo.originDir, 'refs/heads/main'), m.mergeCommit);
     const last = (await store.read()).skills.alpha.lastMerge!;
     assert.deepEqual([last.mergeCommit, last.skillHead, last.deploymentId, last.pushed], [m.mergeCommit, heads.alpha, d.deploymentId, true]);
-    assert.ok(m.checks.find((c) => c.code === 'SMOKE_TESTS_NOT_PASSED')?.status === 'not-checked');
+    assert.equal(m.checks.find((c) => c.code === 'SMOKE_TESTS_FAILED')?.status, 'ok', 'no recorded smoke-test run does not block');
 
     const before = await snapshot(repo.dir);
     const [again] = await mergeSkills(repo.dir, ['alpha'], { target: 'local', push: true });
@@ -151,12 +153,48 @@ describe('mergeSkills', () => {
       ['NO_DEPLOYMENT', 'ok'],
       ['DEPLOYMENT_NOT_ACTIVE', 'ok'],
       ['DEPLOYMENT_STALE', 'ok'],
-      ['SMOKE_TESTS_NOT_PASSED', 'not-checked'],
+      ['SMOKE_TESTS_FAILED', 'ok'],
       ['DIRTY_WORKTREE', 'ok'],
       ['MAIN_WORKTREE_DIRTY', 'ok'],
       ['NOT_ON_MAIN', 'ok'],
       ['OPERATION_IN_PROGRESS', 'ok'],
     ]);
+  });
+
+  it('refuses a skill whose last smoke-test run of the deployment failed; a passed, older or other target\'s run does not block', async () => {
+    const { repo, store, heads } = await readyToMerge(['alpha']);
+    const deployment = deploymentFor('alpha', heads.alpha); // deployedAt 2025-05-01T10:00:00Z
+    const test = (over: Partial<SkillTestResult>): SkillTestResult => ({ status: 'failed', target: 'local', commit: heads.alpha, passed: 4, failed: 2, summary: '4/6 checks passed; failed: HEALTH_CHECK_FAIL, METHOD_405', at: '2025-05-01T10:05:00.000Z', ...over });
+    const smokeCheck = async () => (await checkMergePreconditions(repo.dir, 'alpha', { target: 'local' })).checks.find((c) => c.code === 'SMOKE_TESTS_FAILED')!;
+
+    await store.recordTest('alpha', test({}));
+    const before = await snapshot(repo.dir);
+    const [r] = await mergeSkills(repo.dir, ['alpha'], { target: 'local' });
+    assert.equal(r.status, 'refused', JSON.stringify(r));
+    const { unmet } = r as Extract<MergeResult, { status: 'refused' }>;
+    assert.deepEqual(unmet.map((p) => p.code), ['SMOKE_TESTS_FAILED']);
+    assert.match(unmet[0].message, /failed, 2025-05-01T10:05:00\.000Z on local\) of deployment dep-alpha-\w+ failed: 4\/6 checks passed; failed: HEALTH_CHECK_FAIL/);
+    assert.match(GIT_FLOW_MITIGATIONS.SMOKE_TESTS_FAILED, /rerun .*Odoobo: Test Skill.*or deploy again/);
+    assert.deepEqual(await snapshot(repo.dir), before);
+    // A run that could not complete blocks too.
+    await store.recordTest('alpha', test({ status: 'error', summary: 'no answer' }));
+    assert.match((await smokeCheck()).message, /could not complete: no answer/);
+
+    // Runs that do not block: passed, older than the deployment, on another target, of another commit.
+    for (const [over, why] of [
+      [{ status: 'passed' }, /passed: /],
+      [{ at: '2025-05-01T09:59:59.000Z' }, /predates deployment/],
+      [{ target: 'digitalocean' }, /was not against local/],
+      [{ commit: 'abcdef1234567' }, /tested abcdef123456, not the deployed/],
+    ] as const) {
+      await store.recordTest('alpha', test(over));
+      const c = await smokeCheck();
+      assert.deepEqual([c.status, c.message.match(why) !== null], ['ok', true], `${JSON.stringify(over)}: ${c.message}`);
+    }
+    // A redeploy after the failed run lifts the refusal.
+    await store.recordTest('alpha', test({}));
+    await store.recordDeployment('alpha', { ...deployment, deploymentId: 'dep-again', deployedAt: '2025-05-01T10:10:00.000Z' });
+    merged((await mergeSkills(repo.dir, ['alpha'], { target: 'local' }))[0]);
   });
 
   it('lists every unmet precondition at once', async () => {

@@ -11,8 +11,9 @@ const HELP = `Usage: odoobo merge <skills…> [options]
 
 Merges each skill's branch skill/<name> into the main branch (git merge --no-ff in the main worktree), one after
 another, only when every precondition holds: the branch exists, its latest recorded deployment is ACTIVE and was built
-from the branch's HEAD, the skill's worktree and the main worktree are clean, the main worktree is on the main branch,
-no rebase or merge is in progress, and the merge does not conflict. A refusal lists every unmet precondition and
+from the branch's HEAD, the last smoke-test run of that deployment did not fail (SMOKE_TESTS_FAILED), the skill's
+worktree and the main worktree are clean, the main worktree is on the main branch, no rebase or merge is in progress,
+and the merge does not conflict. A refusal lists every unmet precondition and
 changes nothing. The merge commit carries the deployment as trailers (Deployment-Id, App-Id, Live-URL, …).
 
 Options:

@@ -23,7 +23,7 @@ export const GIT_FLOW_MITIGATIONS = {
   DEPLOYMENT_UNREADABLE: 'The deployment record could not be read: see the message, fix or remove the status file, then redeploy.',
   DEPLOYMENT_NOT_ACTIVE: 'Wait for the deployment to become ACTIVE, or fix it and deploy again.',
   DEPLOYMENT_STALE: 'The live deployment was built from another commit: deploy the branch\'s current HEAD, then merge.',
-  SMOKE_TESTS_NOT_PASSED: 'Run the skill\'s smoke tests against the live deployment and make them pass.',
+  SMOKE_TESTS_FAILED: 'Fix the skill and rerun its smoke tests (Odoobo: Test Skill, or odoobo test <skill>), or deploy again: a deployment runs them as its post-deploy step.',
   MERGE_CONFLICT: 'Merge main into the skill branch (Sync), resolve the conflicts there, deploy, then merge again.',
   REBASE_CONFLICT: 'Rebase by hand in the skill\'s worktree and resolve the conflicts, or sync with merge instead.',
   PUSH_REJECTED: 'The remote has commits you do not have: sync (fetch and merge or rebase), then push again.',

@@ -12,6 +12,7 @@ export {
   mergeSkills,
   checkMergePreconditions,
   deployedCommitMatches,
+  smokeTestVerdict,
   type MergeOptions,
   type MergeResult,
   type MergeCheck,

@@ -1,5 +1,5 @@
 import { branchForSkill } from '../../skills/names';
-import type { SkillDeployment } from '../../status/schema';
+import type { SkillDeployment, SkillTestResult } from '../../status/schema';
 import { StatusFileDeploymentSource, type DeploymentSource } from './deployments';
 import { GitFlowError, type FlowProblem, type GitFlowErrorCode } from './errors';
 import { tryGit } from './mainBranch';
@@ -90,6 +90,23 @@ export function deployedCommitMatches(deployed: string, head: string): boolean {
   return d === head.toLowerCase() || (d.length >= 7 && head.toLowerCase().startsWith(d));
 }
 
+/**
+ * Whether the skill's last recorded smoke-test run blocks merging `deployment`. Only a run of that deployment counts: on
+ * its target, not older than it (a later deployment ran the suite again as its post-deploy step), and of its commit
+ * when the run names one. Such a run blocks when it failed or could not complete; no run, or a passed one, does not.
+ */
+export function smokeTestVerdict(test: SkillTestResult | undefined, deployment: SkillDeployment): { blocks: boolean; message: string } {
+  const d = deployment;
+  if (!test) return { blocks: false, message: `No smoke-test run is recorded since deployment ${d.deploymentId}.` };
+  const run = `The last smoke-test run (${test.status}, ${test.at}${test.target ? ` on ${test.target}` : ''})`;
+  if (test.target && test.target !== d.target) return { blocks: false, message: `${run} was not against ${d.target}.` };
+  if (Date.parse(test.at) < Date.parse(d.deployedAt)) return { blocks: false, message: `${run} predates deployment ${d.deploymentId} (${d.deployedAt}).` };
+  if (test.commit && !deployedCommitMatches(test.commit, d.commit)) return { blocks: false, message: `${run} tested ${short(test.commit)}, not the deployed ${short(d.commit)}.` };
+  const summary = test.summary ? `: ${test.summary}` : '';
+  if (test.status === 'passed') return { blocks: false, message: `${run} passed${summary}.` };
+  return { blocks: true, message: `${run} of deployment ${d.deploymentId} ${test.status === 'failed' ? 'failed' : 'could not complete'}${summary}.` };
+}
+
 /** Reads every precondition of merging the skill, without changing anything. */
 export async function checkMergePreconditions(repoDir: string, skill: string, options: MergeOptions = {}): Promise<MergePreconditions> {
   assertSkillNames([skill]);
@@ -140,7 +157,16 @@ async function evaluate(ctx: RepoContext, skill: string, options: MergeOptions, 
     else if (deployedCommitMatches(deployment.commit, head)) ok('DEPLOYMENT_STALE', `Deployment ${deployment.deploymentId} was built from ${branch}'s HEAD ${short(head)}.`);
     else unmet('DEPLOYMENT_STALE', `Deployment ${deployment.deploymentId} was built from ${short(deployment.commit)}, but ${branch} is at ${short(head)}.`);
   }
-  notChecked('SMOKE_TESTS_NOT_PASSED', 'Smoke tests are not checked yet (the smoke-test suite does not exist).');
+  if (!deployment) notChecked('SMOKE_TESTS_FAILED', 'No deployment whose smoke tests to check.');
+  else if (!ctx.status) notChecked('SMOKE_TESTS_FAILED', 'No status file to read the last smoke-test run from.');
+  else {
+    try {
+      const verdict = smokeTestVerdict((await ctx.status.skill(skill, { signal: ctx.signal }))?.lastTest, deployment);
+      (verdict.blocks ? unmet : ok)('SMOKE_TESTS_FAILED', verdict.message);
+    } catch (e) {
+      notChecked('SMOKE_TESTS_FAILED', `The last smoke-test run could not be read: ${toFlowError(e, skill).message}`);
+    }
+  }
 
   const main = entries[0];
   const wt = entries.find((e, i) => i > 0 && e.branchRef === ref);
