@@ -10,7 +10,9 @@ import { mapLimit } from '../util/concurrency';
 import { SMOKE_MITIGATIONS, type SmokeCode } from './codes';
 import { SkillMetadataSchema } from './metadata';
 
-export type SmokeCheckName = 'health' | 'response-time' | 'metadata' | 'unknown-path' | 'wrong-method' | 'docs';
+/** Every check of the suite, in the order a result lists them. */
+export const SMOKE_CHECKS = ['health', 'response-time', 'metadata', 'unknown-path', 'wrong-method', 'docs'] as const;
+export type SmokeCheckName = (typeof SMOKE_CHECKS)[number];
 /** `failed`: the skill answered wrongly; `error`: the check could not get an answer (network, timeout). */
 export type SmokeCheckStatus = 'passed' | 'failed' | 'error';
 
