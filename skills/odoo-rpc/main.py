@@ -1,8 +1,8 @@
 """odoo-rpc skill: a typed, allow-listed wrapper over Odoo's JSON-RPC API.
 
-This version answers the skill contract (health, metadata, docs), validates /invoke
-requests and enforces the model allow-list (ODOO_ALLOWED_MODELS). Calling Odoo arrives in a
-later version, so an allowed call answers 501.
+POST /invoke calls one model method through `object.execute_kw`. Only models in ODOO_ALLOWED_MODELS and methods
+in ODOO_ALLOWED_METHODS (default: the read methods) may be called, and each method's arguments are checked
+(methods.py) before anything is sent to Odoo (odoo.py).
 """
 
 import os
@@ -11,6 +11,9 @@ from typing import Any, Dict, FrozenSet, List
 import uvicorn
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
+
+from methods import METHODS, READ_METHODS, ArgsError
+from odoo import Odoo, OdooError
 
 NAME = "odoo-rpc"
 VERSION = "0.1.0"
@@ -21,7 +24,12 @@ class RpcRequest(BaseModel):
     """One call of a model method, as Odoo's `execute_kw` takes it."""
 
     model: str = Field(..., min_length=1, description='Odoo model, e.g. "res.partner".')
-    method: str = Field(..., min_length=1, description='Model method, e.g. "search_read".')
+    method: str = Field(
+        ...,
+        min_length=1,
+        description="Model method: search_read, search_count, read, fields_get, create, write, unlink or "
+        "message_post (each also has to be in ODOO_ALLOWED_METHODS).",
+    )
     args: List[Any] = Field(default_factory=list, description="Positional arguments of the method.")
     kwargs: Dict[str, Any] = Field(default_factory=dict, description="Keyword arguments of the method.")
 
@@ -32,10 +40,31 @@ def json_schema(model: Any) -> Dict[str, Any]:
     return as_schema()
 
 
+def env_list(key: str) -> FrozenSet[str]:
+    return frozenset(part.strip() for part in os.environ.get(key, "").split(",") if part.strip())
+
+
 def allowed_models() -> FrozenSet[str]:
     """Models named in ODOO_ALLOWED_MODELS (comma-separated); empty or unset allows none."""
-    raw = os.environ.get("ODOO_ALLOWED_MODELS", "")
-    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+    return env_list("ODOO_ALLOWED_MODELS")
+
+
+def allowed_methods() -> FrozenSet[str]:
+    """Methods named in ODOO_ALLOWED_METHODS (comma-separated); empty or unset allows the read methods."""
+    return env_list("ODOO_ALLOWED_METHODS") or READ_METHODS
+
+
+CONNECTION_ENVS = ("ODOO_URL", "ODOO_DB", "ODOO_USERNAME", "ODOO_API_KEY")
+
+
+def connect() -> Odoo:
+    settings = {key: os.environ.get(key, "").strip() for key in CONNECTION_ENVS}
+    missing = [key for key, value in settings.items() if not value]
+    if missing:
+        raise HTTPException(
+            status_code=503, detail=f"{NAME}: not configured: set {', '.join(missing)} (see the skill's README)"
+        )
+    return Odoo(settings["ODOO_URL"], settings["ODOO_DB"], settings["ODOO_USERNAME"], settings["ODOO_API_KEY"])
 
 
 app = FastAPI(title=NAME, version=VERSION, description=DESCRIPTION)
@@ -62,19 +91,42 @@ def metadata() -> Dict[str, Any]:
 @app.post(
     "/invoke",
     responses={
-        403: {"description": "The model is not in ODOO_ALLOWED_MODELS."},
-        422: {"description": "The request is not a valid RPC request."},
-        501: {"description": "Calling Odoo is not implemented in this version."},
+        403: {"description": "The model or method is not allowed, or Odoo refused access (AccessError)."},
+        404: {"description": "Odoo has no such record (MissingError)."},
+        422: {"description": "The request or a method argument is invalid, or Odoo rejected the data."},
+        502: {"description": "Odoo failed, could not be reached, or rejected the configured credentials."},
+        503: {"description": "The Odoo connection is not configured."},
+        504: {"description": "Odoo did not answer in time."},
     },
 )
-def invoke(request: RpcRequest):
+def invoke(request: RpcRequest) -> Dict[str, Any]:
     model = request.model.strip()
     if model not in allowed_models():
         raise HTTPException(
             status_code=403,
             detail=f"{NAME}: model {model!r} is not allowed (see ODOO_ALLOWED_MODELS)",
         )
-    raise HTTPException(status_code=501, detail=f"{NAME}: invoke is not implemented yet")
+    method = METHODS.get(request.method.strip())
+    if method is None:
+        raise HTTPException(
+            status_code=403,
+            detail=f"{NAME}: 'method' {request.method!r} is not supported; use one of {', '.join(METHODS)}",
+        )
+    if method.name not in allowed_methods():
+        raise HTTPException(
+            status_code=403,
+            detail=f"{NAME}: method {method.name!r} is not allowed (see ODOO_ALLOWED_METHODS)",
+        )
+    try:
+        args, kwargs = method.check(request.args, request.kwargs)
+    except ArgsError as error:
+        raise HTTPException(status_code=422, detail=f"{NAME}: {error}")
+    odoo = connect()
+    try:
+        result = odoo.execute_kw(model, method.name, args, kwargs)
+    except OdooError as error:
+        raise HTTPException(status_code=error.status, detail=f"{NAME}: {error.message}")
+    return {"model": model, "method": method.name, "result": result}
 
 
 if __name__ == "__main__":
