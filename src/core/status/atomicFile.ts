@@ -2,11 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
+export interface AtomicWriteOptions {
+  /** File mode of a new file (default 0644). */
+  mode?: number;
+  /**
+   * fsync the file and its folder (default true): the write survives a power loss, not only a crash of the process.
+   * Without it the rename is still atomic, so readers and a restarted process never see half a file.
+   */
+  durable?: boolean;
+}
+
 /**
  * Writes `data` to a temporary file in the same folder, fsyncs it, renames it over `file` and fsyncs the folder:
  * readers see the old or the new content, never half of it, even after a crash.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const { mode = 0o644, durable = true } = options;
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -14,7 +25,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   try {
     try {
       await handle.writeFile(data);
-      await handle.sync();
+      if (durable) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -23,7 +34,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  await fsyncDir(dir);
+  if (durable) await fsyncDir(dir);
 }
 
 /** Makes a rename durable; some platforms (Windows) cannot open folders, which is fine there. */
