@@ -1,6 +1,7 @@
 // Bundles the extension, the CLI and the integration-test suite. `--production` minifies; `--watch` rebuilds.
 import * as esbuild from 'esbuild';
 import { createRequire } from 'node:module';
+import { copyFile, mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -43,13 +44,23 @@ const builds = [
   { ...common, entryPoints: ['src/cli/odoobo.ts'], outfile: 'dist/cli.js' },
   { ...common, entryPoints: ['test/integration/suite/index.ts'], outfile: 'out/test/integration/index.js', external: ['vscode', 'mocha'], sourcemap: 'inline', minify: false },
   { ...common, entryPoints: ['test/runElectron.ts'], outfile: 'out/test/runElectron.js', external: ['vscode', '@vscode/test-electron'], minify: false },
+  // The dashboard webview: a browser script (and its CSS) with vscode-elements and the shared protocol bundled in.
+  { ...common, platform: 'browser', target: 'chrome120', format: 'iife', mainFields: ['browser', 'module', 'main'], entryPoints: ['src/webview/dashboard/main.ts'], outfile: 'dist/webview/dashboard.js', minify: true },
 ];
 
+/** The codicon font for the webview (vscode-elements' icons link this stylesheet from the page). */
+async function copyCodicons() {
+  const from = path.dirname(require.resolve('@vscode/codicons/dist/codicon.css'));
+  await mkdir('dist/webview', { recursive: true });
+  await Promise.all(['codicon.css', 'codicon.ttf'].map((f) => copyFile(path.join(from, f), path.join('dist/webview', f))));
+}
+
 if (watch) {
+  await copyCodicons();
   for (const b of builds) await (await esbuild.context(b)).watch();
   console.log('esbuild: watching');
 } else {
   const started = Date.now();
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  await Promise.all([...builds.map((b) => esbuild.build(b)), copyCodicons()]);
   console.log(`esbuild: built ${builds.map((b) => b.outfile).join(', ')} in ${Date.now() - started} ms${production ? ' (production)' : ''}`);
 }
