@@ -10,6 +10,7 @@ import { AppSpecQuickFixes } from './vscode/appSpecQuickFixes';
 import { DeployService } from './vscode/deployService';
 import { DeployStatusBar } from './vscode/statusBar';
 import { SkillsTreeProvider } from './vscode/tree/skillsTree';
+import { DashboardController } from './vscode/dashboard/dashboardPanel';
 
 const moduleLoadedAt = performance.now();
 
@@ -31,6 +32,8 @@ export interface OdooboApi {
   readonly localPlatform: LocalPlatformManager;
   readonly deployments: DeployService;
   readonly statusBar: DeployStatusBar;
+  /** The deployment dashboard (webview panel). */
+  readonly dashboard: DashboardController;
   /** Scripts prompt answers (tests only). */
   setPromptScript(script: PromptScript | undefined): void;
 }
@@ -49,6 +52,8 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   );
   const deployments = new DeployService(context, localPlatform, log);
   context.subscriptions.push(localPlatform, deployments);
+  const dashboard = new DashboardController({ extensionUri: context.extensionUri, deployments, stores: allStores, log });
+  context.subscriptions.push(dashboard, dashboard.registerSerializer());
   const tree = new SkillsTreeProvider(allStores, (skill) => deployments.state(skill));
   context.subscriptions.push(deployments.onDidChange(() => tree.changed()));
   context.subscriptions.push(tree, vscode.window.createTreeView('odoobo.skills', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }));
@@ -64,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
       tree.changed();
       updateContext();
       statusBar?.update();
+      dashboard.changed();
     });
     return store.refresh().then(() => deployments.load(store)).catch(() => undefined);
   };
@@ -101,6 +107,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     diagnostics,
     stores: allStores,
     log,
+    dashboard,
     get prompts() {
       return prompts;
     },
@@ -112,6 +119,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     localPlatform,
     deployments,
     statusBar,
+    dashboard,
     stores: allStores,
     tree,
     commandIds: COMMAND_IDS,

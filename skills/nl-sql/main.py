@@ -1,15 +1,22 @@
 """nl-sql skill: turns a natural-language question and a table schema into one read-only SQL query.
 
-This version answers the skill contract (health, metadata, docs) and validates /invoke
-requests; generating SQL arrives in a later version, so /invoke answers 501.
+The schema's CREATE TABLE statements build an empty SQLite database (schema.py). Common question shapes are
+answered by rules (questions.py); others by a model when ANTHROPIC_API_KEY is configured (llm.py). Every query,
+from rules or model, is compiled with EXPLAIN against that database under a read-only authorizer before it is
+returned, and questions that ask to change data are refused.
 """
 
 import os
-from typing import Any, Dict, Literal
+import re
+from typing import Any, Dict, List, Literal
 
 import uvicorn
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
+
+import llm
+from questions import CannotAnswer, WriteRequested, explain, read_question, to_sql, write_asked
+from schema import QueryError, ReadOnlyError, Schema, SchemaError, check_query, load_schema, read_only_problem
 
 NAME = "nl-sql"
 VERSION = "0.1.0"
@@ -19,14 +26,20 @@ DESCRIPTION = "Turns a natural-language question and a table schema into one rea
 class QueryRequest(BaseModel):
     """A question about data, and the schema of the tables it may be answered from."""
 
-    question: str = Field(..., min_length=1, description="The question, in natural language.")
+    question: str = Field(..., min_length=1, max_length=2000, description="The question, in natural language.")
     table_schema: str = Field(
         ...,
         min_length=1,
+        max_length=200_000,
         description="The tables the query may use, as SQL DDL (CREATE TABLE statements).",
     )
     dialect: Literal["postgresql", "mysql", "sqlite"] = Field(
         "postgresql", description="SQL dialect of the generated query."
+    )
+    mode: Literal["auto", "rules", "model"] = Field(
+        "auto",
+        description="auto: rules, then the model when the rules cannot answer and ANTHROPIC_API_KEY is set; "
+        "rules: rules only; model: the model only (needs ANTHROPIC_API_KEY).",
     )
 
 
@@ -34,6 +47,50 @@ def json_schema(model: Any) -> Dict[str, Any]:
     """JSON schema of a pydantic model, on pydantic 2 (model_json_schema) and 1.10 (schema)."""
     as_schema = getattr(model, "model_json_schema", None) or model.schema
     return as_schema()
+
+
+DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com"
+DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5"
+SHAPES = (
+    "counts (how many …), sums/averages/max/min of a column, per/by <column>, top N … by <column>, "
+    "filters (<column> is/over/under <value>), date ranges (in 2024, last 30 days, since 2024-01-01)"
+)
+
+
+def fail(status: int, message: str) -> HTTPException:
+    return HTTPException(status_code=status, detail=f"{NAME}: {message}")
+
+
+def tables_in(sql: str, schema: Schema) -> List[str]:
+    return [name for name in schema.tables if re.search(rf'(?<![\w.]){re.escape(name)}(?![\w])', sql, re.I)]
+
+
+def answer_with_model(request: QueryRequest, schema: Schema, key: str, why: str) -> Dict[str, Any]:
+    base_url = os.environ.get("ANTHROPIC_BASE_URL", "").strip() or DEFAULT_ANTHROPIC_BASE_URL
+    model = os.environ.get("ANTHROPIC_MODEL", "").strip() or DEFAULT_ANTHROPIC_MODEL
+    try:
+        result = llm.ask(base_url, key, model, request.question, request.table_schema, request.dialect)
+    except llm.ModelError as error:
+        raise fail(502, str(error))
+    problem = read_only_problem(result["sql"])
+    try:
+        if problem:
+            raise ReadOnlyError(problem)
+        check_query(schema, result["sqlite_sql"])
+    except ReadOnlyError as error:
+        raise fail(502, f"the model's query was refused: {error}")
+    except QueryError as error:
+        raise fail(502, f"the model's query does not fit the schema: {error}")
+    return {
+        "sql": result["sql"],
+        "dialect": request.dialect,
+        "method": "model",
+        "model": model,
+        "explanation": result["explanation"],
+        "tables": tables_in(result["sqlite_sql"], schema),
+        "checked_sql": result["sqlite_sql"],
+        "warnings": schema.warnings + ([f"rules: {why}"] if why else []),
+    }
 
 
 app = FastAPI(title=NAME, version=VERSION, description=DESCRIPTION)
@@ -60,17 +117,50 @@ def metadata() -> Dict[str, Any]:
 @app.post(
     "/invoke",
     responses={
-        422: {"description": "The request is not a valid query request."},
-        501: {"description": "Generating SQL is not implemented in this version."},
+        400: {"description": "mode 'model' was asked for but ANTHROPIC_API_KEY is not configured."},
+        403: {"description": "The question asks to change data; nl-sql writes read-only queries only."},
+        422: {"description": "Invalid request, a schema SQLite cannot read, or a question the rules cannot answer."},
+        502: {"description": "The model failed, or its query is not read-only or does not fit the schema."},
     },
 )
-def invoke(request: QueryRequest):
+def invoke(request: QueryRequest) -> Dict[str, Any]:
     if not request.question.strip() or not request.table_schema.strip():
         raise HTTPException(
             status_code=422,
             detail=f"{NAME}: 'question' and 'table_schema' must not be blank",
         )
-    raise HTTPException(status_code=501, detail=f"{NAME}: invoke is not implemented yet")
+    verb = write_asked(request.question)
+    if verb:
+        raise fail(403, f"'question' asks to {verb} data; nl-sql writes read-only queries (SELECT) only")
+    try:
+        schema = load_schema(request.table_schema)
+    except SchemaError as error:
+        raise fail(422, f"'table_schema' cannot be read: {error}")
+    key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
+    if request.mode == "model":
+        if not key:
+            raise fail(400, "'mode' is 'model' but ANTHROPIC_API_KEY is not configured")
+        return answer_with_model(request, schema, key, "")
+    try:
+        query = read_question(request.question, schema)
+        sqlite_sql = to_sql(query, "sqlite")
+        check_query(schema, sqlite_sql)
+    except WriteRequested as error:
+        raise fail(403, f"'question': {error}; nl-sql writes read-only queries (SELECT) only")
+    except (CannotAnswer, QueryError, ReadOnlyError) as error:
+        if key and request.mode == "auto":
+            return answer_with_model(request, schema, key, str(error))
+        hint = "" if key else "; configure ANTHROPIC_API_KEY to have a model answer other questions"
+        raise fail(422, f"'question' is not one the rules answer: {error}. They answer {SHAPES}{hint}")
+    return {
+        "sql": to_sql(query, request.dialect),
+        "dialect": request.dialect,
+        "method": "rules",
+        "explanation": explain(query),
+        "tables": [query.table.name],
+        "checked_sql": sqlite_sql,
+        "warnings": schema.warnings,
+    }
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ export class DeployStatusBar extends Disposable {
   constructor(private readonly deployments: DeployService, private readonly stores: () => readonly SkillsStore[]) {
     super();
     this.item.name = 'Odoobo Skills deployments';
-    this.item.command = 'odoobo.skills.focus';
+    this.item.command = 'odoobo.showDashboard';
     this._register(deployments.onDidChange(() => this.update()));
     this.update();
   }
@@ -19,6 +19,11 @@ export class DeployStatusBar extends Disposable {
   /** The text shown, for tests. */
   get text(): string {
     return this.item.text;
+  }
+
+  /** What a click runs, for tests. */
+  get command(): string | vscode.Command | undefined {
+    return this.item.command;
   }
 
   update(): void {

@@ -4,12 +4,12 @@ import * as h from './handlers';
 import * as wt from './worktreeCommands';
 import * as dc from './deployCommands';
 import { replacePlaceholder } from '../appSpecQuickFixes';
+import type { DashboardController } from '../dashboard/dashboardPanel';
 
 type Handler = (...args: any[]) => unknown;
 
 /** Commands whose feature is not built yet: they say so, clearly, instead of pretending. */
 const NOT_BUILT: Partial<Record<CommandId, string>> = {
-  'odoobo.showDashboard': 'the deployment dashboard',
   'odoobo.showLogs': 'the App Platform client',
 };
 
@@ -31,7 +31,7 @@ function untrusted(id: CommandId): CommandRefusal {
 }
 
 /** Registers every command in COMMAND_IDS; the record type makes a missing handler a compile error. */
-export function registerCommands(ctx: dc.DeployContext): void {
+export function registerCommands(ctx: dc.DeployContext & { readonly dashboard: DashboardController }): void {
   const handlers: Record<CommandId, Handler> = {
     'odoobo.deploy': (arg?: unknown, selection?: unknown) => dc.deploy(ctx, arg, selection),
     'odoobo.deployChosen': () => dc.deployChosen(ctx),
@@ -40,7 +40,7 @@ export function registerCommands(ctx: dc.DeployContext): void {
     'odoobo.test': (arg?: unknown, selection?: unknown) => dc.test(ctx, arg, selection),
     'odoobo.merge': (arg?: unknown, selection?: unknown) => wt.mergeCommand(ctx, arg, selection),
     'odoobo.rollback': (arg?: unknown) => dc.rollback(ctx, arg),
-    'odoobo.showDashboard': () => undefined,
+    'odoobo.showDashboard': () => void ctx.dashboard.show(),
     'odoobo.showLogs': () => undefined,
     'odoobo.setupWorktrees': (arg?: unknown, selection?: unknown) => wt.setupWorktreesCommand(ctx, arg, selection),
     'odoobo.removeWorktree': (arg?: unknown) => wt.removeWorktreeCommand(ctx, arg),

@@ -55,6 +55,7 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
   /** For tests: the messages posted to the webview (the last 200) and why messages from it were rejected. */
   readonly posted: HostMessage[] = [];
   readonly rejected: string[] = [];
+  private postedTotal = 0;
 
   constructor(private readonly deps: DashboardDeps) {
     super();
@@ -84,6 +85,11 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
 
   get currentPanel(): vscode.WebviewPanel | undefined {
     return this.panel;
+  }
+
+  /** How many messages were posted in all (tests find the new ones in `posted` with it). */
+  get postedCount(): number {
+    return this.postedTotal;
   }
 
   /** The UI state as the host knows it (restored state, then the webview's selections). */
@@ -194,6 +200,7 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
   private post(message: HostMessage): void {
     if (!this.panel || !this.ready) return;
     this.posted.push(message);
+    this.postedTotal++;
     if (this.posted.length > KEEP_POSTED) this.posted.shift();
     void this.panel.webview.postMessage(message);
   }

@@ -96,8 +96,12 @@ export function skillRows(r: SkillRow, ui: UiState): HTMLTableRowElement[] {
     h(
       'td',
       { class: 'c-skill' },
-      h('span', { class: 'twisty', 'data-toggle': r.skill, 'aria-hidden': 'true' }, h('span', { class: `codicon codicon-chevron-${expanded ? 'down' : 'right'}` })),
-      h('span', { class: 'skill-name' }, r.skill),
+      h(
+        'span',
+        { class: 'skill-cell' },
+        h('span', { class: 'twisty', 'data-toggle': r.skill, 'aria-hidden': 'true' }, h('span', { class: `codicon codicon-chevron-${expanded ? 'down' : 'right'}` })),
+        h('span', { class: 'skill-name' }, r.skill),
+      ),
     ),
     h('td', { class: 'c-phase' }, ...phaseCell(r)),
     h('td', { class: 'c-progress' }, timelineBar(r.steps, r.durationMs)),
@@ -176,7 +180,14 @@ function detailRow(r: SkillRow): HTMLTableRowElement {
   const steps = h('ol', { class: 'steps', 'aria-label': `Deployment steps of ${r.skill}` });
   for (const s of r.steps) {
     steps.append(
-      h('li', { class: `s-${s.status}` }, icon(STEP_ICONS[s.status]), h('span', { class: 'step-name' }, s.name), h('span', { class: 'muted' }, s.status), s.durationMs !== undefined && h('span', { class: 'duration' }, formatDuration(s.durationMs)), s.message && h('span', { class: 'muted message' }, s.message)),
+      h(
+        'li',
+        { class: `s-${s.status}`, title: s.message },
+        icon(STEP_ICONS[s.status]),
+        h('span', { class: 'step-name' }, s.name),
+        h('span', { class: 'muted' }, s.status),
+        s.durationMs !== undefined && h('span', { class: 'duration' }, formatDuration(s.durationMs)),
+      ),
     );
   }
   return h(

@@ -8,6 +8,7 @@ import { isRefusal } from '../../../src/vscode/commands/commandIds';
 import { AppPlatformClient } from '../../../src/core/do';
 import { StatusStore } from '../../../src/core/status';
 import { api, children, EXTENSION_ID, fixture, script, skillItem, waitFor, type Fixture } from './helpers';
+import { dashboardTests } from './dashboard.test';
 
 export function trustedTests(): void {
   let a: OdooboApi;
@@ -139,7 +140,7 @@ export function trustedTests(): void {
 
   describe('commands', () => {
     it('says clearly that a command is not built yet', async () => {
-      for (const id of ['odoobo.showDashboard', 'odoobo.showLogs']) {
+      for (const id of ['odoobo.showLogs']) {
         const r = await vscode.commands.executeCommand(id);
         assert.ok(isRefusal(r), `${id} returned ${JSON.stringify(r)}`);
         assert.equal(r.refused, 'not-built-yet');
@@ -438,4 +439,6 @@ export function trustedTests(): void {
       assert.equal(status?.lastTest?.status, 'passed');
     });
   });
+
+  dashboardTests();
 }

@@ -1,0 +1,148 @@
+/**
+ * End-to-end screenshot test of the deployment dashboard: the packaged extension (dist/odoobo-skills.vsix) in a fresh
+ * code-server with the demo skills repository, in headless chromium. Opens the dashboard from the command palette,
+ * checks a row per demo skill, then with the keyboard only selects pr-review, tabs to its Deploy button and presses
+ * Enter: the skill deploys on the embedded local App Platform and its row, timeline and history follow. Saves
+ * test-results/dashboard.png (and media/dashboard.png with UPDATE_SCREENSHOTS=1).
+ *
+ *   node --import tsx --test test/e2e/dashboard.e2e.ts
+ */
+import assert from 'node:assert/strict';
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import type { Frame, Page } from 'playwright-core';
+import { createDemoRepo, DEMO_SKILLS, type DemoRepo } from '../../scripts/lib/demoRepo';
+import { launchChromium, startCodeServer, type Chromium, type CodeServer } from '../harness/codeServer';
+import { ensureEnv, repoRoot } from '../harness/env';
+
+const SKILL = 'pr-review';
+
+/** Runs a command from the command palette (F1). */
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** The dashboard's document: the webview's inner frame that holds `main#app`. */
+async function dashboardFrame(page: Page, ms: number): Promise<Frame> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    for (const f of page.frames()) {
+      if (await f.$('main#app').catch(() => null)) return f;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`timed out after ${ms} ms waiting for the dashboard webview`);
+}
+
+/** Polls `read` in the frame until `ok` accepts its value. */
+async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  let v = await read();
+  while (!ok(v)) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 250));
+    v = await read();
+  }
+  return v;
+}
+
+const rowTexts = (f: Frame): Promise<Record<string, string>> =>
+  f.$$eval('tr.skill-row', (rows) => Object.fromEntries(rows.map((r) => [(r as HTMLElement).dataset.skill ?? '', (r as HTMLElement).innerText.replace(/\s+/g, ' ').trim()])));
+const focusedKey = (f: Frame): Promise<string | undefined> => f.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.key);
+
+test('Deployment dashboard: rows, keyboard deploy, timeline and history (screenshot)', { timeout: 420_000 }, async (t) => {
+  const root = repoRoot();
+  const vsix = path.resolve(process.env.ODOOBO_VSIX ?? path.join(root, 'dist', 'odoobo-skills.vsix'));
+  assert.ok(existsSync(vsix), `${vsix} does not exist: run \`npm run package\` first`);
+  const env = await ensureEnv();
+
+  let demo: DemoRepo | undefined;
+  let server: CodeServer | undefined;
+  let browser: Chromium | undefined;
+  try {
+    demo = await createDemoRepo();
+    // VS Code's default dark theme: the screenshot shows that the dashboard takes its colours from the theme.
+    server = await startCodeServer({ env, trusted: true, installExtensions: [vsix], settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+    browser = await launchChromium(env, { viewport: { width: 1440, height: 900 } });
+    const { page } = browser;
+    await page.goto(server.folderUrl(demo.dir), { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    // The Skills view shows once the extension has activated and read the skills.
+    await page.locator('.activitybar [aria-label*="Odoobo Skills"]').first().waitFor({ state: 'visible', timeout: 60_000 });
+
+    let t0 = Date.now();
+    await runCommand(page, 'Odoobo: Show Deployment Dashboard');
+    const frame = await dashboardFrame(page, 60_000);
+    t.diagnostic(`dashboard webview loaded ${Date.now() - t0} ms after the command palette opened`);
+    const rows = await until('a row per demo skill', () => rowTexts(frame), (r) => DEMO_SKILLS.every((s) => s in r), 60_000);
+    t.diagnostic(`dashboard rendered ${Date.now() - t0} ms after the command: ${Object.keys(rows).join(', ')}`);
+    for (const s of DEMO_SKILLS) assert.match(rows[s], /Not deployed/, `${s}: ${rows[s]}`);
+    assert.equal(await frame.locator('vscode-badge').first().innerText(), 'Local App Platform');
+
+    // Keyboard only: focus the first row, arrow down to pr-review, Enter selects and expands it, Tab reaches Deploy.
+    const order = Object.keys(rows);
+    await frame.locator('tr.skill-row').first().focus();
+    for (let i = 0; i < order.indexOf(SKILL); i++) await page.keyboard.press('ArrowDown');
+    assert.equal(await focusedKey(frame), `row:${SKILL}`);
+    await page.keyboard.press('Enter');
+    const row = frame.locator(`tr.skill-row[data-skill="${SKILL}"]`);
+    assert.equal(await row.getAttribute('aria-selected'), 'true');
+    assert.equal(await row.getAttribute('aria-expanded'), 'true');
+    await frame.locator('#history-title', { hasText: `History · ${SKILL}` }).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedKey(frame), `act:${SKILL}:deploy`);
+
+    t0 = Date.now();
+    await page.keyboard.press('Enter');
+    await until(`${SKILL} deploying`, () => rowTexts(frame).then((r) => r[SKILL]), (text) => /Deploying|Active|Failed/.test(text), 30_000);
+    const done = await until(`${SKILL} deployed`, () => rowTexts(frame).then((r) => r[SKILL]), (text) => /Active|Failed|Canceled/.test(text), 300_000);
+    t.diagnostic(`${SKILL} deployed from the dashboard in ${Date.now() - t0} ms: ${done}`);
+    assert.match(done, /Active/);
+    assert.match(done, /Healthy/);
+    assert.match(done, /6\/6 passed|\d+\/\d+ passed/);
+
+    // The history of the selected skill follows: its deployment with App Platform's progress steps and durations.
+    await until('the deployment in the history', () => frame.locator('tr.dep-row').count(), (n) => n >= 1, 60_000);
+    const gantt = await until('progress steps with durations', () => frame.locator('.gantt-row .duration').allInnerTexts(), (d) => d.some((x) => /\d/.test(x)), 30_000);
+    t.diagnostic(`history: ${await frame.locator('tr.dep-row').count()} deployment(s), ${gantt.length} progress steps`);
+    assert.match(await frame.locator('tr.dep-row').first().innerText(), /ACTIVE/);
+
+    // The Skills view beside it, no notifications, the pointer away: the screenshot shows what a person works with.
+    await page.locator('.activitybar [aria-label*="Odoobo Skills"]').first().click();
+    await page.locator('[id="workbench.view.extension.odoobo"] .monaco-list-row', { hasText: SKILL }).first().waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await page.mouse.move(5, 890);
+    await page.waitForTimeout(1000);
+    const shot = path.join(root, 'test-results', 'dashboard.png');
+    await fs.mkdir(path.dirname(shot), { recursive: true });
+    await page.screenshot({ path: shot });
+    const size = (await fs.stat(shot)).size;
+    assert.ok(size > 10_000, `screenshot ${shot} is suspiciously small (${size} bytes)`);
+    t.diagnostic(`screenshot: ${path.relative(root, shot)} (${(size / 1024).toFixed(0)} KiB)`);
+    if (process.env.UPDATE_SCREENSHOTS === '1') {
+      await fs.copyFile(shot, path.join(root, 'media', 'dashboard.png'));
+      t.diagnostic('copied to media/dashboard.png');
+    }
+  } catch (err) {
+    if (browser) {
+      const failShot = path.join(root, 'test-results', 'dashboard-failure.png');
+      await fs.mkdir(path.dirname(failShot), { recursive: true });
+      await browser.page.screenshot({ path: failShot }).catch(() => undefined);
+      t.diagnostic(`failure screenshot: ${path.relative(root, failShot)}`);
+      const notes = await browser.page.locator('.notification-list-item-message').allInnerTexts().catch(() => [] as string[]);
+      if (notes.length) t.diagnostic(`workbench notifications: ${notes.join(' | ')}`);
+    }
+    if (server) t.diagnostic(`code-server output (tail):\n${server.output().split('\n').slice(-20).join('\n')}`);
+    throw err;
+  } finally {
+    await browser?.close();
+    await server?.stop();
+    await demo?.cleanup();
+  }
+});
