@@ -10,7 +10,8 @@ import { AppSpecQuickFixes } from './vscode/appSpecQuickFixes';
 import { DeployService } from './vscode/deployService';
 import { DeployStatusBar } from './vscode/statusBar';
 import { SkillsTreeProvider } from './vscode/tree/skillsTree';
-import { DashboardController } from './vscode/dashboard/dashboardPanel';
+import { SkillLogs } from './vscode/logs/skillLogs';
+import { SmokeTests } from './vscode/testing/smokeTests';
 
 const moduleLoadedAt = performance.now();
 
@@ -32,8 +33,10 @@ export interface OdooboApi {
   readonly localPlatform: LocalPlatformManager;
   readonly deployments: DeployService;
   readonly statusBar: DeployStatusBar;
-  /** The deployment dashboard (webview panel). */
-  readonly dashboard: DashboardController;
+  /** The "Odoobo: <skill>" log channels. */
+  readonly logs: SkillLogs;
+  /** The "Skill smoke tests" test controller. */
+  readonly smokeTests: SmokeTests;
   /** Scripts prompt answers (tests only). */
   setPromptScript(script: PromptScript | undefined): void;
 }
@@ -52,8 +55,9 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   );
   const deployments = new DeployService(context, localPlatform, log);
   context.subscriptions.push(localPlatform, deployments);
-  const dashboard = new DashboardController({ extensionUri: context.extensionUri, deployments, stores: allStores, log });
-  context.subscriptions.push(dashboard, dashboard.registerSerializer());
+  const logs = new SkillLogs(deployments);
+  const smokeTests = new SmokeTests(deployments, allStores);
+  context.subscriptions.push(logs, smokeTests);
   const tree = new SkillsTreeProvider(allStores, (skill) => deployments.state(skill));
   context.subscriptions.push(deployments.onDidChange(() => tree.changed()));
   context.subscriptions.push(tree, vscode.window.createTreeView('odoobo.skills', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }));
@@ -69,7 +73,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
       tree.changed();
       updateContext();
       statusBar?.update();
-      dashboard.changed();
+      smokeTests.sync();
     });
     return store.refresh().then(() => deployments.load(store)).catch(() => undefined);
   };
@@ -87,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
       e.added.forEach(addFolder);
       tree.changed();
       updateContext();
+      smokeTests.sync();
     }),
     { dispose: () => stores.forEach((s) => s.dispose()) },
   );
@@ -107,7 +112,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     diagnostics,
     stores: allStores,
     log,
-    dashboard,
+    logs,
     get prompts() {
       return prompts;
     },
@@ -119,7 +124,8 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     localPlatform,
     deployments,
     statusBar,
-    dashboard,
+    logs,
+    smokeTests,
     stores: allStores,
     tree,
     commandIds: COMMAND_IDS,

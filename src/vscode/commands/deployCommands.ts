@@ -18,7 +18,7 @@ function refused(message: string, kind: CommandRefusal['refused'] = 'invalid-inp
 }
 
 /** Skills named by a tree item, the tree's multi-selection, a name, or an array of names. */
-function namedSkills(ctx: CommandContext, arg: unknown, selection: unknown): { store: SkillsStore; names: string[] }[] {
+export function namedSkills(ctx: CommandContext, arg: unknown, selection: unknown): { store: SkillsStore; names: string[] }[] {
   const one = (a: unknown): string[] =>
     a instanceof SkillItem ? [a.view.skill.name] : a instanceof WorktreeItem || a instanceof NoWorktreeItem ? [a.skillName] : typeof a === 'string' ? [a] : [];
   const names = [...new Set(Array.isArray(selection) && selection.length > 1 ? selection.flatMap(one) : Array.isArray(arg) ? arg.flatMap(one) : one(arg))];

@@ -4,13 +4,13 @@ import * as h from './handlers';
 import * as wt from './worktreeCommands';
 import * as dc from './deployCommands';
 import { replacePlaceholder } from '../appSpecQuickFixes';
-import type { DashboardController } from '../dashboard/dashboardPanel';
+import { showLogs, type LogsContext } from './logsCommand';
 
 type Handler = (...args: any[]) => unknown;
 
 /** Commands whose feature is not built yet: they say so, clearly, instead of pretending. */
 const NOT_BUILT: Partial<Record<CommandId, string>> = {
-  'odoobo.showLogs': 'the App Platform client',
+  'odoobo.showDashboard': 'the deployment dashboard',
 };
 
 function title(id: CommandId): string {
@@ -31,7 +31,7 @@ function untrusted(id: CommandId): CommandRefusal {
 }
 
 /** Registers every command in COMMAND_IDS; the record type makes a missing handler a compile error. */
-export function registerCommands(ctx: dc.DeployContext & { readonly dashboard: DashboardController }): void {
+export function registerCommands(ctx: dc.DeployContext & LogsContext): void {
   const handlers: Record<CommandId, Handler> = {
     'odoobo.deploy': (arg?: unknown, selection?: unknown) => dc.deploy(ctx, arg, selection),
     'odoobo.deployChosen': () => dc.deployChosen(ctx),
@@ -40,8 +40,8 @@ export function registerCommands(ctx: dc.DeployContext & { readonly dashboard: D
     'odoobo.test': (arg?: unknown, selection?: unknown) => dc.test(ctx, arg, selection),
     'odoobo.merge': (arg?: unknown, selection?: unknown) => wt.mergeCommand(ctx, arg, selection),
     'odoobo.rollback': (arg?: unknown) => dc.rollback(ctx, arg),
-    'odoobo.showDashboard': () => void ctx.dashboard.show(),
-    'odoobo.showLogs': () => undefined,
+    'odoobo.showDashboard': () => undefined,
+    'odoobo.showLogs': (arg?: unknown, type?: unknown) => showLogs(ctx, arg, type),
     'odoobo.setupWorktrees': (arg?: unknown, selection?: unknown) => wt.setupWorktreesCommand(ctx, arg, selection),
     'odoobo.removeWorktree': (arg?: unknown) => wt.removeWorktreeCommand(ctx, arg),
     'odoobo.revealWorktree': (arg?: unknown) => wt.revealWorktreeCommand(ctx, arg as never),
