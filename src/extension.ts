@@ -10,6 +10,7 @@ import { AppSpecQuickFixes } from './vscode/appSpecQuickFixes';
 import { DeployService } from './vscode/deployService';
 import { DeployStatusBar } from './vscode/statusBar';
 import { SkillsTreeProvider } from './vscode/tree/skillsTree';
+import { DashboardController } from './vscode/dashboard/dashboardPanel';
 import { SkillLogs } from './vscode/logs/skillLogs';
 import { SmokeTests } from './vscode/testing/smokeTests';
 
@@ -37,6 +38,8 @@ export interface OdooboApi {
   readonly logs: SkillLogs;
   /** The "Skill smoke tests" test controller. */
   readonly smokeTests: SmokeTests;
+  /** The deployment dashboard (webview panel). */
+  readonly dashboard: DashboardController;
   /** Scripts prompt answers (tests only). */
   setPromptScript(script: PromptScript | undefined): void;
 }
@@ -58,6 +61,8 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   const logs = new SkillLogs(deployments);
   const smokeTests = new SmokeTests(deployments, allStores);
   context.subscriptions.push(logs, smokeTests);
+  const dashboard = new DashboardController({ extensionUri: context.extensionUri, deployments, stores: allStores, log });
+  context.subscriptions.push(dashboard, dashboard.registerSerializer());
   const tree = new SkillsTreeProvider(allStores, (skill) => deployments.state(skill));
   context.subscriptions.push(deployments.onDidChange(() => tree.changed()));
   context.subscriptions.push(tree, vscode.window.createTreeView('odoobo.skills', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }));
@@ -74,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
       updateContext();
       statusBar?.update();
       smokeTests.sync();
+      dashboard.changed();
     });
     return store.refresh().then(() => deployments.load(store)).catch(() => undefined);
   };
@@ -112,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     diagnostics,
     stores: allStores,
     log,
+    dashboard,
     logs,
     get prompts() {
       return prompts;
@@ -124,6 +131,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     localPlatform,
     deployments,
     statusBar,
+    dashboard,
     logs,
     smokeTests,
     stores: allStores,

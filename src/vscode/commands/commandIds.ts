@@ -42,7 +42,7 @@ export const TRUST_REQUIRED: ReadonlySet<CommandId> = new Set<CommandId>([
 ]);
 
 /** What a command handler returns when it did not run; tests read it, people read the notification. */
-export type CommandRefusal = { readonly refused: 'untrusted' | 'not-built-yet' | 'cancelled' | 'invalid-input'; readonly message: string };
+export type CommandRefusal = { readonly refused: 'untrusted' | 'cancelled' | 'invalid-input'; readonly message: string };
 
 export function isRefusal(value: unknown): value is CommandRefusal {
   return typeof value === 'object' && value !== null && 'refused' in value;

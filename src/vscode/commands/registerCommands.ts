@@ -5,23 +5,13 @@ import * as wt from './worktreeCommands';
 import * as dc from './deployCommands';
 import { replacePlaceholder } from '../appSpecQuickFixes';
 import { showLogs, type LogsContext } from './logsCommand';
+import type { DashboardController } from '../dashboard/dashboardPanel';
 
 type Handler = (...args: any[]) => unknown;
-
-/** Commands whose feature is not built yet: they say so, clearly, instead of pretending. */
-const NOT_BUILT: Partial<Record<CommandId, string>> = {
-  'odoobo.showDashboard': 'the deployment dashboard',
-};
 
 function title(id: CommandId): string {
   const contributed = (vscode.extensions.getExtension('odoobo.odoobo-skills')?.packageJSON?.contributes?.commands ?? []) as { command: string; title: string }[];
   return contributed.find((c) => c.command === id)?.title ?? id;
-}
-
-function notBuiltYet(id: CommandId, feature: string): CommandRefusal {
-  const message = `"${title(id)}" is not built yet: it arrives with ${feature}.`;
-  void vscode.window.showInformationMessage(message);
-  return { refused: 'not-built-yet', message };
 }
 
 function untrusted(id: CommandId): CommandRefusal {
@@ -31,7 +21,7 @@ function untrusted(id: CommandId): CommandRefusal {
 }
 
 /** Registers every command in COMMAND_IDS; the record type makes a missing handler a compile error. */
-export function registerCommands(ctx: dc.DeployContext & LogsContext): void {
+export function registerCommands(ctx: dc.DeployContext & LogsContext & { readonly dashboard: DashboardController }): void {
   const handlers: Record<CommandId, Handler> = {
     'odoobo.deploy': (arg?: unknown, selection?: unknown) => dc.deploy(ctx, arg, selection),
     'odoobo.deployChosen': () => dc.deployChosen(ctx),
@@ -40,7 +30,7 @@ export function registerCommands(ctx: dc.DeployContext & LogsContext): void {
     'odoobo.test': (arg?: unknown, selection?: unknown) => dc.test(ctx, arg, selection),
     'odoobo.merge': (arg?: unknown, selection?: unknown) => wt.mergeCommand(ctx, arg, selection),
     'odoobo.rollback': (arg?: unknown) => dc.rollback(ctx, arg),
-    'odoobo.showDashboard': () => undefined,
+    'odoobo.showDashboard': () => void ctx.dashboard.show(),
     'odoobo.showLogs': (arg?: unknown, type?: unknown) => showLogs(ctx, arg, type),
     'odoobo.setupWorktrees': (arg?: unknown, selection?: unknown) => wt.setupWorktreesCommand(ctx, arg, selection),
     'odoobo.removeWorktree': (arg?: unknown) => wt.removeWorktreeCommand(ctx, arg),
@@ -60,8 +50,6 @@ export function registerCommands(ctx: dc.DeployContext & LogsContext): void {
     ctx.extension.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         if (TRUST_REQUIRED.has(id) && !vscode.workspace.isTrusted) return untrusted(id);
-        const feature = NOT_BUILT[id];
-        if (feature) return notBuiltYet(id, feature);
         try {
           return await handler(...args);
         } catch (e) {

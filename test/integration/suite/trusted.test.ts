@@ -8,6 +8,7 @@ import { isRefusal } from '../../../src/vscode/commands/commandIds';
 import { AppPlatformClient } from '../../../src/core/do';
 import { StatusStore } from '../../../src/core/status';
 import { api, children, EXTENSION_ID, fixture, script, skillItem, waitFor, type Fixture } from './helpers';
+import { dashboardTests } from './dashboard.test';
 import { logsAndTestingTests } from './logsTesting.test';
 
 export function trustedTests(): void {
@@ -139,15 +140,6 @@ export function trustedTests(): void {
   });
 
   describe('commands', () => {
-    it('says clearly that a command is not built yet', async () => {
-      for (const id of ['odoobo.showDashboard']) {
-        const r = await vscode.commands.executeCommand(id);
-        assert.ok(isRefusal(r), `${id} returned ${JSON.stringify(r)}`);
-        assert.equal(r.refused, 'not-built-yet');
-        assert.match(r.message, /is not built yet: it arrives with /);
-      }
-    });
-
     it('chooses the target and writes it to the workspace settings', async () => {
       assert.equal(await vscode.commands.executeCommand('odoobo.chooseTarget', 'digitalocean'), 'digitalocean');
       assert.equal(vscode.workspace.getConfiguration('odoobo').get('target'), 'digitalocean');
@@ -442,4 +434,6 @@ export function trustedTests(): void {
     // pr-review is live now (and the platform still runs: the after hook above stops it once these are done).
     logsAndTestingTests();
   });
+
+  dashboardTests();
 }
