@@ -147,6 +147,15 @@ export function logsAndTestingTests(): void {
         assert.ok(SMOKE_CHECKS.every((c) => a.smokeTests.lastOutcomes.get(`${notDeployed}/${c}`)?.state === 'skipped'));
       });
 
+      it('a cancelled run reports its skills as skipped', async () => {
+        const cts = new vscode.CancellationTokenSource();
+        cts.cancel();
+        await a.smokeTests.run(new vscode.TestRunRequest([a.smokeTests.controller.items.get(skill)!]), cts.token);
+        cts.dispose();
+        assert.equal(a.smokeTests.lastOutcomes.get(skill)?.state, 'skipped');
+        assert.equal(a.smokeTests.lastOutcomes.get(`${skill}/health`)?.state, 'skipped');
+      });
+
       it('merge refuses the skill after a failed run of its deployment (SMOKE_TESTS_FAILED)', async () => {
         const status = await StatusStore.forRepository(fx.root);
         const previous = (await status.skill(skill))?.lastTest;
