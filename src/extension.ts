@@ -10,9 +10,11 @@ import { AppSpecQuickFixes } from './vscode/appSpecQuickFixes';
 import { DeployService } from './vscode/deployService';
 import { DeployStatusBar } from './vscode/statusBar';
 import { SkillsTreeProvider } from './vscode/tree/skillsTree';
-import { DashboardController } from './vscode/dashboard/dashboardPanel';
+import { AppDetailsCache } from './vscode/appDetails';
+import { TOKEN_SECRET_KEY } from './vscode/commands/handlers';
 import { SkillLogs } from './vscode/logs/skillLogs';
 import { SmokeTests } from './vscode/testing/smokeTests';
+import { DashboardController } from './vscode/dashboard/dashboardPanel';
 
 const moduleLoadedAt = performance.now();
 
@@ -34,6 +36,8 @@ export interface OdooboApi {
   readonly localPlatform: LocalPlatformManager;
   readonly deployments: DeployService;
   readonly statusBar: DeployStatusBar;
+  /** Each skill's app and recent deployments, as the tree shows them. */
+  readonly apps: AppDetailsCache;
   /** The "Odoobo: <skill>" log channels. */
   readonly logs: SkillLogs;
   /** The "Skill smoke tests" test controller. */
@@ -63,9 +67,12 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   context.subscriptions.push(logs, smokeTests);
   const dashboard = new DashboardController({ extensionUri: context.extensionUri, deployments, stores: allStores, log });
   context.subscriptions.push(dashboard, dashboard.registerSerializer());
-  const tree = new SkillsTreeProvider(allStores, (skill) => deployments.state(skill));
-  context.subscriptions.push(deployments.onDidChange(() => tree.changed()));
-  context.subscriptions.push(tree, vscode.window.createTreeView('odoobo.skills', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }));
+  const apps = new AppDetailsCache(deployments, localPlatform, async () => !!(await context.secrets.get(TOKEN_SECRET_KEY)));
+  const tree = new SkillsTreeProvider(allStores, (skill) => deployments.state(skill), apps);
+  context.subscriptions.push(apps, deployments.onDidChange(() => tree.changed()));
+  const treeView = vscode.window.createTreeView('odoobo.skills', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  apps.setVisible(treeView.visible);
+  context.subscriptions.push(tree, treeView, treeView.onDidChangeVisibility((e) => apps.setVisible(e.visible)));
 
   const updateContext = () => {
     const hasSkills = allStores().some((s) => (s.model?.skills.length ?? 0) + (s.model?.problems.length ?? 0) > 0);
@@ -81,7 +88,14 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
       smokeTests.sync();
       dashboard.changed();
     });
-    return store.refresh().then(() => deployments.load(store)).catch(() => undefined);
+    return store
+      .refresh()
+      .then(() => deployments.load(store))
+      .then(() => {
+        // In the background: a deployment left in flight (a reloaded window, a killed CLI) is monitored to its end.
+        if (vscode.workspace.isTrusted) void deployments.resume(store).catch((e) => log.warn(`could not resume in-flight deployments: ${(e as Error).message}`));
+      })
+      .catch(() => undefined);
   };
   let statusBar: DeployStatusBar | undefined;
   const ready = Promise.all((vscode.workspace.workspaceFolders ?? []).map(addFolder)).then(() => {
@@ -120,6 +134,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     log,
     dashboard,
     logs,
+    apps,
     get prompts() {
       return prompts;
     },
@@ -131,6 +146,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     localPlatform,
     deployments,
     statusBar,
+    apps,
     dashboard,
     logs,
     smokeTests,

@@ -4,8 +4,10 @@ import {
   checkSkillRollback,
   createDeployClient,
   DeployTimings,
+  listInFlight,
   listRollbackTargets,
   planDeploy,
+  resumeInFlight,
   rollbackSkill,
   type DeployEvent,
   type DeployResult,
@@ -14,6 +16,7 @@ import {
   type RollbackCheck,
   type RollbackResult,
   type RollbackTarget,
+  type ResumeResult,
 } from '../core/deploy';
 import { runSmokeSuite, type SmokeResult } from '../core/smoke';
 import { StatusStore } from '../core/status';
@@ -91,6 +94,49 @@ export class DeployService extends Disposable {
       this._onDidChange.fire(undefined);
     } catch (e) {
       this.log.debug(`no deployment state yet: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Picks up deployments that a closed window or a killed CLI left in flight on the current target (recorded in the
+   * repository's git folder), and monitors them through the rest of the procedure. The embedded platform stops with
+   * the window that started it, so there is nothing of its own to pick up; DigitalOcean's deployments run on.
+   */
+  async resume(store: SkillsStore): Promise<ResumeResult | undefined> {
+    const s = settings(store.folder);
+    if (s.target === 'local' && !s.apiUrl) return undefined;
+    if (s.target === 'digitalocean' && !(await this.context.secrets.get(TOKEN_SECRET_KEY))) return undefined;
+    const connection = await this.connect().catch(() => undefined);
+    if (!connection) return undefined;
+    const controller = new AbortController();
+    const skills: string[] = [];
+    try {
+      const records = await listInFlight({ repoRoot: store.folder.uri.fsPath, client: connection.client, target: connection.target });
+      for (const r of records) if (!this.running.has(r.skill)) skills.push(r.skill);
+      if (skills.length === 0) return undefined;
+      for (const sk of skills) this.running.set(sk, controller);
+      this.log.info(`resuming the deployment of ${skills.join(', ')} left in flight on ${connection.target}`);
+      const result = await resumeInFlight({
+        repoRoot: store.folder.uri.fsPath,
+        client: connection.client,
+        budget: connection.budget,
+        timings: this.timingsFor(connection.target),
+        target: connection.target,
+        skills,
+        concurrency: s.concurrency,
+        timeoutMs: s.deployTimeoutSeconds * 1000,
+        skillsLocation: s.skillsLocation,
+        postDeploy: this.postDeploy(store),
+        signal: controller.signal,
+        onEvent: (e) => this.onEvent(e),
+      });
+      for (const r of result.results) this.log.info(`${r.skill} (resumed): ${r.status}${r.error ? ` — ${r.error.code}: ${r.error.message}` : ''}`);
+      for (const k of result.skipped) this.log.info(`${k.skill}: not resumed (${k.reason})`);
+      return result;
+    } finally {
+      for (const sk of skills) if (this.running.get(sk) === controller) this.running.delete(sk);
+      await connection.close();
+      this._onDidChange.fire(undefined);
     }
   }
 

@@ -8,5 +8,5 @@ export * from './client';
 export * from './logs';
 export * from './logFollow';
 export * from './progress';
-export { tokenFromEnv } from './token';
+export { tokenFromEnv, verifyToken, type TokenCheck } from './token';
 export { redact, registerSecret } from './redact';

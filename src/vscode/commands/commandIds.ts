@@ -9,6 +9,7 @@ export const COMMAND_IDS = [
   'odoobo.rollback',
   'odoobo.showDashboard',
   'odoobo.showLogs',
+  'odoobo.openLiveUrl',
   'odoobo.setupWorktrees',
   'odoobo.removeWorktree',
   'odoobo.openWorktreeInNewWindow',

@@ -2,8 +2,9 @@ import * as vscode from 'vscode';
 import type { PlanResult, RollbackResult } from '../../core/deploy';
 import type { SmokeResult } from '../../core/smoke';
 import type { DeployService } from '../deployService';
+import type { AppDetailsCache } from '../appDetails';
 import type { SkillsStore } from '../skillsStore';
-import { SkillItem, WorktreeItem, NoWorktreeItem } from '../tree/items';
+import { DeploymentItem, SkillItem } from '../tree/items';
 import type { CommandRefusal } from './commandIds';
 import { confirm, pick, type CommandContext } from './handlers';
 
@@ -11,6 +12,8 @@ const LAST_CHOICE_KEY = 'odoobo.lastDeployChoice';
 
 export interface DeployContext extends CommandContext {
   readonly deployments: DeployService;
+  /** The tree's app details (live URLs of skills deployed before this window opened). */
+  readonly apps?: AppDetailsCache;
 }
 
 function refused(message: string, kind: CommandRefusal['refused'] = 'invalid-input'): CommandRefusal {
@@ -19,8 +22,9 @@ function refused(message: string, kind: CommandRefusal['refused'] = 'invalid-inp
 
 /** Skills named by a tree item, the tree's multi-selection, a name, or an array of names. */
 export function namedSkills(ctx: CommandContext, arg: unknown, selection: unknown): { store: SkillsStore; names: string[] }[] {
+  // A skill item, any item under a skill (worktree, app, deployment…: they carry skillName), or a name.
   const one = (a: unknown): string[] =>
-    a instanceof SkillItem ? [a.view.skill.name] : a instanceof WorktreeItem || a instanceof NoWorktreeItem ? [a.skillName] : typeof a === 'string' ? [a] : [];
+    a instanceof SkillItem ? [a.view.skill.name] : a instanceof vscode.TreeItem && typeof (a as { skillName?: unknown }).skillName === 'string' ? [(a as { skillName: string }).skillName] : typeof a === 'string' ? [a] : [];
   const names = [...new Set(Array.isArray(selection) && selection.length > 1 ? selection.flatMap(one) : Array.isArray(arg) ? arg.flatMap(one) : one(arg))];
   const groups = new Map<SkillsStore, string[]>();
   for (const n of names) {
@@ -124,7 +128,29 @@ export async function test(ctx: DeployContext, arg?: unknown, selection?: unknow
   return results;
 }
 
+/** Opens the skill's live URL (a skill or app item, or a name) in the browser. */
+export async function openLiveUrl(ctx: DeployContext, arg?: unknown): Promise<string | CommandRefusal> {
+  const [group] = namedSkills(ctx, arg, undefined);
+  const skill = group?.names[0];
+  if (!skill) return refused('no skill named');
+  const url = ctx.deployments.state(skill)?.liveUrl ?? ctx.apps?.peek(skill)?.app?.live_url;
+  if (!url) {
+    void vscode.window.showInformationMessage(`${skill} has no live URL on this target yet: deploy it first.`, 'Deploy').then((a) => (a ? vscode.commands.executeCommand('odoobo.deploy', skill) : undefined));
+    return refused(`${skill} has no live URL`);
+  }
+  await vscode.env.openExternal(vscode.Uri.parse(url));
+  return url;
+}
+
 export async function rollback(ctx: DeployContext, arg?: unknown): Promise<RollbackResult | CommandRefusal> {
+  // From a deployment in the tree: roll back to that one (App Platform's validation still comes first).
+  if (arg instanceof DeploymentItem) {
+    const store = namedSkills(ctx, arg, undefined)[0]?.store;
+    if (!store) return refused(`no skill named ${arg.skillName}`);
+    const d = arg.deployment;
+    const commit = d.services?.find((s) => s.source_commit_hash)?.source_commit_hash;
+    return confirmAndRollback(ctx, store, arg.skillName, { id: d.id, label: commit?.slice(0, 12) ?? d.id.slice(0, 8) });
+  }
   const [group] = namedSkills(ctx, arg, undefined);
   let store = group?.store;
   let skill = group?.names[0];
@@ -148,7 +174,12 @@ export async function rollback(ctx: DeployContext, arg?: unknown): Promise<Rollb
   const p = await pick(ctx, items, { title: `Roll back ${skill} to…` });
   const target = Array.isArray(p) ? p[0] : p;
   if (!target) return refused('rollback cancelled', 'cancelled');
-  const check = await ctx.deployments.checkRollback(store!, skill, target.id);
+  return confirmAndRollback(ctx, store!, skill, target);
+}
+
+/** Validate (warnings shown before confirming), then roll back with progress and a cancel button. */
+async function confirmAndRollback(ctx: DeployContext, store: SkillsStore, skill: string, target: { id: string; label: string }): Promise<RollbackResult | CommandRefusal> {
+  const check = await ctx.deployments.checkRollback(store, skill, target.id);
   if (!check.valid) return refused(`App Platform refuses this rollback: ${check.error?.code ?? 'invalid'} ${check.error?.message ?? ''}`.trim());
   const warnings = check.warnings.map((w) => `• ${w.code}: ${w.message ?? ''}`).join('\n');
   const ok = await confirm(ctx, `Roll back ${skill} to ${target.label}?${warnings ? `\n\nApp Platform warns:\n${warnings}` : ''}`, 'Roll Back');
@@ -156,7 +187,7 @@ export async function rollback(ctx: DeployContext, arg?: unknown): Promise<Rollb
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Rolling back ${skill}`, cancellable: true }, (_p, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
-    return ctx.deployments.rollback(store!, skill!, target.id, controller.signal);
+    return ctx.deployments.rollback(store, skill, target.id, controller.signal);
   });
   if (result.status === 'succeeded') void vscode.window.showInformationMessage(`${skill} rolled back to ${target.label}.`);
   else void vscode.window.showErrorMessage(`Rollback of ${skill} ${result.status}: ${result.error?.message ?? result.reason ?? ''}`);

@@ -4,6 +4,8 @@ import { skillNameProblem } from '../../core/skills/names';
 import { settings, type Target } from '../config';
 import { lintDocument } from '../appSpecDiagnostics';
 import type { Finding } from '../../core/appspec';
+import { verifyToken, type TokenCheck } from '../../core/do/token';
+import { createDeployClient } from '../../core/deploy/client';
 import type { SkillsStore } from '../skillsStore';
 import { WorktreeItem, type SkillsTreeNode } from '../tree/items';
 import type { CommandRefusal } from './commandIds';
@@ -83,7 +85,7 @@ export async function chooseTarget(ctx: CommandContext, target?: Target): Promis
   return chosen;
 }
 
-/** Shape check only; the token is verified against the API when the DigitalOcean client exists. */
+/** Shape check, as the user types; the token is then verified against the API before it is stored. */
 export function tokenProblem(token: string): string | undefined {
   const t = token.trim();
   if (!t) return 'The token is empty.';
@@ -108,9 +110,37 @@ export async function setToken(ctx: CommandContext): Promise<'stored' | 'removed
     void vscode.window.showInformationMessage('DigitalOcean token removed from secret storage.');
     return 'removed';
   }
+  const apiUrl = settings().apiUrl || undefined;
+  const check = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Checking the token with ${apiUrl ?? 'DigitalOcean'}…`, cancellable: true },
+    async (_p, cancel): Promise<TokenCheck> => {
+      const controller = new AbortController();
+      const sub = cancel.onCancellationRequested(() => controller.abort());
+      // A person is waiting: two attempts and 10 s each, not the deploy pipeline's patience.
+      const { client } = createDeployClient({ baseUrl: apiUrl, token: token.trim(), timeoutMs: 10_000, retry: { maxAttempts: 2 } });
+      try {
+        return await verifyToken(client, controller.signal);
+      } finally {
+        sub.dispose();
+        await client.close();
+      }
+    },
+  );
+  if (!check.ok && check.refused) {
+    const why = check.code === 'UNAUTHORIZED' ? 'it is unknown or revoked (401)' : 'it lacks the App Platform scopes (403)';
+    const message = `DigitalOcean refused this token: ${why}. It was not stored.`;
+    void vscode.window.showErrorMessage(message, 'Try Again').then((a) => (a ? vscode.commands.executeCommand('odoobo.setToken') : undefined));
+    return { refused: 'invalid-input', message };
+  }
+  let verified = true;
+  if (!check.ok) {
+    verified = false;
+    const answer = await confirm(ctx, `Could not reach ${apiUrl ?? 'DigitalOcean'} to check the token (${check.code}: ${check.message}). Store it without checking?`, 'Store Unchecked');
+    if (answer !== 'Store Unchecked') return cancelled('Set token');
+  }
   await ctx.extension.secrets.store(TOKEN_SECRET_KEY, token.trim());
-  ctx.log.info('DigitalOcean token stored in secret storage');
-  void vscode.window.showInformationMessage('DigitalOcean token stored in VS Code secret storage.');
+  ctx.log.info(`DigitalOcean token stored in secret storage (${verified ? 'verified against the API' : 'not verified: the API was unreachable'})`);
+  void vscode.window.showInformationMessage(`DigitalOcean token ${verified ? 'verified and ' : ''}stored in VS Code secret storage.`);
   return 'stored';
 }
 

@@ -30,6 +30,7 @@ export function registerCommands(ctx: dc.DeployContext & LogsContext & { readonl
     'odoobo.test': (arg?: unknown, selection?: unknown) => dc.test(ctx, arg, selection),
     'odoobo.merge': (arg?: unknown, selection?: unknown) => wt.mergeCommand(ctx, arg, selection),
     'odoobo.rollback': (arg?: unknown) => dc.rollback(ctx, arg),
+    'odoobo.openLiveUrl': (arg?: unknown) => dc.openLiveUrl(ctx, arg),
     'odoobo.showDashboard': () => void ctx.dashboard.show(),
     'odoobo.showLogs': (arg?: unknown, type?: unknown) => showLogs(ctx, arg, type),
     'odoobo.setupWorktrees': (arg?: unknown, selection?: unknown) => wt.setupWorktreesCommand(ctx, arg, selection),

@@ -6,6 +6,8 @@ import type { SkillProblem } from '../../core/skills/loadSkills';
 import { formatSkillProblem } from '../../core/skills/loadSkills';
 import type { SkillView } from '../../core/skillsModel';
 import type { SkillDeployState } from '../deployService';
+import type { Deployment } from '../../core/do';
+import type { AppDetails } from '../appDetails';
 
 /** `~/…` for paths under the home folder: shorter descriptions that still say where. */
 export function tildify(p: string): string {
@@ -181,4 +183,107 @@ export class FolderItem extends vscode.TreeItem {
   }
 }
 
-export type SkillsTreeNode = SkillItem | WorktreeItem | NoWorktreeItem | AppSpecItem | ProblemItem | FolderItem;
+/** `5 min ago`, `3 h ago`, `2 d ago`. */
+export function age(iso: string | undefined, now = Date.now()): string | undefined {
+  const t = Date.parse(iso ?? '');
+  if (!Number.isFinite(t)) return undefined;
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} d ago`;
+}
+
+/** How long a deployment took (created → its last phase change), `42 s` / `3 min 5 s`, for settled ones. */
+export function deploymentDuration(d: Deployment): string | undefined {
+  const ms = Date.parse(d.phase_last_updated_at ?? '') - Date.parse(d.created_at ?? '');
+  if (!Number.isFinite(ms) || ms < 0 || ['PENDING_BUILD', 'BUILDING', 'PENDING_DEPLOY', 'DEPLOYING'].includes(d.phase ?? '')) return undefined;
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+const PHASE_ICON: Record<string, [string, string?]> = {
+  ACTIVE: ['pass-filled', 'testing.iconPassed'],
+  SUPERSEDED: ['history'],
+  ERROR: ['error', 'testing.iconFailed'],
+  CANCELED: ['circle-slash'],
+  PENDING_BUILD: ['sync~spin'],
+  BUILDING: ['sync~spin'],
+  PENDING_DEPLOY: ['sync~spin'],
+  DEPLOYING: ['sync~spin'],
+};
+
+function phaseIcon(phase: string | undefined): vscode.ThemeIcon {
+  const [id, color] = PHASE_ICON[phase ?? ''] ?? ['circle-outline'];
+  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+/** The skill's app on the current target: live URL, region, instance size and its monthly price. */
+export class AppItem extends vscode.TreeItem {
+  readonly kind = 'app' as const;
+  constructor(readonly folder: vscode.WorkspaceFolder, readonly skillName: string, readonly details: AppDetails & { app: NonNullable<AppDetails['app']> }) {
+    super(details.app.live_url ?? details.app.spec.name, vscode.TreeItemCollapsibleState.None);
+    const { app } = details;
+    this.id = `${folder.uri.toString()}#skill:${skillName}/app`;
+    this.description = [app.region?.slug ?? app.spec.region, details.size, details.target === 'local' ? 'local' : undefined].filter(Boolean).join(' · ');
+    this.iconPath = new vscode.ThemeIcon('cloud');
+    this.contextValue = flags('app', { live: !!app.live_url, pinned: !!app.pinned_deployment?.id });
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`$(cloud) **${app.spec.name}** on ${details.target === 'local' ? 'the local App Platform' : 'DigitalOcean App Platform'}\n\n`);
+    if (app.live_url) md.appendMarkdown(`$(link-external) ${app.live_url}\n\n`);
+    md.appendText(`app ${app.id}${app.region?.label ? ` · ${app.region.label}` : ''}${details.size ? ` · ${details.size}` : ''}`);
+    if (app.pinned_deployment?.id) md.appendMarkdown(`\n\n$(pinned) pinned to rollback deployment \`${app.pinned_deployment.id.slice(0, 8)}\``);
+    this.tooltip = md;
+    if (app.live_url) this.command = { command: 'vscode.open', title: 'Open Live URL', arguments: [vscode.Uri.parse(app.live_url)] };
+  }
+}
+
+/** The "Deployments" group under a skill: its recent deployments, newest first. */
+export class DeploymentsItem extends vscode.TreeItem {
+  readonly kind = 'deployments' as const;
+  constructor(readonly folder: vscode.WorkspaceFolder, readonly skillName: string, readonly details: AppDetails) {
+    super('Deployments', details.deployments.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    this.id = `${folder.uri.toString()}#skill:${skillName}/deployments`;
+    this.description = details.deployments.length ? `${details.deployments.length} recent` : 'none yet';
+    this.iconPath = new vscode.ThemeIcon('history');
+    this.contextValue = 'deployments';
+  }
+}
+
+/** One deployment: phase, cause, age and duration; redeploy, or roll back to it when it is an earlier good one. */
+export class DeploymentItem extends vscode.TreeItem {
+  readonly kind = 'deployment' as const;
+  constructor(readonly folder: vscode.WorkspaceFolder, readonly skillName: string, readonly deployment: Deployment, activeId: string | undefined) {
+    super(deployment.cause ?? deployment.id.slice(0, 8), vscode.TreeItemCollapsibleState.None);
+    const d = deployment;
+    const active = d.id === activeId;
+    this.id = `${folder.uri.toString()}#skill:${skillName}/deployment:${d.id}`;
+    this.description = [active ? 'live' : d.phase?.toLowerCase().replace(/_/g, ' '), age(d.created_at), deploymentDuration(d)].filter(Boolean).join(' · ');
+    this.iconPath = phaseIcon(d.phase);
+    // App Platform rolls back to SUPERSEDED deployments only (an earlier good one, not the live one).
+    this.contextValue = flags('deployment', { active, rollbackable: d.phase === 'SUPERSEDED', failed: d.phase === 'ERROR' });
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${d.phase ?? '?'}**${active ? ' (live)' : ''} · deployment \`${d.id}\`\n\n`);
+    if (d.cause) md.appendText(`${d.cause}\n\n`);
+    if (d.created_at) md.appendText(`created ${new Date(d.created_at).toLocaleString()}${deploymentDuration(d) ? `, took ${deploymentDuration(d)}` : ''}`);
+    const commit = [...(d.services ?? [])].find((s) => s.source_commit_hash)?.source_commit_hash;
+    if (commit) md.appendMarkdown(`\n\ncommit \`${commit.slice(0, 12)}\``);
+    this.tooltip = md;
+  }
+}
+
+/** A line of information under a skill (not deployed, cannot read the app…), optionally with an action. */
+export class InfoItem extends vscode.TreeItem {
+  readonly kind = 'info' as const;
+  constructor(readonly folder: vscode.WorkspaceFolder, readonly skillName: string, key: string, label: string, options: { description?: string; icon?: string; command?: vscode.Command; tooltip?: string } = {}) {
+    super(label, vscode.TreeItemCollapsibleState.None);
+    this.id = `${folder.uri.toString()}#skill:${skillName}/${key}`;
+    this.description = options.description;
+    this.iconPath = new vscode.ThemeIcon(options.icon ?? 'info');
+    this.contextValue = `info+${key}`;
+    this.command = options.command;
+    this.tooltip = options.tooltip;
+  }
+}
+
+export type SkillsTreeNode = SkillItem | WorktreeItem | NoWorktreeItem | AppSpecItem | ProblemItem | FolderItem | AppItem | DeploymentsItem | DeploymentItem | InfoItem;

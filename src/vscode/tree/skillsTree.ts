@@ -2,9 +2,11 @@ import * as vscode from 'vscode';
 import type { SkillsStore } from '../skillsStore';
 import { Disposable } from '../util/disposable';
 import type { SkillDeployState } from '../deployService';
-import { AppSpecItem, FolderItem, NoWorktreeItem, ProblemItem, SkillItem, WorktreeItem, type SkillsTreeNode } from './items';
+import type { AppDetailsCache } from '../appDetails';
+import { settings } from '../config';
+import { AppItem, AppSpecItem, DeploymentItem, DeploymentsItem, FolderItem, InfoItem, NoWorktreeItem, ProblemItem, SkillItem, WorktreeItem, type SkillsTreeNode } from './items';
 
-/** The Skills view: skill → its worktree and its app spec; invalid manifests shown as errors. */
+/** The Skills view: skill → its worktree, its app and recent deployments, its app spec; invalid manifests as errors. */
 export class SkillsTreeProvider extends Disposable implements vscode.TreeDataProvider<SkillsTreeNode> {
   private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<SkillsTreeNode | undefined | void>());
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
@@ -12,8 +14,10 @@ export class SkillsTreeProvider extends Disposable implements vscode.TreeDataPro
   constructor(
     private readonly stores: () => readonly SkillsStore[],
     private readonly deployState: (skill: string) => SkillDeployState | undefined = () => undefined,
+    private readonly apps?: AppDetailsCache,
   ) {
     super();
+    if (apps) this._register(apps.onDidChange(() => this.changed()));
   }
 
   /** Called when any store has a new model. */
@@ -44,11 +48,43 @@ export class SkillsTreeProvider extends Disposable implements vscode.TreeDataPro
       const { skill, worktree } = element.view;
       const children: SkillsTreeNode[] = [
         worktree ? new WorktreeItem(element.folder, skill.name, worktree) : new NoWorktreeItem(element.folder, skill.name, !!store?.model?.isGitRepository),
+        ...(await this.appChildren(element.folder, skill.name)),
         new AppSpecItem(element.folder, skill.name, skill.appSpecPath, skill.appSpecExists, skill.manifest.appSpec),
       ];
       return children;
     }
+    if (element instanceof DeploymentsItem) {
+      const activeId = element.details.app?.active_deployment?.id;
+      return element.details.deployments.map((d) => new DeploymentItem(element.folder, element.skillName, d, activeId));
+    }
     return [];
+  }
+
+  /** The app and its recent deployments, read when the skill is expanded (never starting the local platform for it). */
+  private async appChildren(folder: vscode.WorkspaceFolder, skill: string): Promise<SkillsTreeNode[]> {
+    if (!this.apps) return [];
+    const deploy = { command: 'odoobo.deploy', title: 'Deploy', arguments: [skill] };
+    let details = this.apps.peek(skill);
+    if (!details) {
+      if (!(await this.apps.canRead())) {
+        const local = settings().target === 'local';
+        return [
+          new InfoItem(folder, skill, 'app', 'App', {
+            icon: 'cloud',
+            description: local ? 'not read: the local App Platform starts with the first deploy' : 'not read: set a DigitalOcean token',
+            command: local ? deploy : { command: 'odoobo.setToken', title: 'Set Token' },
+          }),
+        ];
+      }
+      details = await this.apps.get(skill);
+    }
+    if (details.error) {
+      return [new InfoItem(folder, skill, 'app', 'App', { icon: 'warning', description: `could not be read: ${details.error}`, tooltip: details.error, command: { command: 'odoobo.refresh', title: 'Refresh' } })];
+    }
+    if (!details.app) {
+      return [new InfoItem(folder, skill, 'app', 'Not deployed', { icon: 'cloud', description: `no app named ${skill} on ${details.target === 'local' ? 'the local App Platform' : 'DigitalOcean'}`, command: deploy })];
+    }
+    return [new AppItem(folder, skill, { ...details, app: details.app }), new DeploymentsItem(folder, skill, details)];
   }
 
   private skillsOf(store: SkillsStore, multiRoot: boolean): SkillsTreeNode[] {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { OdooboApi } from '../../../src/extension';
@@ -152,10 +153,37 @@ export function trustedTests(): void {
       assert.equal(vscode.workspace.getConfiguration('odoobo').get('target'), 'local');
     });
 
-    it('stores the token in secret storage, never in settings, and removes it', async () => {
+    it('checks the token against the API, stores it in secret storage (never in settings) and removes it', async () => {
+      // The token is checked against the API before it is stored: here the local App Platform, which checks bearer
+      // tokens as DigitalOcean does (401 for an unknown one).
+      const platform = await a.localPlatform.ensure();
+      const config = vscode.workspace.getConfiguration('odoobo');
       const token = 'dop_v1_' + 'ab12'.repeat(16);
-      a.setPromptScript(script(token));
+      const closed = await new Promise<number>((resolve) => {
+        const srv = net.createServer().listen(0, '127.0.0.1', () => {
+          const port = (srv.address() as net.AddressInfo).port;
+          srv.close(() => resolve(port));
+        });
+      });
+      await config.update('apiUrl', platform.url, vscode.ConfigurationTarget.Workspace);
       try {
+        a.setPromptScript(script(token));
+        const bad = await vscode.commands.executeCommand('odoobo.setToken');
+        assert.ok(isRefusal(bad), `an unknown token was accepted: ${JSON.stringify(bad)}`);
+        assert.match(bad.message, /refused this token: it is unknown or revoked \(401\)\. It was not stored/);
+        assert.ok(!bad.message.includes(token));
+        a.setPromptScript(script(platform.token));
+        assert.equal(await vscode.commands.executeCommand('odoobo.setToken'), 'stored');
+        a.setPromptScript(script(''));
+        assert.equal(await vscode.commands.executeCommand('odoobo.setToken'), 'removed');
+        // Unreachable API: stored only when the user says so.
+        await config.update('apiUrl', `http://127.0.0.1:${closed}`, vscode.ConfigurationTarget.Workspace);
+        const asked = script(token, undefined);
+        a.setPromptScript(asked);
+        const declined = await vscode.commands.executeCommand('odoobo.setToken');
+        assert.ok(isRefusal(declined) && declined.refused === 'cancelled');
+        assert.match(asked.asked[1], /^confirm: Could not reach http:\/\/127\.0\.0\.1:\d+ to check the token \(NETWORK_ERROR/);
+        a.setPromptScript(script(token, 'Store Unchecked'));
         assert.equal(await vscode.commands.executeCommand('odoobo.setToken'), 'stored');
         a.setPromptScript(script(''));
         assert.equal(await vscode.commands.executeCommand('odoobo.setToken'), 'removed');
@@ -165,6 +193,7 @@ export function trustedTests(): void {
         assert.match(r.message, /no spaces/);
       } finally {
         a.setPromptScript(undefined);
+        await config.update('apiUrl', undefined, vscode.ConfigurationTarget.Workspace);
       }
       const settingsFile = path.join(fx.root, '.vscode', 'settings.json');
       const text = await fs.readFile(settingsFile, 'utf8').catch(() => '');
@@ -429,6 +458,71 @@ export function trustedTests(): void {
       assert.ok(results[0].checks.length >= 5);
       const status = await (await StatusStore.forRepository(fx.root)).skill('pr-review');
       assert.equal(status?.lastTest?.status, 'passed');
+    });
+
+    it('shows the app and its recent deployments under the skill, and rolls back to an earlier one from the tree', async function () {
+      this.timeout(120_000);
+      const appChildren = async () => {
+        const kids = await children(a, await skillItem(a, 'pr-review'));
+        const app = kids.find((k) => k.contextValue?.startsWith('app'));
+        const group = kids.find((k) => k.contextValue === 'deployments');
+        assert.ok(app && group, `no app / deployments under pr-review: ${kids.map((k) => k.contextValue).join(', ')}`);
+        return { kids, app, deployments: await children(a, group) };
+      };
+      const first = await appChildren();
+      assert.deepEqual(first.kids.map((k) => k.contextValue?.split('+')[0]), ['noworktree', 'app', 'deployments', 'appspec']);
+      assert.match(String(first.app.label), /^http:\/\/127\.0\.0\.1:\d+/);
+      assert.equal(first.app.contextValue, 'app+live');
+      assert.match(String(first.app.description), /^fra · apps-s-1vcpu-0\.5gb · \$\d+(\.\d+)?\/mo · local$/);
+      assert.equal(first.deployments.length, 1);
+      assert.match(String(first.deployments[0].description), /^live · \d+ s ago · \d+ s$/);
+      assert.equal(first.deployments[0].contextValue, 'deployment+active');
+
+      const again = (await vscode.commands.executeCommand('odoobo.deploy', 'pr-review')) as { results: { status: string }[] }[];
+      assert.equal(again[0].results[0].status, 'succeeded');
+      const second = await appChildren();
+      assert.equal(second.deployments.length, 2, 'the second deployment is listed first, the first one is now superseded');
+      assert.equal(second.deployments[0].contextValue, 'deployment+active');
+      assert.equal(second.deployments[1].contextValue, 'deployment+rollbackable');
+
+      a.setPromptScript(script('Roll Back'));
+      let rolled: { status: string; error?: unknown };
+      try {
+        rolled = (await vscode.commands.executeCommand('odoobo.rollback', second.deployments[1])) as { status: string; error?: unknown };
+      } finally {
+        a.setPromptScript(undefined);
+      }
+      assert.equal(rolled.status, 'succeeded', JSON.stringify(rolled));
+      const third = await appChildren();
+      assert.equal(third.deployments.length, 3);
+      assert.equal(third.deployments[0].contextValue, 'deployment+active');
+      assert.match(String(third.deployments[0].label), /rollback/i);
+    });
+
+    it('polls a deployment started elsewhere (CI, another window) only while the view is visible', async function () {
+      this.timeout(120_000);
+      const { url, token } = await a.localPlatform.ensure();
+      const client = new AppPlatformClient({ baseUrl: url, token });
+      try {
+        const app = await client.findAppByName('pr-review');
+        assert.ok(app);
+        a.apps.setVisible(false);
+        const dep = await client.createDeployment(app.id);
+        a.apps.forget('pr-review');
+        await children(a, await skillItem(a, 'pr-review'));
+        assert.ok(a.apps.peek('pr-review')?.app?.in_progress_deployment || a.apps.peek('pr-review')?.app?.pending_deployment, 'read while in flight');
+        assert.deepEqual(a.apps.polling, [], 'no polling while the view is hidden');
+        a.apps.setVisible(true);
+        assert.deepEqual(a.apps.polling, ['pr-review'], 'only the app with a deployment in flight is polled');
+        await waitFor(a, 'the deployment started elsewhere to show as live', async () => a.apps.peek('pr-review')?.app?.active_deployment?.id === dep.id, 90_000);
+        assert.deepEqual(a.apps.polling, [], 'polling stops once it settled');
+        const kids = await children(a, await skillItem(a, 'pr-review'));
+        const deployments = await children(a, kids.find((k) => k.contextValue === 'deployments'));
+        assert.ok(deployments[0].id?.endsWith(`deployment:${dep.id}`));
+      } finally {
+        a.apps.setVisible(false);
+        await client.close();
+      }
     });
 
     // pr-review is live now (and the platform still runs: the after hook above stops it once these are done).

@@ -1,0 +1,165 @@
+import * as vscode from 'vscode';
+import type { App, Deployment, InstanceSize } from '../core/do';
+import { isInFlight } from '../core/do/progress';
+import type { DeploymentPhase } from '../core/do/schemas';
+import { settings, type Target } from './config';
+import type { DeployService } from './deployService';
+import type { LocalPlatformManager } from './localPlatform';
+import { Disposable } from './util/disposable';
+
+/** What the Skills tree shows under a skill about its app on the current target. */
+export interface AppDetails {
+  readonly skill: string;
+  readonly target: Target;
+  /** Undefined: no app of that name on the target. */
+  readonly app?: App;
+  /** Newest first, at most RECENT. */
+  readonly deployments: readonly Deployment[];
+  /** `apps-s-1vcpu-0.5gb · $5/mo`, when the size is known. */
+  readonly size?: string;
+  /** Why the app could not be read (no token, network…); the tree shows it instead of the app. */
+  readonly error?: string;
+  readonly fetchedAt: number;
+}
+
+/** How many recent deployments the tree lists per skill. */
+export const RECENT = 5;
+/** How long a read answers again without asking the API (events invalidate earlier). */
+const FRESH_MS = 30_000;
+
+/**
+ * Reads each skill's app and recent deployments on demand (when its tree node is expanded), caches them, and
+ * forgets them on the skill's deployment events. A deployment in flight that no pipeline of this window watches
+ * (started by CI, another window) is polled — that app only, and only while the Skills view is visible.
+ */
+export class AppDetailsCache extends Disposable {
+  private readonly _onDidChange = this._register(new vscode.EventEmitter<string>());
+  /** Fires with the skill whose details changed. */
+  readonly onDidChange = this._onDidChange.event;
+  private readonly cache = new Map<string, AppDetails>();
+  private readonly loading = new Map<string, Promise<AppDetails>>();
+  private readonly polls = new Map<string, NodeJS.Timeout>();
+  private sizes?: { target: Target; at: number; sizes: Promise<Map<string, InstanceSize>> };
+  private visible = false;
+
+  constructor(
+    private readonly deployments: DeployService,
+    private readonly localPlatform: LocalPlatformManager,
+    private readonly hasToken: () => Promise<boolean>,
+  ) {
+    super();
+    this._register(
+      deployments.onDidChange((skill) => {
+        if (skill === undefined) return this.forgetAll();
+        // Progress events carry the state; the app (and its list of deployments) is read again once it settles.
+        if (deployments.state(skill)?.phase !== 'deploying') this.forget(skill);
+      }),
+    );
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('odoobo.target') || e.affectsConfiguration('odoobo.apiUrl') ? this.forgetAll() : undefined));
+    this._register({ dispose: () => this.polls.forEach((t) => clearTimeout(t)) });
+  }
+
+  /** The Skills view's visibility: in-flight polling runs only while it is visible. */
+  setVisible(visible: boolean): void {
+    if (this.visible === visible) return;
+    this.visible = visible;
+    if (!visible) {
+      this.polls.forEach((t) => clearTimeout(t));
+      this.polls.clear();
+    } else {
+      for (const d of this.cache.values()) this.schedulePoll(d);
+    }
+  }
+
+  /** Skills whose in-flight deployment is being polled (tests and the bench read it). */
+  get polling(): readonly string[] {
+    return [...this.polls.keys()];
+  }
+
+  peek(skill: string): AppDetails | undefined {
+    return this.cache.get(skill);
+  }
+
+  /**
+   * Whether reading apps costs nothing the user did not ask for: the embedded platform is not started just to expand
+   * a tree node, and DigitalOcean is only asked with a token.
+   */
+  async canRead(): Promise<boolean> {
+    const s = settings();
+    if (s.target === 'local') return this.localPlatform.isRunning || !!s.apiUrl;
+    return this.hasToken();
+  }
+
+  /** The skill's app and recent deployments: cached while fresh, read once however many ask at the same time. */
+  get(skill: string): Promise<AppDetails> {
+    const cached = this.cache.get(skill);
+    if (cached && Date.now() - cached.fetchedAt < FRESH_MS) return Promise.resolve(cached);
+    let p = this.loading.get(skill);
+    if (!p) {
+      p = this.read(skill).finally(() => this.loading.delete(skill));
+      this.loading.set(skill, p);
+    }
+    return p;
+  }
+
+  forget(skill: string): void {
+    if (this.cache.delete(skill)) this._onDidChange.fire(skill);
+    const t = this.polls.get(skill);
+    if (t) clearTimeout(t);
+    this.polls.delete(skill);
+  }
+
+  private forgetAll(): void {
+    for (const skill of [...this.cache.keys()]) this.forget(skill);
+    this.sizes = undefined;
+  }
+
+  private async read(skill: string): Promise<AppDetails> {
+    const target = settings().target;
+    let details: AppDetails;
+    try {
+      const connection = await this.deployments.connect();
+      try {
+        const app = await connection.client.findAppByName(skill);
+        const deployments = app ? ((await connection.client.listDeployments(app.id, { per_page: RECENT })).deployments ?? []).slice(0, RECENT) : [];
+        const slug = app?.spec.services?.find((s) => s.name === skill)?.instance_size_slug ?? app?.spec.services?.[0]?.instance_size_slug;
+        const size = slug ? await this.describeSize(target, slug, () => connection.client.listInstanceSizes()) : undefined;
+        details = { skill, target, app, deployments, size, fetchedAt: Date.now() };
+      } finally {
+        await connection.close();
+      }
+    } catch (e) {
+      details = { skill, target, deployments: [], error: (e as Error).message, fetchedAt: Date.now() };
+    }
+    if (settings().target !== target) return details;
+    this.cache.set(skill, details);
+    this.schedulePoll(details);
+    return details;
+  }
+
+  private async describeSize(target: Target, slug: string, list: () => Promise<InstanceSize[]>): Promise<string> {
+    if (!this.sizes || this.sizes.target !== target || Date.now() - this.sizes.at > 3_600_000) {
+      const sizes = list().then((all) => new Map(all.filter((s) => s.slug).map((s) => [s.slug!, s])));
+      this.sizes = { target, at: Date.now(), sizes };
+      sizes.catch(() => (this.sizes = undefined));
+    }
+    const size = (await this.sizes.sizes.catch(() => undefined))?.get(slug);
+    const price = size?.usd_per_month ? `$${Number(size.usd_per_month)}/mo` : undefined;
+    return [slug, price].filter(Boolean).join(' · ');
+  }
+
+  /** Polls an app whose deployment is in flight outside this window's pipelines, while the view is visible. */
+  private schedulePoll(d: AppDetails): void {
+    const inFlight = [d.app?.in_progress_deployment, d.app?.pending_deployment].some((x) => x?.phase && isInFlight(x.phase as DeploymentPhase));
+    if (!this.visible || !inFlight || this.deployments.isDeploying(d.skill) || this.polls.has(d.skill)) return;
+    const delay = Math.max(1, settings().pollIntervalSeconds) * 1000;
+    this.polls.set(
+      d.skill,
+      setTimeout(() => {
+        this.polls.delete(d.skill);
+        this.cache.delete(d.skill);
+        void this.get(d.skill).then(() => this._onDidChange.fire(d.skill));
+      }, delay),
+    );
+  }
+}
