@@ -36,6 +36,22 @@ export function trustedTests(): void {
       assert.deepEqual([...a.commandIds].sort(), declared);
     });
 
+    it('contributes a walkthrough whose steps open existing pages and run declared commands', async () => {
+      const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+      const json = ext.packageJSON.contributes;
+      const [walk] = json.walkthroughs as { id: string; steps: { id: string; description: string; media: { markdown: string }; completionEvents: string[] }[] }[];
+      assert.deepEqual(walk.steps.map((st) => st.id), ['target', 'token', 'worktrees', 'deploy', 'test', 'merge']);
+      const declared = new Set((json.commands as { command: string }[]).map((c) => c.command));
+      for (const st of walk.steps) {
+        const page = await fs.readFile(path.join(ext.extensionPath, st.media.markdown), 'utf8');
+        assert.match(page, /^# /, `${st.media.markdown} is the step's page`);
+        const links = [...st.description.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]);
+        assert.equal(links.length, 1, `${st.id} has one action`);
+        assert.ok(declared.has(links[0]), `${st.id} runs ${links[0]}, which is declared`);
+        assert.ok(st.completionEvents.includes(`onCommand:${links[0]}`), `${st.id} completes when its action runs`);
+      }
+    });
+
     it('declares every setting with its default', () => {
       const c = vscode.workspace.getConfiguration('odoobo');
       assert.equal(c.get('target'), 'local');
