@@ -1,12 +1,10 @@
 """visual-diff skill: compares two images (SSIM, pixel diff ratio, heat map).
 
-This version answers the skill contract (health, metadata, docs) and validates /invoke
-requests, including that both images are base64-encoded PNG or JPEG data; the comparison
-itself arrives in a later version, so a valid request answers 501.
+POST /invoke takes two base64 PNG/JPEG images and answers their SSIM (scikit-image), the ratio of pixels whose
+difference is above a threshold, the region they cover, a heat-map PNG and pass/fail against MIN_SSIM and
+MAX_DIFF_RATIO (compare.py). LPIPS is reported as unavailable unless its model is installed.
 """
 
-import base64
-import binascii
 import os
 from typing import Any, Dict, Optional
 
@@ -14,16 +12,11 @@ import uvicorn
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
+from compare import ImageProblem, compare, image_bytes
+
 NAME = "visual-diff"
 VERSION = "0.1.0"
 DESCRIPTION = "Compares two images and reports SSIM, the ratio of differing pixels and a heat map."
-
-# Leading bytes of the image formats /invoke accepts.
-IMAGE_SIGNATURES = {
-    "PNG": b"\x89PNG\r\n\x1a\n",
-    "JPEG": b"\xff\xd8\xff",
-}
-
 
 class CompareRequest(BaseModel):
     """Two images to compare, base64-encoded (standard alphabet, with padding)."""
@@ -37,7 +30,19 @@ class CompareRequest(BaseModel):
         description="Per-pixel difference (0..1) above which a pixel counts as changed; "
         "default: the DIFF_THRESHOLD setting.",
     )
-    heatmap: bool = Field(True, description="Whether to return a heat map of the differences.")
+    min_ssim: Optional[float] = Field(
+        None, ge=0.0, le=1.0, description="SSIM at or above which the comparison passes; default: the MIN_SSIM setting."
+    )
+    max_diff_ratio: Optional[float] = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Ratio of changed pixels at or below which the comparison passes; default: the MAX_DIFF_RATIO setting.",
+    )
+    heatmap: bool = Field(True, description="Whether to return a heat map of the differences (base64 PNG).")
+    resize: bool = Field(
+        False, description="Resize the candidate to the baseline's size when they differ (otherwise 422)."
+    )
 
 
 def json_schema(model: Any) -> Dict[str, Any]:
@@ -46,15 +51,21 @@ def json_schema(model: Any) -> Dict[str, Any]:
     return as_schema()
 
 
-def image_problem(field: str, data: str) -> Optional[str]:
-    """Why `data` is not base64 of a PNG or JPEG file, or None when it is."""
+DEFAULTS = {"DIFF_THRESHOLD": 0.1, "MIN_SSIM": 0.98, "MAX_DIFF_RATIO": 0.01}
+
+
+def setting(key: str) -> float:
+    """A 0..1 number from the environment, or its default when unset or empty."""
+    raw = os.environ.get(key, "").strip()
+    if not raw:
+        return DEFAULTS[key]
     try:
-        raw = base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        return f"'{field}' is not valid base64"
-    if not any(raw.startswith(signature) for signature in IMAGE_SIGNATURES.values()):
-        return f"'{field}' is not a PNG or JPEG image"
-    return None
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise HTTPException(status_code=500, detail=f"{NAME}: the {key} setting must be a number from 0 to 1, not {raw!r}")
+    return value
 
 
 app = FastAPI(title=NAME, version=VERSION, description=DESCRIPTION)
@@ -81,16 +92,22 @@ def metadata() -> Dict[str, Any]:
 @app.post(
     "/invoke",
     responses={
-        422: {"description": "The request is not a valid comparison request."},
-        501: {"description": "Comparing images is not implemented in this version."},
+        422: {"description": "Invalid request; an image that is not base64 PNG/JPEG, cannot be decoded, is too "
+                             "large, or has another size than the baseline (without resize)."},
+        500: {"description": "A setting (DIFF_THRESHOLD, MIN_SSIM, MAX_DIFF_RATIO) is not a number from 0 to 1."},
     },
 )
-def invoke(request: CompareRequest):
-    for field in ("baseline", "candidate"):
-        problem = image_problem(field, getattr(request, field))
-        if problem:
-            raise HTTPException(status_code=422, detail=f"{NAME}: {problem}")
-    raise HTTPException(status_code=501, detail=f"{NAME}: invoke is not implemented yet")
+def invoke(request: CompareRequest) -> Dict[str, Any]:
+    pick = lambda given, key: setting(key) if given is None else given  # noqa: E731
+    threshold = pick(request.threshold, "DIFF_THRESHOLD")
+    min_ssim = pick(request.min_ssim, "MIN_SSIM")
+    max_diff_ratio = pick(request.max_diff_ratio, "MAX_DIFF_RATIO")
+    try:
+        baseline = image_bytes("baseline", request.baseline)
+        candidate = image_bytes("candidate", request.candidate)
+        return compare(baseline, candidate, threshold, min_ssim, max_diff_ratio, request.heatmap, request.resize)
+    except ImageProblem as problem:
+        raise HTTPException(status_code=422, detail=f"{NAME}: {problem}")
 
 
 if __name__ == "__main__":
