@@ -71,6 +71,13 @@ test('Deployment dashboard: rows, keyboard deploy, timeline and history (screens
     server = await startCodeServer({ env, trusted: true, installExtensions: [vsix], settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
     browser = await launchChromium(env, { viewport: { width: 1440, height: 900 } });
     const { page } = browser;
+    // Anything the dashboard's CSP blocks shows up here (scripts, styles, fonts): there must be nothing.
+    const refused: string[] = [];
+    let probed = false;
+    page.on('console', (m) => {
+      if (/Refused to|Content Security Policy/i.test(m.text())) refused.push(m.text());
+      if (m.text() === 'odoobo-console-probe') probed = true;
+    });
     await page.goto(server.folderUrl(demo.dir), { waitUntil: 'domcontentloaded', timeout: 60_000 });
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     // The Skills view shows once the extension has activated and read the skills.
@@ -112,6 +119,12 @@ test('Deployment dashboard: rows, keyboard deploy, timeline and history (screens
     const gantt = await until('progress steps with durations', () => frame.locator('.gantt-row .duration').allInnerTexts(), (d) => d.some((x) => /\d/.test(x)), 30_000);
     t.diagnostic(`history: ${await frame.locator('tr.dep-row').count()} deployment(s), ${gantt.length} progress steps`);
     assert.match(await frame.locator('tr.dep-row').first().innerText(), /ACTIVE/);
+
+    // The listener hears the webview's own frame (else "no reports" would prove nothing).
+    await frame.evaluate(() => console.info('odoobo-console-probe'));
+    await until('the console probe from the webview', async () => probed, (v) => v, 5_000);
+    t.diagnostic(`CSP reports: ${refused.length ? refused.join(' | ') : 'none'}`);
+    assert.deepEqual(refused.filter((r) => /dashboard|codicon|vscode-resource|nonce/i.test(r)), [], 'the dashboard loads nothing its CSP refuses');
 
     // The Skills view beside it, no notifications, the pointer away: the screenshot shows what a person works with.
     await page.locator('.activitybar [aria-label*="Odoobo Skills"]').first().click();

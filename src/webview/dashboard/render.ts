@@ -143,7 +143,7 @@ function smokeCell(r: SkillRow): Child {
     { class: `smoke ${s.passed ? 'passed' : 'failed'}`, title },
     icon(s.passed ? 'pass' : 'error'),
     h('span', {}, `${s.passedChecks}/${s.totalChecks} ${s.passed ? 'passed' : 'failed'}`),
-    s.at !== undefined && muted(` · ${formatAgo(s.at)}`),
+    s.at !== undefined && muted(`· ${formatAgo(s.at)}`),
   );
 }
 
