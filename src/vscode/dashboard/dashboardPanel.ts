@@ -48,6 +48,8 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
   private pendingAll = false;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private lastTests = new Map<string, SkillTestResult>();
+  /** The status file of each workspace folder's repository (finding it runs git once). */
+  private readonly statusStores = new Map<string, Promise<StatusStore>>();
   /** Per skill, `phase|deploymentId` when its history was last sent: a change refreshes the history shown. */
   private readonly historyKeys = new Map<string, string>();
   private readonly historyAt = new Map<string, number>();
@@ -137,6 +139,7 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
         this.ready = true;
         return this.postState();
       case 'select':
+        if (m.skill !== null && !this.skillNames().includes(m.skill)) return this.reject(`selection of an unknown skill ${m.skill}`);
         this.ui = { ...this.ui, selected: m.skill ?? undefined };
         return;
       case 'requestHistory':
@@ -224,9 +227,13 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
     const tests = new Map<string, SkillTestResult>();
     for (const store of this.deps.stores()) {
       try {
-        const file = await (await StatusStore.forRepository(store.folder.uri.fsPath)).read();
+        const dir = store.folder.uri.fsPath;
+        let status = this.statusStores.get(dir);
+        if (!status) this.statusStores.set(dir, (status = StatusStore.forRepository(dir)));
+        const file = await (await status).read();
         for (const [skill, s] of Object.entries(file.skills)) if (s.lastTest && (s.lastTest.target ?? target) === target) tests.set(skill, s.lastTest);
       } catch (e) {
+        this.statusStores.delete(store.folder.uri.fsPath);
         this.deps.log.debug(`dashboard: no status file for ${store.folder.name}: ${(e as Error).message}`);
       }
     }

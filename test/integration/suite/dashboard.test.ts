@@ -113,12 +113,13 @@ export function dashboardTests(): void {
           { type: 'action', kind: 'runInTerminal', skill: fx.skills[0] },
           { type: 'action', kind: 'deploy', skill: fx.skills[0], command: 'workbench.action.terminal.new' },
           { type: 'action', kind: 'deploy', skill: 'no-such-skill' },
+          { type: 'select', skill: 'no-such-skill' },
           { type: 'requestHistory', skill: 'no-such-skill' },
         ]) {
           await a.dashboard.receive(bad);
         }
         assert.deepEqual(spy.calls, []);
-        assert.equal(a.dashboard.rejected.length - rejectedBefore, 6);
+        assert.equal(a.dashboard.rejected.length - rejectedBefore, 7);
         assert.match(a.dashboard.rejected.at(-1)!, /unknown skill no-such-skill/);
         assert.equal(postedTotal(a), postedBefore, 'nothing is posted back');
       } finally {
