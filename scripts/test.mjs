@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 // `npm test`: every layer of tests, in order, with a per-layer table and, alone on the last line, `N passed, N failed`.
 //
-//   node scripts/test.mjs [--only unit|integration|e2e]
+//   node scripts/test.mjs [--only unit|skills|integration|e2e]
 //
 // 1 npm ci (when node_modules is missing or older than package-lock.json)   2 scripts/ensure-env.sh (never skipped)
-// 3 typecheck   4 build   5 unit tests (node:test)   6 integration tests in code-server (trusted, then untrusted)
-// 7 package the VSIX + the e2e screenshot test   8 summary.
+// 3 typecheck   4 build   5 unit tests (node:test)   6 the skills' own tests (pytest in each skills/<name>)
+// 7 integration tests in code-server (trusted, then untrusted)   8 package the VSIX + the e2e screenshot test
+// 9 summary.
 // Exit code 1 when anything failed or a layer could not run. Plain Node ESM with builtins only (it may run before
 // node_modules exists); the system Node runs everything but code-server, which needs Node 24 (from ensure-env).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runSkillTests } from './lib/pytest.mjs';
 import { ensureEnv, green, header, installSignalForwarding, npmCiIfNeeded, red, root, run, seconds } from './lib/steps.mjs';
 
-const LAYERS = ['unit', 'integration', 'e2e'];
+const LAYERS = ['unit', 'skills', 'integration', 'e2e'];
 
 function parseArgs(argv) {
   let only;
@@ -91,7 +93,7 @@ async function nodeTestLayer(layer, files, tapFile) {
 async function integrationLayer(tmp) {
   for (const mode of ['trusted', 'untrusted']) {
     const layer = `integration (${mode})`;
-    header(`6. Integration tests in code-server: ${mode} workspace`);
+    header(`7. Integration tests in code-server: ${mode} workspace`);
     const started = Date.now();
     const ws = await run(process.execPath, ['--import', 'tsx', path.join('test', 'integration', 'workspace.ts')], { captureStdout: true });
     let fixture;
@@ -197,9 +199,16 @@ async function main() {
       else await nodeTestLayer('unit', files, path.join(tmp, 'unit.tap'));
     }
 
+    if (want('skills')) {
+      header('6. Skill tests (pytest in skills/<name>)');
+      const python = env.PYTHON ?? process.env.ODOOBO_PYTHON ?? '/usr/bin/python3';
+      const log = (text) => process.stdout.write(text);
+      record('skills (pytest)', await runSkillTests({ root, python, tmp, run, log }));
+    }
+
     if (want('integration')) {
       if (!built || !existsSync(path.join(root, 'out', 'test', 'integration', 'index.js'))) {
-        header('6. Integration tests');
+        header('7. Integration tests');
         process.stdout.write(red('cannot run: the build failed or produced no out/test/integration/index.js\n'));
         record('integration', { failed: 1, status: 'NOT RUN', note: 'build failed' });
       } else {
@@ -208,7 +217,7 @@ async function main() {
     }
 
     if (want('e2e')) {
-      header('7. Package (npm run package) and the e2e screenshot test');
+      header('8. Package (npm run package) and the e2e screenshot test');
       r = await run('npm', ['run', '--silent', 'package']);
       if (r.code !== 0 || !existsSync(path.join(root, 'dist', 'odoobo-skills.vsix'))) {
         record('package', { failed: 1, status: 'FAIL', note: `npm run package exit ${r.code}`, ms: r.ms });
