@@ -15,18 +15,9 @@ import type { Frame, Page } from 'playwright-core';
 import { createDemoRepo, DEMO_SKILLS, type DemoRepo } from '../../scripts/lib/demoRepo';
 import { launchChromium, startCodeServer, type Chromium, type CodeServer } from '../harness/codeServer';
 import { ensureEnv, repoRoot } from '../harness/env';
+import { runCommand, until } from '../harness/workbench';
 
 const SKILL = 'pr-review';
-
-/** Runs a command from the command palette (F1). */
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
-  await page.keyboard.press('Enter');
-}
 
 /** The dashboard's document: the webview's inner frame that holds `main#app`. */
 async function dashboardFrame(page: Page, ms: number): Promise<Frame> {
@@ -38,18 +29,6 @@ async function dashboardFrame(page: Page, ms: number): Promise<Frame> {
     await page.waitForTimeout(250);
   }
   throw new Error(`timed out after ${ms} ms waiting for the dashboard webview`);
-}
-
-/** Polls `read` in the frame until `ok` accepts its value. */
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  let v = await read();
-  while (!ok(v)) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 250));
-    v = await read();
-  }
-  return v;
 }
 
 const rowTexts = (f: Frame): Promise<Record<string, string>> =>

@@ -10,54 +10,10 @@ import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { Locator, Page } from 'playwright-core';
 import { createDemoRepo, DEMO_SKILLS, type DemoRepo } from '../../scripts/lib/demoRepo';
 import { launchChromium, startCodeServer, type Chromium, type CodeServer } from '../harness/codeServer';
 import { ensureEnv, repoRoot } from '../harness/env';
-
-const CONTAINER = '[id="workbench.view.extension.odoobo"]';
-const ROWS = `${CONTAINER} .monaco-list-row`;
-
-/** The label (not the description) of every row of the Skills tree, in order. */
-async function rowLabels(page: Page): Promise<string[]> {
-  return page.locator(`${ROWS} .label-name`).allInnerTexts();
-}
-
-async function waitForLabels(page: Page, wanted: (labels: string[]) => boolean, what: string, ms: number): Promise<string[]> {
-  const deadline = Date.now() + ms;
-  let labels: string[] = [];
-  while (Date.now() < deadline) {
-    labels = (await rowLabels(page)).map((l) => l.trim());
-    if (wanted(labels)) return labels;
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}; the Skills view shows: ${JSON.stringify(labels)}`);
-}
-
-/** Opens the Odoobo activity-bar container: its activity-bar item, else "View: Show Odoobo Skills" from F1. */
-async function openSkillsView(page: Page): Promise<void> {
-  if (await page.locator(CONTAINER).isVisible().catch(() => false)) return;
-  const item = page.locator('.activitybar .action-item a.action-label[aria-label*="Odoobo Skills"], .activitybar .action-item [aria-label*="Odoobo Skills"]').first();
-  try {
-    await item.waitFor({ state: 'visible', timeout: 30_000 });
-    await item.click();
-    await page.locator(CONTAINER).waitFor({ state: 'visible', timeout: 10_000 });
-    return;
-  } catch {
-    /* fall back to the command palette */
-  }
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill('>View: Show Odoobo Skills');
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Show Odoobo Skills' }).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
-  await page.locator(CONTAINER).waitFor({ state: 'visible', timeout: 15_000 });
-}
-
-function rowNamed(page: Page, label: string): Locator {
-  return page.locator(ROWS).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')}\\s*$`) }) }).first();
-}
+import { openSkillsView, rowNamed, waitForLabels, widenSideBar } from '../harness/workbench';
 
 test('Skills view lists the demo skills and a worktree (screenshot)', { timeout: 300_000 }, async (t) => {
   const root = repoRoot();
@@ -98,14 +54,7 @@ test('Skills view lists the demo skills and a worktree (screenshot)', { timeout:
     assert.match(wtText, /↑1/, 'the worktree row shows the unpushed commit');
 
     // Widen the side bar (drag its sash) so descriptions are readable in the screenshot.
-    const side = await page.locator('.part.sidebar').boundingBox();
-    if (side) {
-      const y = side.y + side.height / 2;
-      await page.mouse.move(side.x + side.width + 1, y);
-      await page.mouse.down();
-      await page.mouse.move(side.x + side.width + 260, y, { steps: 8 });
-      await page.mouse.up();
-    }
+    await widenSideBar(page, 260);
 
     // Let the row decorations/icons settle, move the mouse away from hovers, then take the screenshot.
     await page.mouse.move(900, 600);

@@ -84,9 +84,14 @@ export function trustedTests(): void {
       assert.equal((await skillItem(a, noWt))?.contextValue, 'skill+valid+noworktree');
     });
 
-    it('gives a skill its worktree and app spec as children', async () => {
+    it('gives a skill its worktree, its app and its app spec as children', async () => {
       const [clean, dirty] = Object.keys(fx.worktrees);
-      const [wt, spec] = await children(a, await skillItem(a, clean));
+      const [wt, app, spec] = await children(a, await skillItem(a, clean));
+      // The local App Platform is not started just to expand a node: the app row says how it will be read.
+      assert.equal(a.localPlatform.isRunning, false);
+      assert.equal(app.contextValue, 'info+app');
+      assert.match(String(app.description), /not read: the local App Platform starts with the first deploy/);
+      assert.deepEqual(app.command?.arguments, [clean]);
       assert.equal(wt.label, `skill/${clean}`);
       assert.equal(wt.contextValue, 'worktree+present');
       assert.match(String(wt.description), /^clean · \.\.\/repo-worktrees\//);
@@ -210,6 +215,7 @@ export function trustedTests(): void {
       } finally {
         a.setPromptScript(undefined);
         await config.update('apiUrl', undefined, vscode.ConfigurationTarget.Workspace);
+        await a.localPlatform.stop();
       }
       const settingsFile = path.join(fx.root, '.vscode', 'settings.json');
       const text = await fs.readFile(settingsFile, 'utf8').catch(() => '');
