@@ -69,7 +69,7 @@ def luminance(pixels: Any) -> Any:
     import numpy as np
     from PIL import Image
 
-    return np.asarray(Image.fromarray(pixels, "RGB").convert("L"))
+    return np.asarray(Image.fromarray(pixels).convert("L"))
 
 
 def ssim(a: Any, b: Any) -> float:
@@ -111,7 +111,7 @@ def heat_map(baseline: Any, levels: Any, changed: Any) -> str:
     for colour in (np.uint16(255), level, np.uint16(0)):  # red, green (yellow for large differences), blue
         channels.append(((grey * (255 - alpha) + colour * alpha) // 255).astype(np.uint8))
     buffer = io.BytesIO()
-    Image.fromarray(np.dstack(channels), "RGB").save(buffer, "PNG")
+    Image.fromarray(np.dstack(channels)).save(buffer, "PNG")
     return base64.b64encode(buffer.getvalue()).decode()
 
 
