@@ -15,7 +15,7 @@ import type { Frame, Page } from 'playwright-core';
 import { createDemoRepo, DEMO_SKILLS, type DemoRepo } from '../../scripts/lib/demoRepo';
 import { launchChromium, startCodeServer, type Chromium, type CodeServer } from '../harness/codeServer';
 import { ensureEnv, repoRoot } from '../harness/env';
-import { runCommand, until } from '../harness/workbench';
+import { recordFailure, runCommand, until } from '../harness/workbench';
 
 const SKILL = 'pr-review';
 
@@ -122,15 +122,8 @@ test('Deployment dashboard: rows, keyboard deploy, timeline and history (screens
       t.diagnostic('copied to media/dashboard.png');
     }
   } catch (err) {
-    if (browser) {
-      const failShot = path.join(root, 'test-results', 'dashboard-failure.png');
-      await fs.mkdir(path.dirname(failShot), { recursive: true });
-      await browser.page.screenshot({ path: failShot }).catch(() => undefined);
-      t.diagnostic(`failure screenshot: ${path.relative(root, failShot)}`);
-      const notes = await browser.page.locator('.notification-list-item-message').allInnerTexts().catch(() => [] as string[]);
-      if (notes.length) t.diagnostic(`workbench notifications: ${notes.join(' | ')}`);
-    }
-    if (server) t.diagnostic(`code-server output (tail):\n${server.output().split('\n').slice(-20).join('\n')}`);
+    // Keep what the page looked like when it failed, for the CI artifacts.
+    await recordFailure('dashboard', root, t, browser, server);
     throw err;
   } finally {
     await browser?.close();

@@ -16,7 +16,7 @@ import type { Page } from 'playwright-core';
 import { createDemoRepo, DEMO_SKILLS, type DemoRepo } from '../../scripts/lib/demoRepo';
 import { launchChromium, startCodeServer, type Chromium, type CodeServer } from '../harness/codeServer';
 import { ensureEnv, repoRoot } from '../harness/env';
-import { openSkillsView, rowNamed, runCommand, SKILL_ROWS, until, waitForLabels, widenSideBar } from '../harness/workbench';
+import { SKILL_ROWS, openSkillsView, recordFailure, rowNamed, runCommand, until, waitForLabels, widenSideBar } from '../harness/workbench';
 
 /** An app spec a person might write first: every kind of finding the editor shows. */
 const SPEC_WITH_PROBLEMS = `# A first try at an app spec for a new skill
@@ -132,15 +132,8 @@ test('Deploy all from the palette: the tree mid-deploy and live; app-spec diagno
     t.diagnostic(`problems:\n${problems}`);
     await screenshot(page, root, 'diagnostics.png', t);
   } catch (err) {
-    if (browser) {
-      const failShot = path.join(root, 'test-results', 'deploy-diagnostics-failure.png');
-      await fs.mkdir(path.dirname(failShot), { recursive: true });
-      await browser.page.screenshot({ path: failShot }).catch(() => undefined);
-      t.diagnostic(`failure screenshot: ${path.relative(root, failShot)}`);
-      const notes = await browser.page.locator('.notification-list-item-message').allInnerTexts().catch(() => [] as string[]);
-      if (notes.length) t.diagnostic(`workbench notifications: ${notes.join(' | ')}`);
-    }
-    if (server) t.diagnostic(`code-server output (tail):\n${server.output().split('\n').slice(-20).join('\n')}`);
+    // Keep what the page looked like when it failed, for the CI artifacts.
+    await recordFailure('deploy-diagnostics', root, t, browser, server);
     throw err;
   } finally {
     await browser?.close();

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { createDemoRepo, DEMO_SKILLS, type DemoRepo } from '../../scripts/lib/demoRepo';
 import { launchChromium, startCodeServer, type Chromium, type CodeServer } from '../harness/codeServer';
 import { ensureEnv, repoRoot } from '../harness/env';
-import { openSkillsView, rowNamed, waitForLabels, widenSideBar } from '../harness/workbench';
+import { openSkillsView, recordFailure, rowNamed, waitForLabels, widenSideBar } from '../harness/workbench';
 
 test('Skills view lists the demo skills and a worktree (screenshot)', { timeout: 300_000 }, async (t) => {
   const root = repoRoot();
@@ -72,15 +72,7 @@ test('Skills view lists the demo skills and a worktree (screenshot)', { timeout:
     }
   } catch (err) {
     // Keep what the page looked like when it failed, for the CI artifacts.
-    if (browser) {
-      const failShot = path.join(root, 'test-results', 'skills-view-failure.png');
-      await fs.mkdir(path.dirname(failShot), { recursive: true });
-      await browser.page.screenshot({ path: failShot }).catch(() => undefined);
-      t.diagnostic(`failure screenshot: ${path.relative(root, failShot)}`);
-      const notes = await browser.page.locator('.notification-list-item-message').allInnerTexts().catch(() => [] as string[]);
-      if (notes.length) t.diagnostic(`workbench notifications: ${notes.join(' | ')}`);
-    }
-    if (server) t.diagnostic(`code-server output (tail):\n${server.output().split('\n').slice(-20).join('\n')}`);
+    await recordFailure('skills-view', root, t, browser, server);
     throw err;
   } finally {
     await browser?.close();

@@ -2,6 +2,8 @@
  * Driving VS Code's workbench in the browser (code-server + playwright-core): the command palette, the Odoobo Skills
  * view and its rows. Shared by the e2e screenshot tests.
  */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 
 export const SKILLS_CONTAINER = '[id="workbench.view.extension.odoobo"]';
@@ -68,4 +70,26 @@ export async function widenSideBar(page: Page, px: number): Promise<void> {
   await page.mouse.down();
   await page.mouse.move(side.x + side.width + px, y, { steps: 8 });
   await page.mouse.up();
+}
+
+/**
+ * What a failed e2e test leaves for the CI artifacts: a screenshot of the page (test-results/<name>-failure.png), the
+ * workbench's notifications and the tail of code-server's output, as test diagnostics.
+ */
+export async function recordFailure(
+  name: string,
+  root: string,
+  t: { diagnostic(message: string): void },
+  browser: { page: Page } | undefined,
+  server: { output(): string } | undefined,
+): Promise<void> {
+  if (browser) {
+    const shot = path.join(root, 'test-results', `${name}-failure.png`);
+    await fs.mkdir(path.dirname(shot), { recursive: true });
+    await browser.page.screenshot({ path: shot }).catch(() => undefined);
+    t.diagnostic(`failure screenshot: ${path.relative(root, shot)}`);
+    const notes = await browser.page.locator('.notification-list-item-message').allInnerTexts().catch(() => [] as string[]);
+    if (notes.length) t.diagnostic(`workbench notifications: ${notes.join(' | ')}`);
+  }
+  if (server) t.diagnostic(`code-server output (tail):\n${server.output().split('\n').slice(-20).join('\n')}`);
 }
