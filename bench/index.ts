@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { buildSkillsModel } from '../src/core/skillsModel';
 import { createDemoRepo } from '../scripts/lib/demoRepo';
 import { runExtensionTests } from '../test/harness/runExtensionTests';
+import { median } from './stats';
 import { benchTreeModel } from './treeModel';
 import { benchListWorktrees, benchWorktreeSetup } from './worktreeFlows';
 import { benchLint } from './appspecLint';
@@ -40,6 +41,7 @@ async function activation(rows: Row[]): Promise<void> {
     });
     if (result.exitCode !== 0) throw new Error(`activation bench failed in the extension host (exit ${result.exitCode})`);
     const a = JSON.parse(await fs.readFile(out, 'utf8')) as { activateMs: number; firstModelMs: number; treeItems: number };
+    const ev = JSON.parse(await fs.readFile(`${out}.events.json`, 'utf8')) as { skills: { buildingToTreeMs: number; activeToTreeMs: number }[]; statusActiveMs: number[] };
     const s = performance.now();
     await buildSkillsModel(demo.dir);
     const coreModelMs = performance.now() - s;
@@ -48,6 +50,14 @@ async function activation(rows: Row[]): Promise<void> {
       { metric: 'activation: module load → first tree model', value: a.firstModelMs, unit: 'ms', note: `${a.treeItems} skills` },
       { metric: 'same model built by the core alone (node)', value: coreModelMs, unit: 'ms' },
       { metric: 'ratio first model in host / core alone', value: a.firstModelMs / coreModelMs, unit: '×' },
+      {
+        metric: 'App Platform build started → tree shows BUILDING',
+        value: median(ev.skills.map((r) => r.buildingToTreeMs)),
+        unit: 'ms',
+        note: `median of ${ev.skills.length} (max ${Math.max(...ev.skills.map((r) => r.buildingToTreeMs)).toFixed(0)}); Deploy All on the local platform, its clock vs the host's; polling included, workbench rendering not`,
+      },
+      { metric: 'deployment ACTIVE → tree shows it active', value: median(ev.skills.map((r) => r.activeToTreeMs)), unit: 'ms', note: `median of ${ev.skills.length} (max ${Math.max(...ev.skills.map((r) => r.activeToTreeMs)).toFixed(0)}); includes the health, traffic and smoke steps before "active"` },
+      { metric: 'deployment ACTIVE → status bar counts it', value: median(ev.statusActiveMs), unit: 'ms', note: `median of ${ev.statusActiveMs.length} (max ${Math.max(...ev.statusActiveMs).toFixed(0)})` },
     );
   } finally {
     await demo.cleanup();
