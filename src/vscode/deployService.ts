@@ -154,8 +154,10 @@ export class DeployService extends Disposable {
     return { client, budget, target: 'digitalocean', close: () => client.close() };
   }
 
-  private set(skill: string, state: Omit<SkillDeployState, 'at'>): void {
-    this.states.set(skill, { ...this.states.get(skill), ...state, at: Date.now() });
+  /** `at` is when the deployment state last changed; a smoke-test result alone (`keepAt`) does not change it. */
+  private set(skill: string, state: Omit<SkillDeployState, 'at'>, keepAt = false): void {
+    const before = this.states.get(skill);
+    this.states.set(skill, { ...before, ...state, at: keepAt && before ? before.at : Date.now() });
     this._onDidChange.fire(skill);
   }
 
@@ -257,7 +259,7 @@ export class DeployService extends Disposable {
       const status = await StatusStore.forRepository(store.folder.uri.fsPath);
       const passed = result.checks.filter((c) => c.status === 'passed').length;
       await status.recordTest(skill, { status: result.passed ? 'passed' : 'failed', target: connection.target, passed, failed: result.checks.length - passed, summary: result.checks.map((c) => `${c.name}: ${c.status}`).join(', '), at: new Date().toISOString() });
-      this.set(skill, { phase: this.states.get(skill)?.phase ?? 'active', smoke: result, liveUrl });
+      this.set(skill, { phase: this.states.get(skill)?.phase ?? 'active', smoke: result, liveUrl }, true);
       return result;
     } finally {
       await connection.close();

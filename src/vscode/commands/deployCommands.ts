@@ -64,7 +64,8 @@ async function runPlans(ctx: DeployContext, groups: { store: SkillsStore; names:
       const serving = r.previousStillServing ? ' The previous deployment still serves.' : '';
       const msg = `${r.skill} ${what}${r.error ? `: ${r.error.code} at ${r.error.step} — ${r.error.message} ${r.error.mitigation}` : '.'}${serving}`;
       void vscode.window.showErrorMessage(msg, 'Show Logs', 'Open Spec', 'Retry').then((a) => {
-        if (a === 'Show Logs') ctx.log.show();
+        // The log that tells why: the build's, the rollout's, or what the live skill printed.
+        if (a === 'Show Logs') void vscode.commands.executeCommand('odoobo.showLogs', r.skill, r.error?.code === 'BUILD_FAILED' ? 'BUILD' : r.error?.step === 'monitor' ? 'DEPLOY' : 'RUN');
         else if (a === 'Open Spec') {
           const spec = ctx.stores().flatMap((s) => s.model?.skills ?? []).find((v) => v.skill.name === r.skill)?.skill.appSpecPath;
           if (spec) void vscode.window.showTextDocument(vscode.Uri.file(spec));

@@ -48,7 +48,9 @@ export class SkillItem extends vscode.TreeItem {
     const state = worktree ? worktreeSummary(worktree) : 'no worktree';
     // Drift: the branch HEAD is not what is deployed.
     const drift = deploy?.phase === 'active' && deploy.commit && worktree?.head && !worktree.head.startsWith(deploy.commit.slice(0, 7));
-    const deployText = deploy ? (deploy.phase === 'deploying' ? `deploying${deploy.detail ? ` (${deploy.detail})` : ''}` : deploy.phase) + (drift ? ' · HEAD ahead of deployed' : '') : undefined;
+    const deployText = deploy
+      ? (deploy.phase === 'deploying' ? `deploying${deploy.detail ? ` (${deploy.detail})` : ''}` : `${deploy.phase} ${shortTime(deploy.at)}`) + (drift ? ' · HEAD ahead of deployed' : '')
+      : undefined;
     this.description = [multiRoot ? folder.name : undefined, deployText, `v${skill.manifest.version}`, state || undefined].filter(Boolean).join(' · ');
     this.iconPath =
       deploy?.phase === 'deploying'
@@ -181,6 +183,13 @@ export class FolderItem extends vscode.TreeItem {
     this.contextValue = 'folder';
     this.resourceUri = folder.uri;
   }
+}
+
+/** When a deployment settled, as the tree shows it: `14:32` today, `Nov 21` before (it does not go stale like "5 min ago"). */
+export function shortTime(at: number, now = new Date()): string {
+  const d = new Date(at);
+  const today = d.toDateString() === now.toDateString();
+  return today ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }) : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
 /** `5 min ago`, `3 h ago`, `2 d ago`. */
