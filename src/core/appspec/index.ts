@@ -1,5 +1,6 @@
 // The app-spec linter (no `vscode` import): used by the `odoobo validate` CLI and the extension's diagnostics.
 export { lintAppSpec, lintAppSpecFile, LIMITS } from './lint';
+export { IncrementalYaml, parseYaml } from './incremental';
 export { formatFindings, summarize, FINDINGS_FORMATS, type FindingsFormat } from './format';
 export { FINDING_CODES } from './types';
 export type { Finding, FindingCode, FixHint, LintOptions, LintResult, Severity, SpecPath } from './types';

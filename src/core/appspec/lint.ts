@@ -4,7 +4,8 @@
  * input: size, nesting depth and alias expansion are capped and answered with one error finding.
  */
 import { promises as fs } from 'node:fs';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Scalar } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node, type Scalar } from 'yaml';
+import { parseYaml } from './incremental';
 import type { z } from 'zod';
 import { AppSpecSchema, type AppSpec } from '../do/schemas';
 import { firstLine, formatPath, keyRange, locate, nodeRange, toPosition, type Range } from './positions';
@@ -29,7 +30,7 @@ class Reporter {
   readonly findings: Finding[] = [];
   constructor(
     readonly file: string,
-    readonly lc: LineCounter,
+    public lc: LineCounter,
   ) {}
   add(code: FindingCode, severity: Severity, range: Range, message: string, path?: SpecPath, fix?: FixHint): void {
     const f: Finding = { file: this.file, ...toPosition(this.lc, range), severity, code, message };
@@ -55,8 +56,11 @@ export async function lintAppSpec(text: string, options: LintOptions): Promise<L
     return { findings: out.findings };
   }
 
-  // YAML 1.1, as doctl reads specs (sigs.k8s.io/yaml): `yes`/`no` are booleans there too.
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, version: '1.1', uniqueKeys: true });
+  // YAML 1.1, as doctl reads specs (sigs.k8s.io/yaml): `yes`/`no` are booleans there too. An editor passes its
+  // IncrementalYaml, which re-parses only what an edit touched.
+  const parsed = options.parser ? options.parser.parse(text) : parseYaml(text);
+  const doc = parsed.doc;
+  out.lc = parsed.lc;
   const tooDeep = doc.errors.find((e) => /call stack/i.test(e.message));
   if (tooDeep) {
     out.add('APP_SPEC_TOO_DEEP', 'error', tooDeep.pos, `the YAML nests too deeply to be an app spec (an app spec nests ${LIMITS.maxDepth} levels at most)`);

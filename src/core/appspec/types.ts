@@ -1,5 +1,6 @@
 import type { Document } from 'yaml';
 import type { AppSpec } from '../do/schemas';
+import type { IncrementalYaml } from './incremental';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -57,6 +58,8 @@ export interface Finding {
 export interface LintOptions {
   /** The file name findings carry (the text itself is passed separately). */
   file: string;
+  /** An editor's parser for this document: re-parses only what changed since its last text. */
+  parser?: IncrementalYaml;
   /** Repository root that `source_dir` is relative to; without it SOURCE_DIR_MISSING is not checked. */
   repoRoot?: string;
   /** Whether a branch exists; without it BRANCH_MISSING is not checked. */
