@@ -147,17 +147,20 @@ describe('odoobo test / logs against a deployed real skill on the local App Plat
     assert.match(c.err.join('\n'), /NOT_DEPLOYED: no app named "nl-sql"/);
   });
 
-  it('logs --follow streams new run lines until Ctrl-C, then exits 130', async () => {
+  it('logs --follow prints the recent lines, then streams new ones until Ctrl-C, then exits 130', async () => {
     const c = capture(env);
     const running = main(['logs', 'pr-review', '--follow', ...target()], c.io);
+    // A request made only now: its access-log line can only come from the live stream.
+    const marker = `/health?follow=${Date.now()}`;
     const deadline = Date.now() + 20_000;
     let seen = false;
     while (!seen && Date.now() < deadline) {
-      await fetch(`${liveUrl}/health`).then((r) => r.arrayBuffer()).catch(() => undefined);
+      if (c.err.some((l) => l.includes('following live'))) await fetch(`${liveUrl}${marker}`).then((r) => r.arrayBuffer()).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 200));
-      seen = c.out.some((l) => /GET \/health/.test(l));
+      seen = c.out.some((l) => l.includes(`GET ${marker}`));
     }
-    assert.ok(seen, `a live access-log line arrived: ${c.out.slice(-5).join('\n')} ${c.err.join('\n')}`);
+    assert.ok(seen, `the live access-log line arrived: ${c.out.slice(-5).join('\n')} ${c.err.join('\n')}`);
+    assert.ok(c.out.findIndex((l) => /GET \/health/.test(l)) < c.out.findIndex((l) => l.includes(marker)), 'recent lines come first');
     process.emit('SIGINT', 'SIGINT');
     assert.equal(await running, 130);
     assert.match(c.err.join('\n'), /SIGINT: canceling/);

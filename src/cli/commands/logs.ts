@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LOG_TYPES, type LogType } from '../../core/do/schemas';
-import type { LogLine } from '../../core/do/logs';
+import { appLogSource, followLogs } from '../../core/do/logFollow';
 import { skillNameProblem } from '../../core/skills/names';
 import { UsageError, type CliCommand } from '../command';
 import {
@@ -11,11 +11,12 @@ import {
 const HELP = `Usage: odoobo logs <skill> [options]
 
 Prints a skill's logs from the App Platform: the active deployment's (or --deployment's) historic logs of one type, or
-with --follow the live stream until Ctrl-C. Lines read "<component> <time> <text>".
+with --follow the last 200 lines, then the live stream until Ctrl-C, reconnecting when it drops (a build or deploy log
+ends with its deployment). Lines read "<component> <time> <text>".
 
 Options:
   --type <build|deploy|run|run_restarted>  which logs (default run)
-  --follow                       stream new lines until Ctrl-C (or until the platform closes the stream)
+  --follow                       the last 200 lines, then new ones until Ctrl-C (reconnects when the stream drops)
   --deployment <id>              a specific deployment instead of the active one
   --component <name>             one component instead of all of them
 ${TARGET_HELP}
@@ -24,10 +25,6 @@ ${HELP_HELP}
 
 ${exitCodesHelp('the skill has no app on the target, or the logs could not be read')}
 `;
-
-function formatLine(l: LogLine): string {
-  return [l.component, l.time, l.line].filter((x) => x !== undefined).join(' ');
-}
 
 export const logs: CliCommand = {
   path: ['logs'],
@@ -73,13 +70,19 @@ export const logs: CliCommand = {
           io.err('  → Deploy the skill first: odoobo deploy <skill> (with the same --target).');
           return EXIT.FAILED;
         }
-        const res = await target.client.getLogs(app.id, { type, follow: values.follow, deploymentId: values.deployment, component: values.component, signal });
-        if (values.follow && res.live_url) {
-          const stream = target.client.followLiveLogs(res.live_url, { signal, onLine: (l) => io.out(formatLine(l)) });
-          await stream.done;
+        if (values.follow) {
+          // The recent lines, then the live stream, reconnecting (1 s … 30 s) when it drops, as the editor's channels do;
+          // a build or deploy log ends with its deployment.
+          await followLogs({
+            source: appLogSource(target.client, app.id, { type, deploymentId: values.deployment, component: values.component }),
+            signal,
+            finite: type !== 'RUN',
+            onLine: (text) => io.out(text),
+            onNotice: (text) => io.err(text),
+          });
           return EXIT.OK;
         }
-        if (values.follow) io.err('odoobo logs: the platform offered no live stream; printing the historic logs');
+        const res = await target.client.getLogs(app.id, { type, deploymentId: values.deployment, component: values.component, signal });
         const texts = await target.client.fetchHistoricLogs(res.historic_urls, { signal });
         const text = texts.join('');
         if (!text.trim()) io.err(`odoobo logs: no ${type} logs for ${appName}`);
