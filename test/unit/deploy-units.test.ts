@@ -330,11 +330,11 @@ describe('small parts', () => {
     assert.deepEqual(Object.keys(e.toJSON()), ['code', 'step', 'message', 'mitigation']);
   });
 
-  // Found while writing the rollback steps: a bug in src/core/do/client.ts (not owned here), kept as a failing TODO.
-  it('client.validateRollback without a deployment id names its own operation in the error', { todo: 'src/core/do/client.ts: rollbackBody() always says apps_create_rollback; pass the operation in (validateRollback → apps_validate_rollback)' }, async () => {
+  it('client.validateRollback / rollback without a deployment id name their own operation in the error', async () => {
     const client = new AppPlatformClient({ baseUrl: 'http://127.0.0.1:9', budget: false });
     try {
       await assert.rejects(client.validateRollback('app-1', { deployment_id: '' }), (e: AppPlatformError) => e.code === 'ROLLBACK_INVALID' && e.operation === 'apps_validate_rollback');
+      await assert.rejects(client.rollback('app-1', { deployment_id: '' }), (e: AppPlatformError) => e.code === 'ROLLBACK_INVALID' && e.operation === 'apps_create_rollback');
     } finally {
       await client.close();
     }

@@ -195,7 +195,7 @@ export class AppPlatformClient {
         operation: 'apps_validate_rollback',
         method: 'POST',
         path: `/v2/apps/${enc(appId)}/rollback/validate`,
-        body: rollbackBody(options),
+        body: rollbackBody(options, 'apps_validate_rollback'),
         idempotent: true,
         errors: { notFound: 'APP_NOT_FOUND', invalid: 'ROLLBACK_INVALID' },
         signal: options.signal,
@@ -211,7 +211,7 @@ export class AppPlatformClient {
         operation: 'apps_create_rollback',
         method: 'POST',
         path: `/v2/apps/${enc(appId)}/rollback`,
-        body: rollbackBody(options),
+        body: rollbackBody(options, 'apps_create_rollback'),
         errors: { notFound: 'APP_NOT_FOUND', invalid: 'ROLLBACK_INVALID' },
         signal: options.signal,
       },
@@ -355,7 +355,7 @@ function nextPageNumber(next: string | undefined): number | undefined {
   }
 }
 
-function rollbackBody(o: RollbackOptions): { deployment_id: string; skip_pin: boolean } {
-  if (!o.deployment_id) throw new AppPlatformError({ code: 'ROLLBACK_INVALID', operation: 'apps_create_rollback', message: 'A rollback needs the id of the deployment to roll back to' });
+function rollbackBody(o: RollbackOptions, operation: 'apps_validate_rollback' | 'apps_create_rollback'): { deployment_id: string; skip_pin: boolean } {
+  if (!o.deployment_id) throw new AppPlatformError({ code: 'ROLLBACK_INVALID', operation, message: 'A rollback needs the id of the deployment to roll back to' });
   return { deployment_id: o.deployment_id, skip_pin: o.skip_pin ?? false };
 }
