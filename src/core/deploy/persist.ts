@@ -210,7 +210,9 @@ export class InflightStore {
         else records = records.filter((r) => !(sameSlot(r, m) && r.deploymentId === m.deploymentId));
       }
       lock.assertHeld();
-      await writeFileAtomic(this.file, JSON.stringify({ version: 1, deployments: records }, null, 2) + '\n');
+      // Atomic but not fsync'd: the records are for a process that was killed or a window that reloaded (the file
+      // survives both); the machine losing power mid-deploy is not worth ~6 ms (p90 ~14 ms here) on every create.
+      await writeFileAtomic(this.file, JSON.stringify({ version: 1, deployments: records }, null, 2) + '\n', { durable: false });
     });
   }
 }
