@@ -26,6 +26,8 @@ export interface BenchDeployOptions {
   sequentialSample?: number;
   /** Poll grid / longest wait (ms): small relative to the phase durations (default 40 / 2000). */
   poll?: { minMs: number; maxMs: number };
+  /** Each parallel run is repeated this many times and the one with the median wall time reported (default 3). */
+  repeats?: number;
   log?: (line: string) => void;
 }
 
@@ -69,6 +71,8 @@ export interface DeployBenchFigures {
   /** N deployments created at once straight through the API (no pipeline): when the last was created and ACTIVE. */
   platformFloor: { lastCreatedMs: number; lastActiveMs: number };
   runs: DeployRunFigures[];
+  /** Each parallel run: the median (by wall time) of this many. */
+  repeats: number;
   targets: { speedupOk: boolean; overheadOk: boolean; rateOk: boolean };
 }
 
@@ -205,6 +209,7 @@ export async function benchDeployPlans(options: BenchDeployOptions = {}): Promis
   const cap5 = options.cap ?? 5;
   const sample = options.sequentialSample ?? 20;
   const poll = options.poll ?? { minMs: 40, maxMs: 2_000 };
+  const repeats = Math.max(1, options.repeats ?? 3);
   const log = options.log ?? (() => undefined);
   const faults = { simulate: true, buildMs, deployMs };
   const all = names(Math.max(...ns));
@@ -255,12 +260,21 @@ export async function benchDeployPlans(options: BenchDeployOptions = {}): Promis
           };
         };
         const runs: DeployRunFigures[] = [row('one at a time', 1, seqWall, seq, measured < n, measured)];
+        // Parallel runs vary from run to run by a few percent (when the creates and records of N deployments land,
+        // fsync latency, which poll sees ACTIVE): each is repeated and the run with the median wall time is reported.
+        const medianRun = async (cap: number) => {
+          const tries: Awaited<ReturnType<typeof runPlan>>[] = [];
+          for (let i = 0; i < repeats; i++) tries.push(await runPlan(platform, repo, skills, cap, timings, poll));
+          const sorted = [...tries].sort((a, b) => a.wallMs - b.wallMs);
+          log(`N=${n}: cap ${cap} wall ms of the ${repeats} runs: ${tries.map((t) => t.wallMs.toFixed(0)).join(', ')}`);
+          return sorted[Math.floor((sorted.length - 1) / 2)];
+        };
         log(`N=${n}: cap ${cap5}…`);
-        const p5 = await runPlan(platform, repo, skills, cap5, timings, poll);
+        const p5 = await medianRun(cap5);
         runs.push(row(`cap ${cap5}`, cap5, p5.wallMs, p5, false, n));
         if (n !== cap5) {
           log(`N=${n}: cap ${n}…`);
-          const pn = await runPlan(platform, repo, skills, n, timings, poll);
+          const pn = await medianRun(n);
           runs.push(row(`cap ${n}`, n, pn.wallMs, pn, false, n));
         }
         const parallel = runs.slice(1);
@@ -273,6 +287,7 @@ export async function benchDeployPlans(options: BenchDeployOptions = {}): Promis
           firstDeploy: { cap: n, wallMs: first.wallMs, requests: first.budget.count, maxRequestsPer60s: first.budget.maxInWindow(60_000) },
           platformFloor: floor,
           runs,
+          repeats,
           targets: {
             speedupOk: parallel.every((r) => r.speedup >= 0.95 * Math.min(n, r.cap)),
             overheadOk: parallel.every((r) => r.overheadPct <= 2),
@@ -295,7 +310,7 @@ export function formatDeployBench(figures: DeployBenchFigures[]): string {
     lines.push(`N=${f.n} (build ${f.buildMs} ms + deploy ${f.deployMs} ms simulated): one deploy ${f.oneDeployMs.toFixed(0)} ms through the pipeline (${f.pipelinePerDeployMs.toFixed(0)} ms of it not phases)`);
     lines.push(`  first deploy of all ${f.n} (creates the apps, cap ${f.firstDeploy.cap}): ${f.firstDeploy.wallMs.toFixed(0)} ms, ${f.firstDeploy.requests} requests (max ${f.firstDeploy.maxRequestsPer60s}/60 s); the runs below redeploy`);
     lines.push(`  platform floor, ${f.n} deployments created at once through the API alone: last created at ${f.platformFloor.lastCreatedMs} ms, last ACTIVE at ${f.platformFloor.lastActiveMs} ms (cap ${f.n}: ${((f.runs[f.runs.length - 1].wallMs / f.platformFloor.lastActiveMs - 1) * 100).toFixed(1)} % over it)`);
-    lines.push('  mode            wall ms   speedup  target   ideal ms  overhead  req/deploy  max req/60s');
+    lines.push(`  mode            wall ms   speedup  target   ideal ms  overhead  req/deploy  max req/60s   (parallel: the median of ${f.repeats} runs)`);
     for (const r of f.runs) {
       const target = r.cap === 1 ? '' : `≥${(0.95 * Math.min(f.n, r.cap)).toFixed(2)}`;
       lines.push(

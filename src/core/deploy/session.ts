@@ -9,7 +9,8 @@ import type { AppPlatformClient } from '../do/client';
 import type { PollContext } from '../do/progress';
 import { simpleGitRunner } from '../git/flows/gitRunner';
 import { gitCommonDir } from '../git/worktrees';
-import { loadSkills, type Skill } from '../skills/loadSkills';
+import { formatSkillProblem, loadSkill, type Skill, type SkillProblem } from '../skills/loadSkills';
+import { skillNameProblem } from '../skills/names';
 import { StatusStore } from '../status/statusStore';
 import { AppReader } from './apps';
 import { DeployError, patiently } from './errors';
@@ -24,7 +25,7 @@ export class DeploySession {
   /** Poll intervals for deployments of no skill in particular (rollbacks, cancels). */
   readonly interval: (ctx: PollContext) => number;
   readonly lint: LintFunction;
-  private skillsP?: Promise<Map<string, Skill>>;
+  private readonly skillsP = new Map<string, Promise<{ skill?: Skill; problems: SkillProblem[] }>>();
   private commonP?: Promise<string>;
   private refsP?: Promise<Set<string> | undefined>;
   private statusP?: Promise<StatusStore>;
@@ -71,10 +72,9 @@ export class DeploySession {
     return pollInterval(this.policy, this.timings, this.options.budget, skill, createdAt);
   }
 
-  /** Starts what every skill needs (git dir, manifests, refs) at once, rather than one after the other. */
+  /** Starts what every skill needs (git dir, refs) at once, rather than one after the other. */
   warm(): void {
     void this.commonDir().catch(() => undefined);
-    void this.skills().catch(() => undefined);
     void this.refs();
   }
 
@@ -90,15 +90,18 @@ export class DeploySession {
     return InflightStore.forCommonDir(await this.commonDir());
   }
 
-  private skills(): Promise<Map<string, Skill>> {
-    this.skillsP ??= loadSkills(this.options.repoRoot, this.options.skillsLocation).then((l) => new Map(l.skills.map((s) => [s.name, s])));
-    return this.skillsP;
-  }
-
-  /** The skill's manifest and spec path (all manifests are read once per session). */
+  /** The skill's manifest and spec path: only its own manifest is read, once per session. */
   async skill(name: string): Promise<Skill> {
-    const skill = (await this.skills()).get(name);
-    if (!skill) throw new DeployError('SKILL_NOT_FOUND', `No skill named ${JSON.stringify(name)} in ${this.options.repoRoot} (skills/${name}/manifest.json is missing or invalid).`, { step: 'prepare' });
+    let p = this.skillsP.get(name);
+    if (!p) {
+      p = skillNameProblem(name) ? Promise.resolve({ problems: [] }) : loadSkill(this.options.repoRoot, this.options.skillsLocation ?? 'skills', name);
+      this.skillsP.set(name, p);
+    }
+    const { skill, problems } = await p;
+    if (!skill) {
+      const why = problems.length ? `: ${problems.map((x) => formatSkillProblem(x)).join('; ')}` : ' (skills/' + name + '/manifest.json is missing)';
+      throw new DeployError('SKILL_NOT_FOUND', `No skill named ${JSON.stringify(name)} in ${this.options.repoRoot}${why}.`, { step: 'prepare' });
+    }
     return skill;
   }
 

@@ -93,6 +93,40 @@ export function parseManifest(folder: string, file: string, text: string): { man
 
 const MAX_MANIFEST_BYTES = 256 * 1024;
 
+/** One folder of the skills directory: its skill, or the problems of its manifest (none: not a skill). */
+async function loadFolder(root: string, skillsDir: string, folder: string): Promise<{ skill?: Skill; problems: SkillProblem[] }> {
+  const manifestPath = path.join(skillsDir, folder, 'manifest.json');
+  const nameProblem = skillNameProblem(folder);
+  if (nameProblem) {
+    return { problems: [{ folder, file: manifestPath, field: 'name', message: `folder name ${JSON.stringify(folder)} is not a valid skill name: ${nameProblem}` }] };
+  }
+  let text: string;
+  try {
+    const stat = await fs.stat(manifestPath);
+    if (stat.size > MAX_MANIFEST_BYTES) {
+      return { problems: [{ folder, file: manifestPath, message: `manifest is ${stat.size} bytes (at most ${MAX_MANIFEST_BYTES})` }] };
+    }
+    text = await fs.readFile(manifestPath, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return { problems: [] }; // a folder without a manifest is not a skill
+    return { problems: [{ folder, file: manifestPath, message: `cannot read manifest: ${(e as Error).message}` }] };
+  }
+  const { manifest, problems } = parseManifest(folder, manifestPath, text);
+  if (!manifest) return { problems };
+  const appSpecPath = path.resolve(root, manifest.appSpec);
+  const appSpecExists = await fs.stat(appSpecPath).then((s) => s.isFile(), () => false);
+  return { skill: { name: manifest.name, dir: path.dirname(manifestPath), manifestPath, manifest, appSpecPath, appSpecExists }, problems: [] };
+}
+
+/**
+ * One skill by name — `<root>/<skillsLocation>/<name>/manifest.json` — without reading the others (a deploy of one
+ * skill in a repository of fifty reads one manifest). Undefined when there is no such skill; its manifest's problems
+ * otherwise, as loadSkills reports them.
+ */
+export async function loadSkill(root: string, skillsLocation: string, name: string): Promise<{ skill?: Skill; problems: SkillProblem[] }> {
+  return loadFolder(root, path.resolve(root, skillsLocation), name);
+}
+
 /**
  * Loads every `<root>/<skillsLocation>/<name>/manifest.json`. An invalid manifest becomes a problem with its file
  * and field; the other skills still load. Folder names that are not valid skill names are rejected before use.
@@ -109,31 +143,7 @@ export async function loadSkills(root: string, skillsLocation = 'skills'): Promi
     throw e;
   }
   const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
-  const results = await Promise.all(
-    folders.map(async (folder): Promise<{ skill?: Skill; problems: SkillProblem[] }> => {
-      const manifestPath = path.join(skillsDir, folder, 'manifest.json');
-      const nameProblem = skillNameProblem(folder);
-      if (nameProblem) {
-        return { problems: [{ folder, file: manifestPath, field: 'name', message: `folder name ${JSON.stringify(folder)} is not a valid skill name: ${nameProblem}` }] };
-      }
-      let text: string;
-      try {
-        const stat = await fs.stat(manifestPath);
-        if (stat.size > MAX_MANIFEST_BYTES) {
-          return { problems: [{ folder, file: manifestPath, message: `manifest is ${stat.size} bytes (at most ${MAX_MANIFEST_BYTES})` }] };
-        }
-        text = await fs.readFile(manifestPath, 'utf8');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { problems: [] }; // a folder without a manifest is not a skill
-        return { problems: [{ folder, file: manifestPath, message: `cannot read manifest: ${(e as Error).message}` }] };
-      }
-      const { manifest, problems } = parseManifest(folder, manifestPath, text);
-      if (!manifest) return { problems };
-      const appSpecPath = path.resolve(root, manifest.appSpec);
-      const appSpecExists = await fs.stat(appSpecPath).then((s) => s.isFile(), () => false);
-      return { skill: { name: manifest.name, dir: path.dirname(manifestPath), manifestPath, manifest, appSpecPath, appSpecExists }, problems: [] };
-    }),
-  );
+  const results = await Promise.all(folders.map((folder) => loadFolder(root, skillsDir, folder)));
   return {
     skills: results.flatMap((r) => (r.skill ? [r.skill] : [])),
     problems: results.flatMap((r) => r.problems),
