@@ -119,7 +119,7 @@ function unitOf(prev: ParsedYaml, root: YAMLMap, from: number, to: number): Unit
   for (let j = 0; j < pairs.length; j++) {
     const start = lineStart(text, keyStarts[j]!);
     const end = j + 1 < pairs.length ? lineStart(text, keyStarts[j + 1]!) : text.length;
-    // Only keys that start their line at column 0, and a change strictly after the key's line start.
+    // Only keys that start their line at column 0.
     if (start !== keyStarts[j]) return undefined;
     if (from < start || to > end) continue;
     const value = pairs[j].value;
@@ -151,7 +151,7 @@ function splice(prev: ParsedYaml, text: string): ParsedYaml | undefined {
   const root = doc.contents;
   if (doc.errors.length || doc.warnings.length || !isMap(root) || root.flow || !root.range) return undefined;
 
-  // The changed range: [from, oldTo) in the old text became [from, newTo) in the new one.
+  // The changed range: [from, oldTo) of the old text; the new text differs only there, by `delta` characters.
   const max = Math.min(old.length, text.length);
   let from = 0;
   while (from < max && old.charCodeAt(from) === text.charCodeAt(from)) from++;

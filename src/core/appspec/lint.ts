@@ -30,7 +30,7 @@ class Reporter {
   readonly findings: Finding[] = [];
   constructor(
     readonly file: string,
-    public lc: LineCounter,
+    readonly lc: LineCounter,
   ) {}
   add(code: FindingCode, severity: Severity, range: Range, message: string, path?: SpecPath, fix?: FixHint): void {
     const f: Finding = { file: this.file, ...toPosition(this.lc, range), severity, code, message };
@@ -46,21 +46,19 @@ function sorted(findings: Finding[]): Finding[] {
 
 /** Lints the text of one app spec. Never throws for any input; answers within bounded time and memory. */
 export async function lintAppSpec(text: string, options: LintOptions): Promise<LintResult> {
-  const lc = new LineCounter();
-  const out = new Reporter(options.file, lc);
-
   if (text.length > LIMITS.maxBytes || Buffer.byteLength(text, 'utf8') > LIMITS.maxBytes) {
     const end = Math.min(text.indexOf('\n') < 0 ? text.length : text.indexOf('\n'), 200);
+    const lc = new LineCounter();
     lc.addNewLine(0);
+    const out = new Reporter(options.file, lc);
     out.add('APP_SPEC_TOO_LARGE', 'error', [0, end], `the file is ${(Buffer.byteLength(text, 'utf8') / 1024 / 1024).toFixed(1)} MiB; an app spec is at most ${LIMITS.maxBytes / 1024 / 1024} MiB, so it is not parsed`);
     return { findings: out.findings };
   }
 
   // YAML 1.1, as doctl reads specs (sigs.k8s.io/yaml): `yes`/`no` are booleans there too. An editor passes its
   // IncrementalYaml, which re-parses only what an edit touched.
-  const parsed = options.parser ? options.parser.parse(text) : parseYaml(text);
-  const doc = parsed.doc;
-  out.lc = parsed.lc;
+  const { doc, lc } = options.parser ? options.parser.parse(text) : parseYaml(text);
+  const out = new Reporter(options.file, lc);
   const tooDeep = doc.errors.find((e) => /call stack/i.test(e.message));
   if (tooDeep) {
     out.add('APP_SPEC_TOO_DEEP', 'error', tooDeep.pos, `the YAML nests too deeply to be an app spec (an app spec nests ${LIMITS.maxDepth} levels at most)`);
