@@ -1,5 +1,6 @@
 /** Step 6: the live URL's health path answers 2xx within a bound; also how "the old version still serves" is checked. */
 import { request } from 'undici';
+import { wait } from '../util/wait';
 
 export interface HealthOutcome {
   ok: boolean;
@@ -28,7 +29,7 @@ export async function checkHealth(liveUrl: string, healthPath: string, options: 
   const timeoutMs = options.timeoutMs ?? 10_000;
   const started = Date.now();
   const url = joinUrl(liveUrl, healthPath);
-  let wait = options.intervalMs ?? 100;
+  let interval = options.intervalMs ?? 100;
   let status: number | undefined;
   let detail = 'no answer';
   for (let attempts = 1; ; attempts++) {
@@ -51,20 +52,8 @@ export async function checkHealth(liveUrl: string, healthPath: string, options: 
     }
     const remaining = timeoutMs - (Date.now() - started);
     if (remaining <= 0) return { ok: false, status, detail, attempts, elapsedMs: Date.now() - started };
-    await sleep(Math.min(wait, remaining), options.signal);
+    await wait(Math.min(interval, remaining), { signal: options.signal });
     if (options.signal?.aborted) return { ok: false, status, detail: 'canceled', attempts, elapsedMs: Date.now() - started };
-    wait = Math.min(1_000, wait * 2);
+    interval = Math.min(1_000, interval * 2);
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { odooboDir } from '../status/statusStore';
 import { StatusError } from '../status/errors';
 import { acquireLock, readLockHolder, type HeldLock } from '../status/lockFile';
+import { wait } from '../util/wait';
 import { DeployError } from './errors';
 
 export function deployLockFile(commonDir: string, skill: string): string {
@@ -49,7 +50,7 @@ export async function acquireDeployLock(commonDir: string, skill: string, option
     if (options.whenBusy === 'refuse') throw busy(skill, `${h.purpose}, in this process since ${h.since}`);
     const left = deadline - Date.now();
     if (left <= 0) throw busy(skill, `${h.purpose}, in this process since ${h.since}; waited ${options.busyTimeoutMs ?? 15 * 60_000} ms`);
-    await waitFor(h.released, left, options.signal);
+    await wait(left, { signal: options.signal, until: h.released });
     if (options.signal?.aborted) throw new DeployError('ABORTED', `Canceled while waiting for the deploy lock of ${skill}.`, { step: 'lock' });
   }
   let release!: () => void;
@@ -86,17 +87,4 @@ export async function acquireDeployLock(commonDir: string, skill: string, option
       }
     },
   };
-}
-
-function waitFor(p: Promise<void>, ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    void p.then(done);
-  });
 }

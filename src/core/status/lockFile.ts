@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { wait } from '../util/wait';
 import { StatusError, type LockHolder } from './errors';
 
 export interface LockOptions {
@@ -60,18 +61,6 @@ function abortError(file: string): StatusError {
   return new StatusError('ABORTED', `Canceled while waiting for the lock ${file}.`, { file });
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 function describeHolder(h: LockHolder | undefined): string {
   if (!h) return 'another process';
   return `process ${h.pid} on ${h.host}${h.purpose ? ` (${h.purpose})` : ''} since ${h.createdAt}`;
@@ -122,7 +111,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
     if (Date.now() - started >= timeoutMs) {
       throw new StatusError('LOCKED', `The lock ${file} is held by ${describeHolder(current)}.`, { file, holder: current });
     }
-    await sleep(Math.min(delay, Math.max(1, timeoutMs - (Date.now() - started))) * (0.75 + Math.random() / 2), signal);
+    await wait(Math.min(delay, Math.max(1, timeoutMs - (Date.now() - started))) * (0.75 + Math.random() / 2), { signal });
     delay = Math.min(delay * 1.5, 200);
   }
 }
