@@ -9,6 +9,7 @@ import {
   planDeploy,
   resumeInFlight,
   rollbackSkill,
+  type DeployCommonOptions,
   type DeployEvent,
   type DeployResult,
   type PlanResult,
@@ -116,20 +117,7 @@ export class DeployService extends Disposable {
       if (skills.length === 0) return undefined;
       for (const sk of skills) this.running.set(sk, controller);
       this.log.info(`resuming the deployment of ${skills.join(', ')} left in flight on ${connection.target}`);
-      const result = await resumeInFlight({
-        repoRoot: store.folder.uri.fsPath,
-        client: connection.client,
-        budget: connection.budget,
-        timings: this.timingsFor(connection.target),
-        target: connection.target,
-        skills,
-        concurrency: s.concurrency,
-        timeoutMs: s.deployTimeoutSeconds * 1000,
-        skillsLocation: s.skillsLocation,
-        postDeploy: this.postDeploy(store),
-        signal: controller.signal,
-        onEvent: (e) => this.onEvent(e),
-      });
+      const result = await resumeInFlight({ ...this.planOptions(store, connection, controller.signal), skills, concurrency: s.concurrency, onEvent: (e) => this.onEvent(e) });
       for (const r of result.results) this.log.info(`${r.skill} (resumed): ${r.status}${r.error ? ` — ${r.error.code}: ${r.error.message}` : ''}`);
       for (const k of result.skipped) this.log.info(`${k.skill}: not resumed (${k.reason})`);
       return result;
@@ -210,18 +198,10 @@ export class DeployService extends Disposable {
       connection = await this.connect();
       this.log.info(`deploying ${skills.join(', ')} to ${connection.target}`);
       const result = await planDeploy({
-        repoRoot: store.folder.uri.fsPath,
+        ...this.planOptions(store, connection, controller.signal),
         skills,
-        client: connection.client,
-        budget: connection.budget,
-        timings: this.timingsFor(connection.target),
-        target: connection.target,
         concurrency: s.concurrency,
-        timeoutMs: s.deployTimeoutSeconds * 1000,
-        skillsLocation: s.skillsLocation,
         forceBuild: options.forceBuild,
-        postDeploy: this.postDeploy(store),
-        signal: controller.signal,
         onEvent: (e) => this.onEvent(e, options.report),
       });
       for (const r of result.results) this.log.info(`${r.skill}: ${r.status}${r.error ? ` — ${r.error.code} at ${r.error.step}: ${r.error.message}` : ''}${r.liveUrl ? ` (${r.liveUrl})` : ''}`);
@@ -231,6 +211,22 @@ export class DeployService extends Disposable {
       await connection?.close();
       this._onDidChange.fire(undefined);
     }
+  }
+
+  /** What a plan and a resume share: the folder's repository and settings, the connection, learned timings, step 8. */
+  private planOptions(store: SkillsStore, connection: Connection, signal: AbortSignal): DeployCommonOptions {
+    const s = settings(store.folder);
+    return {
+      repoRoot: store.folder.uri.fsPath,
+      client: connection.client,
+      budget: connection.budget,
+      timings: this.timingsFor(connection.target),
+      target: connection.target,
+      timeoutMs: s.deployTimeoutSeconds * 1000,
+      skillsLocation: s.skillsLocation,
+      postDeploy: this.postDeploy(store),
+      signal,
+    };
   }
 
   private timingsFor(target: Target): DeployTimings {
