@@ -14,6 +14,7 @@ export {
   type RollbackTarget,
   type SkillRollbackOptions,
 } from './rollback';
+export { commitOf } from './apps';
 export { createDeployClient, type DeployClientOptions } from './client';
 export { MeteredBudget } from './meter';
 export { DeployTimings, DEFAULT_POLL_POLICY, type PollPolicy } from './poll';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { PlanResult, RollbackResult } from '../../core/deploy';
+import { commitOf, type PlanResult, type RollbackResult } from '../../core/deploy';
 import type { SmokeResult } from '../../core/smoke';
 import type { DeployService } from '../deployService';
 import type { AppDetailsCache } from '../appDetails';
@@ -149,7 +149,7 @@ export async function rollback(ctx: DeployContext, arg?: unknown): Promise<Rollb
     const store = namedSkills(ctx, arg, undefined)[0]?.store;
     if (!store) return refused(`no skill named ${arg.skillName}`);
     const d = arg.deployment;
-    const commit = d.services?.find((s) => s.source_commit_hash)?.source_commit_hash;
+    const commit = commitOf(d, arg.skillName);
     return confirmAndRollback(ctx, store, arg.skillName, { id: d.id, label: commit?.slice(0, 12) ?? d.id.slice(0, 8) });
   }
   const [group] = namedSkills(ctx, arg, undefined);

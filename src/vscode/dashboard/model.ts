@@ -2,7 +2,7 @@
  * What the dashboard shows, built from the deploy service's states and App Platform deployments. No `vscode` here:
  * unit tests load it directly. Everything that leaves this module is plain data for the webview, messages redacted.
  */
-import { DEPLOY_STEPS, flattenSteps, type StepRecord } from '../../core/deploy';
+import { commitOf, DEPLOY_STEPS, flattenSteps, type StepRecord } from '../../core/deploy';
 import { redact, type Deployment } from '../../core/do';
 import type { SkillTestResult } from '../../core/status';
 import type { SkillDeployState } from '../deployService';
@@ -147,7 +147,7 @@ export function historyEntry(d: Deployment): HistoryEntry {
       ...(s.reason ? { reason: clean(s.reason) } : {}),
     };
   });
-  const commit = [...(d.services ?? []), ...(d.workers ?? []), ...(d.jobs ?? []), ...(d.static_sites ?? [])].find((c) => c.source_commit_hash)?.source_commit_hash;
+  const commit = commitOf(d);
   const duration = d.phase && DONE_PHASES.has(d.phase) ? span(d.created_at, d.phase_last_updated_at ?? d.updated_at) : undefined;
   return {
     id: d.id,

@@ -7,6 +7,7 @@ import { formatSkillProblem } from '../../core/skills/loadSkills';
 import type { SkillView } from '../../core/skillsModel';
 import type { SkillDeployState } from '../deployService';
 import type { Deployment } from '../../core/do';
+import { commitOf } from '../../core/deploy/apps';
 import type { AppDetails } from '../appDetails';
 
 /** `~/…` for paths under the home folder: shorter descriptions that still say where. */
@@ -275,7 +276,7 @@ export class DeploymentItem extends vscode.TreeItem {
     md.appendMarkdown(`**${d.phase ?? '?'}**${active ? ' (live)' : ''} · deployment \`${d.id}\`\n\n`);
     if (d.cause) md.appendText(`${d.cause}\n\n`);
     if (d.created_at) md.appendText(`created ${new Date(d.created_at).toLocaleString()}${deploymentDuration(d) ? `, took ${deploymentDuration(d)}` : ''}`);
-    const commit = [...(d.services ?? [])].find((s) => s.source_commit_hash)?.source_commit_hash;
+    const commit = commitOf(d, skillName);
     if (commit) md.appendMarkdown(`\n\ncommit \`${commit.slice(0, 12)}\``);
     this.tooltip = md;
   }
