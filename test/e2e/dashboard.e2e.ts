@@ -8,14 +8,11 @@
  *   node --import tsx --test test/e2e/dashboard.e2e.ts
  */
 import assert from 'node:assert/strict';
-import { existsSync, promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { createDemoRepo, DEMO_SKILLS, type DemoRepo } from '../../scripts/lib/demoRepo';
-import { launchChromium, startCodeServer, type Chromium, type CodeServer } from '../harness/codeServer';
-import { ensureEnv, repoRoot } from '../harness/env';
-import { recordFailure, runCommand, until } from '../harness/workbench';
+import { DEMO_SKILLS } from '../../scripts/lib/demoRepo';
+import { saveScreenshot, withPackagedWorkbench } from '../harness/e2e';
+import { runCommand, until } from '../harness/workbench';
 
 const SKILL = 'pr-review';
 
@@ -35,30 +32,18 @@ const rowTexts = (f: Frame): Promise<Record<string, string>> =>
   f.$$eval('tr.skill-row', (rows) => Object.fromEntries(rows.map((r) => [(r as HTMLElement).dataset.skill ?? '', (r as HTMLElement).innerText.replace(/\s+/g, ' ').trim()])));
 const focusedKey = (f: Frame): Promise<string | undefined> => f.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.key);
 
-test('Deployment dashboard: rows, keyboard deploy, timeline and history (screenshot)', { timeout: 420_000 }, async (t) => {
-  const root = repoRoot();
-  const vsix = path.resolve(process.env.ODOOBO_VSIX ?? path.join(root, 'dist', 'odoobo-skills.vsix'));
-  assert.ok(existsSync(vsix), `${vsix} does not exist: run \`npm run package\` first`);
-  const env = await ensureEnv();
-
-  let demo: DemoRepo | undefined;
-  let server: CodeServer | undefined;
-  let browser: Chromium | undefined;
-  try {
-    demo = await createDemoRepo();
-    // VS Code's default dark theme: the screenshot shows that the dashboard takes its colours from the theme.
-    server = await startCodeServer({ env, trusted: true, installExtensions: [vsix], settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
-    browser = await launchChromium(env, { viewport: { width: 1440, height: 900 } });
-    const { page } = browser;
-    // Anything the dashboard's CSP blocks shows up here (scripts, styles, fonts): there must be nothing.
-    const refused: string[] = [];
-    let probed = false;
+test('Deployment dashboard: rows, keyboard deploy, timeline and history (screenshot)', { timeout: 420_000 }, (t) => {
+  // Anything the dashboard's CSP blocks shows up here (scripts, styles, fonts): there must be nothing.
+  const refused: string[] = [];
+  let probed = false;
+  const listen = (page: Page) =>
     page.on('console', (m) => {
       if (/Refused to|Content Security Policy/i.test(m.text())) refused.push(m.text());
       if (m.text() === 'odoobo-console-probe') probed = true;
     });
-    await page.goto(server.folderUrl(demo.dir), { waitUntil: 'domcontentloaded', timeout: 60_000 });
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  // VS Code's default dark theme: the screenshot shows that the dashboard takes its colours from the theme.
+  const options = { viewport: { width: 1440, height: 900 }, settings: { 'workbench.colorTheme': 'Default Dark Modern' }, onPage: listen };
+  return withPackagedWorkbench(t, 'dashboard', options, async ({ root, page }) => {
     // The Skills view shows once the extension has activated and read the skills.
     await page.locator('.activitybar [aria-label*="Odoobo Skills"]').first().waitFor({ state: 'visible', timeout: 60_000 });
 
@@ -111,23 +96,6 @@ test('Deployment dashboard: rows, keyboard deploy, timeline and history (screens
     await runCommand(page, 'Notifications: Clear All Notifications');
     await page.mouse.move(5, 890);
     await page.waitForTimeout(1000);
-    const shot = path.join(root, 'test-results', 'dashboard.png');
-    await fs.mkdir(path.dirname(shot), { recursive: true });
-    await page.screenshot({ path: shot });
-    const size = (await fs.stat(shot)).size;
-    assert.ok(size > 10_000, `screenshot ${shot} is suspiciously small (${size} bytes)`);
-    t.diagnostic(`screenshot: ${path.relative(root, shot)} (${(size / 1024).toFixed(0)} KiB)`);
-    if (process.env.UPDATE_SCREENSHOTS === '1') {
-      await fs.copyFile(shot, path.join(root, 'media', 'dashboard.png'));
-      t.diagnostic('copied to media/dashboard.png');
-    }
-  } catch (err) {
-    // Keep what the page looked like when it failed, for the CI artifacts.
-    await recordFailure('dashboard', root, t, browser, server);
-    throw err;
-  } finally {
-    await browser?.close();
-    await server?.stop();
-    await demo?.cleanup();
-  }
+    await saveScreenshot(page, root, 'dashboard.png', t);
+  });
 });

@@ -9,14 +9,13 @@
  *   node --import tsx --test test/e2e/deployAndDiagnostics.e2e.ts
  */
 import assert from 'node:assert/strict';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createDemoRepo, DEMO_SKILLS, type DemoRepo } from '../../scripts/lib/demoRepo';
-import { launchChromium, startCodeServer, type Chromium, type CodeServer } from '../harness/codeServer';
-import { ensureEnv, repoRoot } from '../harness/env';
-import { SKILL_ROWS, openSkillsView, recordFailure, rowNamed, runCommand, until, waitForLabels, widenSideBar } from '../harness/workbench';
+import { DEMO_SKILLS } from '../../scripts/lib/demoRepo';
+import { saveScreenshot, withPackagedWorkbench } from '../harness/e2e';
+import { SKILL_ROWS, openSkillsView, rowNamed, runCommand, until, waitForLabels, widenSideBar } from '../harness/workbench';
 
 /** An app spec a person might write first: every kind of finding the editor shows. */
 const SPEC_WITH_PROBLEMS = `# A first try at an app spec for a new skill
@@ -49,95 +48,71 @@ async function rowTexts(page: Page): Promise<Record<string, string>> {
   return out;
 }
 
+/** Moves the pointer away from hovers, lets the workbench settle, and saves the screenshot. */
 async function screenshot(page: Page, root: string, name: string, t: { diagnostic(m: string): void }): Promise<void> {
   await page.mouse.move(1200, 780);
   await page.waitForTimeout(500);
-  const shot = path.join(root, 'test-results', name);
-  await fs.mkdir(path.dirname(shot), { recursive: true });
-  await page.screenshot({ path: shot });
-  const size = (await fs.stat(shot)).size;
-  assert.ok(size > 10_000, `screenshot ${shot} is suspiciously small (${size} bytes)`);
-  t.diagnostic(`screenshot: ${path.relative(root, shot)} (${(size / 1024).toFixed(0)} KiB)`);
-  if (process.env.UPDATE_SCREENSHOTS === '1') await fs.copyFile(shot, path.join(root, 'media', name));
+  await saveScreenshot(page, root, name, t);
 }
 
-test('Deploy all from the palette: the tree mid-deploy and live; app-spec diagnostics (screenshots)', { timeout: 600_000 }, async (t) => {
-  const root = repoRoot();
-  const vsix = path.resolve(process.env.ODOOBO_VSIX ?? path.join(root, 'dist', 'odoobo-skills.vsix'));
-  assert.ok(existsSync(vsix), `${vsix} does not exist: run \`npm run package\` first`);
-  const env = await ensureEnv();
+test('Deploy all from the palette: the tree mid-deploy and live; app-spec diagnostics (screenshots)', { timeout: 600_000 }, (t) =>
+  withPackagedWorkbench(
+    t,
+    'deploy-diagnostics',
+    { viewport: { width: 1280, height: 800 }, prepare: (demo) => fs.writeFile(path.join(demo.dir, 'infra', 'invoice-ocr.yaml'), SPEC_WITH_PROBLEMS) },
+    async ({ root, page }) => {
+      await openSkillsView(page);
+      await waitForLabels(page, (l) => DEMO_SKILLS.every((s) => l.includes(s)), 'the five demo skills', 90_000);
+      await widenSideBar(page, 300);
 
-  let demo: DemoRepo | undefined;
-  let server: CodeServer | undefined;
-  let browser: Chromium | undefined;
-  try {
-    demo = await createDemoRepo();
-    await fs.writeFile(path.join(demo.dir, 'infra', 'invoice-ocr.yaml'), SPEC_WITH_PROBLEMS);
-    server = await startCodeServer({ env, trusted: true, installExtensions: [vsix] });
-    browser = await launchChromium(env, { viewport: { width: 1280, height: 800 } });
-    const { page } = browser;
-    await page.goto(server.folderUrl(demo.dir), { waitUntil: 'domcontentloaded', timeout: 60_000 });
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    await openSkillsView(page);
-    await waitForLabels(page, (l) => DEMO_SKILLS.every((s) => l.includes(s)), 'the five demo skills', 90_000);
-    await widenSideBar(page, 300);
+      // Deploy all five in parallel; the rows turn to "deploying (…)" with a spinner as the procedure reports steps.
+      const t0 = Date.now();
+      await runCommand(page, 'Odoobo: Deploy All Skills');
+      // A row's text is its label followed by its description.
+      const described = (rows: Record<string, string>, s: string) => (rows[s] ?? '').slice(s.length).trim();
+      const during = await until(
+        'three skills deploying at once, App Platform building them',
+        () => rowTexts(page),
+        (rows) => DEMO_SKILLS.filter((s) => /^deploying \(/.test(described(rows, s))).length >= 3 && DEMO_SKILLS.some((s) => /^deploying \(BUILDING/.test(described(rows, s))),
+        120_000,
+        100,
+      );
+      t.diagnostic(`mid-deploy after ${Date.now() - t0} ms: ${JSON.stringify(during)}`);
+      const ours = page.locator('.statusbar-item[id$="odoobo.deployStatus"]');
+      const statusDuring = (await ours.innerText()).replace(/\s+/g, ' ').trim();
+      t.diagnostic(`status bar while deploying: ${JSON.stringify(statusDuring)}`);
+      assert.ok(await ours.locator('.codicon-sync').count(), 'the status bar item spins while skills deploy');
+      await screenshot(page, root, 'tree-deploying.png', t);
 
-    // Deploy all five in parallel; the rows turn to "deploying (…)" with a spinner as the procedure reports steps.
-    const t0 = Date.now();
-    await runCommand(page, 'Odoobo: Deploy All Skills');
-    // A row's text is its label followed by its description.
-    const described = (rows: Record<string, string>, s: string) => (rows[s] ?? '').slice(s.length).trim();
-    const during = await until(
-      'three skills deploying at once, App Platform building them',
-      () => rowTexts(page),
-      (rows) => DEMO_SKILLS.filter((s) => /^deploying \(/.test(described(rows, s))).length >= 3 && DEMO_SKILLS.some((s) => /^deploying \(BUILDING/.test(described(rows, s))),
-      120_000,
-      100,
-    );
-    t.diagnostic(`mid-deploy after ${Date.now() - t0} ms: ${JSON.stringify(during)}`);
-    const ours = page.locator('.statusbar-item[id$="odoobo.deployStatus"]');
-    const statusDuring = (await ours.innerText()).replace(/\s+/g, ' ').trim();
-    t.diagnostic(`status bar while deploying: ${JSON.stringify(statusDuring)}`);
-    assert.ok(await ours.locator('.codicon-sync').count(), 'the status bar item spins while skills deploy');
-    await screenshot(page, root, 'tree-deploying.png', t);
+      const done = await until('every skill active', () => rowTexts(page), (rows) => DEMO_SKILLS.every((s) => /^active\b/.test(described(rows, s))), 300_000, 500);
+      t.diagnostic(`all active after ${Date.now() - t0} ms: ${JSON.stringify(done)}`);
+      const status = await until('the status bar to count five active skills', async () => (await ours.innerText()).replace(/\s+/g, ' ').trim(), (v) => v === '5', 30_000);
+      assert.equal(await ours.locator('.codicon-check').count(), 1, `status bar: ${status}`);
+      assert.equal(await ours.locator('.codicon-sync').count(), 0, 'nothing deploying any more');
 
-    const done = await until('every skill active', () => rowTexts(page), (rows) => DEMO_SKILLS.every((s) => /^active\b/.test(described(rows, s))), 300_000, 500);
-    t.diagnostic(`all active after ${Date.now() - t0} ms: ${JSON.stringify(done)}`);
-    const status = await until('the status bar to count five active skills', async () => (await ours.innerText()).replace(/\s+/g, ' ').trim(), (v) => v === '5', 30_000);
-    assert.equal(await ours.locator('.codicon-check').count(), 1, `status bar: ${status}`);
-    assert.equal(await ours.locator('.codicon-sync').count(), 0, 'nothing deploying any more');
+      // Expand pr-review: its app (live URL, region, size and price) and its recent deployments.
+      const pr = rowNamed(page, 'pr-review');
+      if ((await pr.getAttribute('aria-expanded')) !== 'true') await pr.locator('.monaco-tl-twistie').click();
+      const expanded = await until('pr-review\'s app row', () => rowTexts(page), (rows) => Object.keys(rows).some((l) => /^http:\/\/127\.0\.0\.1:\d+/.test(l)), 30_000);
+      const appRow = Object.entries(expanded).find(([l]) => /^http:\/\/127\.0\.0\.1:\d+/.test(l))![1];
+      assert.match(appRow, /fra · apps-s-1vcpu-0\.5gb · \$\d+(\.\d+)?\/mo/);
 
-    // Expand pr-review: its app (live URL, region, size and price) and its recent deployments.
-    const pr = rowNamed(page, 'pr-review');
-    if ((await pr.getAttribute('aria-expanded')) !== 'true') await pr.locator('.monaco-tl-twistie').click();
-    const expanded = await until('pr-review\'s app row', () => rowTexts(page), (rows) => Object.keys(rows).some((l) => /^http:\/\/127\.0\.0\.1:\d+/.test(l)), 30_000);
-    const appRow = Object.entries(expanded).find(([l]) => /^http:\/\/127\.0\.0\.1:\d+/.test(l))![1];
-    assert.match(appRow, /fra · apps-s-1vcpu-0\.5gb · \$\d+(\.\d+)?\/mo/);
-
-    // The app spec with problems: squiggles, and the findings with their codes in the Problems panel.
-    await page.keyboard.press('Control+P');
-    const quick = page.locator('.quick-input-widget input');
-    await quick.waitFor({ state: 'visible', timeout: 10_000 });
-    await quick.fill('invoice-ocr.yaml');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'invoice-ocr.yaml' }).first().waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'attached', timeout: 30_000 });
-    await runCommand(page, 'View: Focus Problems');
-    const problems = await until(
-      'the linter findings in the Problems panel',
-      async () => (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).join('\n'),
-      (text) => ['PLAINTEXT_SECRET', 'PLACEHOLDER_VALUES', 'PORT_MISMATCH'].every((c) => text.includes(c)),
-      30_000,
-    );
-    t.diagnostic(`problems:\n${problems}`);
-    await screenshot(page, root, 'diagnostics.png', t);
-  } catch (err) {
-    // Keep what the page looked like when it failed, for the CI artifacts.
-    await recordFailure('deploy-diagnostics', root, t, browser, server);
-    throw err;
-  } finally {
-    await browser?.close();
-    await server?.stop();
-    await demo?.cleanup();
-  }
-});
+      // The app spec with problems: squiggles, and the findings with their codes in the Problems panel.
+      await page.keyboard.press('Control+P');
+      const quick = page.locator('.quick-input-widget input');
+      await quick.waitFor({ state: 'visible', timeout: 10_000 });
+      await quick.fill('invoice-ocr.yaml');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'invoice-ocr.yaml' }).first().waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'attached', timeout: 30_000 });
+      await runCommand(page, 'View: Focus Problems');
+      const problems = await until(
+        'the linter findings in the Problems panel',
+        async () => (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).join('\n'),
+        (text) => ['PLAINTEXT_SECRET', 'PLACEHOLDER_VALUES', 'PORT_MISMATCH'].every((c) => text.includes(c)),
+        30_000,
+      );
+      t.diagnostic(`problems:\n${problems}`);
+      await screenshot(page, root, 'diagnostics.png', t);
+    },
+  ));

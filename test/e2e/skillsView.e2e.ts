@@ -7,37 +7,17 @@
  *   node --import tsx --test test/e2e/skillsView.e2e.ts
  */
 import assert from 'node:assert/strict';
-import { existsSync, promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { test } from 'node:test';
-import { createDemoRepo, DEMO_SKILLS, type DemoRepo } from '../../scripts/lib/demoRepo';
-import { launchChromium, startCodeServer, type Chromium, type CodeServer } from '../harness/codeServer';
-import { ensureEnv, repoRoot } from '../harness/env';
-import { openSkillsView, recordFailure, rowNamed, waitForLabels, widenSideBar } from '../harness/workbench';
+import { DEMO_SKILLS } from '../../scripts/lib/demoRepo';
+import { saveScreenshot, withPackagedWorkbench } from '../harness/e2e';
+import { openSkillsView, rowNamed, waitForLabels, widenSideBar } from '../harness/workbench';
 
-test('Skills view lists the demo skills and a worktree (screenshot)', { timeout: 300_000 }, async (t) => {
-  const root = repoRoot();
-  const vsix = path.resolve(process.env.ODOOBO_VSIX ?? path.join(root, 'dist', 'odoobo-skills.vsix'));
-  assert.ok(existsSync(vsix), `${vsix} does not exist: run \`npm run package\` first`);
-  const env = await ensureEnv();
-
-  let demo: DemoRepo | undefined;
-  let server: CodeServer | undefined;
-  let browser: Chromium | undefined;
-  try {
-    demo = await createDemoRepo();
-    let t0 = Date.now();
-    server = await startCodeServer({ env, trusted: true, installExtensions: [vsix] });
-    t.diagnostic(`code-server with the VSIX installed up in ${Date.now() - t0} ms`);
-    browser = await launchChromium(env, { viewport: { width: 1280, height: 800 } });
-    const { page } = browser;
-
-    t0 = Date.now();
-    await page.goto(server.folderUrl(demo.dir), { waitUntil: 'domcontentloaded', timeout: 60_000 });
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+test('Skills view lists the demo skills and a worktree (screenshot)', { timeout: 300_000 }, (t) =>
+  withPackagedWorkbench(t, 'skills-view', { viewport: { width: 1280, height: 800 } }, async ({ root, page }) => {
+    const t0 = Date.now();
     await openSkillsView(page);
     const labels = await waitForLabels(page, (l) => DEMO_SKILLS.every((s) => l.includes(s)), `the skills ${DEMO_SKILLS.join(', ')}`, 90_000);
-    t.diagnostic(`Skills view populated ${Date.now() - t0} ms after page load: ${labels.join(', ')}`);
+    t.diagnostic(`Skills view populated ${Date.now() - t0} ms after the workbench showed: ${labels.join(', ')}`);
     for (const s of DEMO_SKILLS) assert.ok(labels.includes(s), `skill ${s} is listed`);
 
     // Expand pr-review (click its twisty) and find its worktree row, labelled with the branch.
@@ -59,24 +39,5 @@ test('Skills view lists the demo skills and a worktree (screenshot)', { timeout:
     // Let the row decorations/icons settle, move the mouse away from hovers, then take the screenshot.
     await page.mouse.move(900, 600);
     await page.waitForTimeout(750);
-    const shot = path.join(root, 'test-results', 'skills-view.png');
-    await fs.mkdir(path.dirname(shot), { recursive: true });
-    await page.screenshot({ path: shot });
-    const size = (await fs.stat(shot)).size;
-    assert.ok(size > 10_000, `screenshot ${shot} is suspiciously small (${size} bytes)`);
-    t.diagnostic(`screenshot: ${path.relative(root, shot)} (${(size / 1024).toFixed(0)} KiB)`);
-    // The README's copy is refreshed on request only, so a test run never changes tracked files.
-    if (process.env.UPDATE_SCREENSHOTS === '1') {
-      await fs.copyFile(shot, path.join(root, 'media', 'skills-view.png'));
-      t.diagnostic('copied to media/skills-view.png');
-    }
-  } catch (err) {
-    // Keep what the page looked like when it failed, for the CI artifacts.
-    await recordFailure('skills-view', root, t, browser, server);
-    throw err;
-  } finally {
-    await browser?.close();
-    await server?.stop();
-    await demo?.cleanup();
-  }
-});
+    await saveScreenshot(page, root, 'skills-view.png', t);
+  }));
