@@ -21,6 +21,7 @@ import { AppPlatformClient } from '../src/core/do/client';
 import { waitForDeployment } from '../src/core/do/progress';
 import type { AppSpec, Deployment } from '../src/core/do/schemas';
 import { startLocalPlatform } from '../src/platform/index';
+import { simulatedSpec } from '../test/builders/clientPlatform';
 import { git, RepoFixture } from '../test/builders/repo';
 import { median } from './stats';
 
@@ -35,23 +36,6 @@ function percentile(sorted: number[], p: number): number {
 
 const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function simulatedSpec(name: string): AppSpec {
-  return {
-    name,
-    region: 'fra',
-    services: [
-      {
-        name: 'web',
-        git: { repo_clone_url: '/nonexistent/simulated.git', branch: 'main' },
-        run_command: 'uvicorn main:app --port $PORT',
-        http_port: 8080,
-        instance_size_slug: 'apps-s-1vcpu-0.5gb',
-        health_check: { http_path: '/health' },
-      },
-    ],
-  };
-}
 
 // ── API throughput ──────────────────────────────────────────────────────────────────────────────────────────────
 
