@@ -655,7 +655,8 @@ export class LocalAppPlatform {
       name: c.spec.name,
       kind: c.kind,
       spec: c.spec,
-      port: await freePort(),
+      // A simulated component listens on a port of its own choosing (below).
+      port: dep.simulated ? 0 : await freePort(),
       unhealthy: false,
       stopping: false,
       restarts: 0,
