@@ -1,5 +1,5 @@
 // The app-spec linter (no `vscode` import): used by the `odoobo validate` CLI and the extension's diagnostics.
-export { lintAppSpec, lintAppSpecFile, LIMITS } from './lint';
+export { lintAppSpec, lintAppSpecFile, LintCache, LIMITS } from './lint';
 export { IncrementalYaml, parseYaml } from './incremental';
 export { formatFindings, summarize, FINDINGS_FORMATS, type FindingsFormat } from './format';
 export { FINDING_CODES } from './types';

@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node, type Scalar } from 'yaml';
+import { LRUCache } from 'lru-cache';
 import { parseYaml } from './incremental';
 import type { z } from 'zod';
 import { AppSpecSchema, type AppSpec } from '../do/schemas';
@@ -46,13 +47,62 @@ function sorted(findings: Finding[]): Finding[] {
 
 /** Lints the text of one app spec. Never throws for any input; answers within bounded time and memory. */
 export async function lintAppSpec(text: string, options: LintOptions): Promise<LintResult> {
+  const cache = options.parser ? undefined : options.cache;
+  const key = cache?.key(text, options);
+  let pure = key !== undefined ? cache!.get(key) : undefined;
+  if (!pure) {
+    pure = lintText(text, options);
+    if (key !== undefined) cache!.set(key, pure, text);
+  }
+  if ('done' in pure) return { ...pure.done, findings: pure.done.findings.map((f) => ({ ...f })) };
+
+  // What the text alone does not say: the repository's folders and branches, asked again on every call.
+  const { doc, lc, spec, strict } = pure;
+  const out = new Reporter(options.file, lc);
+  out.findings.push(...pure.findings.map((f) => ({ ...f })));
+  const ctx = context(text, doc, spec, pure.strings, options, out);
+  await Promise.all([rules.sourceDirs(ctx), rules.branches(ctx)]);
+
+  // valid in the strict view: an AppSpec; otherwise the client's loose view types what it can
+  const loose = strict.success ? strict : AppSpecSchema.safeParse(spec);
+  const typed = (loose.success ? loose.data : spec) as AppSpec;
+  // A cached spec is shared by every call with this text: each caller gets its own copy.
+  return { findings: sorted(out.findings), spec: key !== undefined ? structuredClone(typed) : typed, document: doc };
+}
+
+/** What lintText found from the text alone: a finished answer (the text cannot be linted further), or what the environment rules need. */
+type TextLint =
+  | { done: LintResult }
+  | {
+      doc: Document.Parsed;
+      lc: LineCounter;
+      spec: Record<string, unknown>;
+      strings: Walked['strings'];
+      strict: z.ZodSafeParseResult<unknown>;
+      findings: Finding[];
+    };
+
+function context(text: string, doc: Document, spec: Record<string, unknown>, strings: Walked['strings'], options: LintOptions, out: Reporter): rules.RuleContext {
+  const valueRange = (p: SpecPath): Range => {
+    const l = locate(doc, p);
+    return nodeRange(l.node) ?? keyRange(l.pair) ?? firstLine(text, nodeRange(l.deepest) ?? [0, 0]);
+  };
+  const keyRangeAt = (p: SpecPath): Range => {
+    const l = locate(doc, p);
+    return keyRange(l.pair) ?? nodeRange(l.node) ?? firstLine(text, nodeRange(l.deepest) ?? [0, 0]);
+  };
+  return { text, spec, options, strings, valueRange, keyRange: keyRangeAt, report: out.add.bind(out) };
+}
+
+/** Everything that depends on the text alone (and the file name and known instance sizes): parse, schema, rules. */
+function lintText(text: string, options: LintOptions): TextLint {
   if (text.length > LIMITS.maxBytes || Buffer.byteLength(text, 'utf8') > LIMITS.maxBytes) {
     const end = Math.min(text.indexOf('\n') < 0 ? text.length : text.indexOf('\n'), 200);
     const lc = new LineCounter();
     lc.addNewLine(0);
     const out = new Reporter(options.file, lc);
     out.add('APP_SPEC_TOO_LARGE', 'error', [0, end], `the file is ${(Buffer.byteLength(text, 'utf8') / 1024 / 1024).toFixed(1)} MiB; an app spec is at most ${LIMITS.maxBytes / 1024 / 1024} MiB, so it is not parsed`);
-    return { findings: out.findings };
+    return { done: { findings: out.findings } };
   }
 
   // YAML 1.1, as doctl reads specs (sigs.k8s.io/yaml): `yes`/`no` are booleans there too. An editor passes its
@@ -62,16 +112,16 @@ export async function lintAppSpec(text: string, options: LintOptions): Promise<L
   const tooDeep = doc.errors.find((e) => /call stack/i.test(e.message));
   if (tooDeep) {
     out.add('APP_SPEC_TOO_DEEP', 'error', tooDeep.pos, `the YAML nests too deeply to be an app spec (an app spec nests ${LIMITS.maxDepth} levels at most)`);
-    return { findings: out.findings };
+    return { done: { findings: out.findings } };
   }
   for (const e of doc.errors) out.add('APP_SPEC_SYNTAX_ERROR', 'error', e.pos, e.message);
   for (const w of doc.warnings) out.add('APP_SPEC_SYNTAX_ERROR', 'warning', w.pos, w.message);
-  if (doc.errors.length) return { findings: sorted(out.findings) };
+  if (doc.errors.length) return { done: { findings: sorted(out.findings) } };
 
   const walked = walk(doc);
   if (walked.tooDeep) {
     out.add('APP_SPEC_TOO_DEEP', 'error', firstLine(text, nodeRange(walked.tooDeep) ?? [0, 0]), `the YAML nests more than ${LIMITS.maxDepth} levels deep; an app spec nests 7 at most`);
-    return { findings: sorted(out.findings) };
+    return { done: { findings: sorted(out.findings) } };
   }
 
   let js: unknown;
@@ -79,29 +129,20 @@ export async function lintAppSpec(text: string, options: LintOptions): Promise<L
     js = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
   } catch (err) {
     out.add('APP_SPEC_TOO_MANY_ALIASES', 'error', nodeRange(walked.firstAlias) ?? [0, 0], `aliases expand too much (${(err as Error).message}); an app spec needs no more than a few`);
-    return { findings: sorted(out.findings), document: doc };
+    return { done: { findings: sorted(out.findings), document: doc } };
   }
 
   if (typeof js !== 'object' || js === null || Array.isArray(js)) {
     const r = nodeRange(doc.contents ?? undefined) ?? [0, 0];
     out.add('SCHEMA_ERROR', 'error', firstLine(text, r), `an app spec is a mapping with at least \`name\`; this document is ${js === null || js === undefined ? 'empty' : Array.isArray(js) ? 'a list' : `a ${typeof js}`}`, []);
-    return { findings: sorted(out.findings), document: doc };
+    return { done: { findings: sorted(out.findings), document: doc } };
   }
   const spec = dropNulls(js) as Record<string, unknown>;
-
-  const valueRange = (p: SpecPath): Range => {
-    const l = locate(doc, p);
-    return nodeRange(l.node) ?? keyRange(l.pair) ?? firstLine(text, nodeRange(l.deepest) ?? [0, 0]);
-  };
-  const keyRangeAt = (p: SpecPath): Range => {
-    const l = locate(doc, p);
-    return keyRange(l.pair) ?? nodeRange(l.node) ?? firstLine(text, nodeRange(l.deepest) ?? [0, 0]);
-  };
+  const ctx = context(text, doc, spec, walked.strings, options, out);
 
   const strict = strictAppSpecSchema().safeParse(spec);
-  schemaFindings(strict, spec, out, valueRange, keyRangeAt, text, doc);
+  schemaFindings(strict, spec, out, ctx.valueRange, ctx.keyRange, text, doc);
 
-  const ctx: rules.RuleContext = { text, spec, options, strings: walked.strings, valueRange, keyRange: keyRangeAt, report: out.add.bind(out) };
   rules.duplicateComponents(ctx);
   rules.openEnums(ctx);
   rules.valuesAndSecrets(ctx);
@@ -109,11 +150,46 @@ export async function lintAppSpec(text: string, options: LintOptions): Promise<L
   rules.unencryptedSecrets(ctx, plaintext);
   rules.imagesAndHealthChecks(ctx);
   rules.portMismatch(ctx);
-  await Promise.all([rules.sourceDirs(ctx), rules.branches(ctx)]);
+  return { doc, lc, spec, strings: walked.strings, strict, findings: out.findings };
+}
 
-  // valid in the strict view: an AppSpec; otherwise the client's loose view types what it can
-  const loose = strict.success ? strict : AppSpecSchema.safeParse(spec);
-  return { findings: sorted(out.findings), spec: (loose.success ? loose.data : spec) as AppSpec, document: doc };
+/**
+ * Keeps what linting a text found from the text alone (the parse, the schema and every rule but the folder and branch
+ * checks), so that linting the same text again, as deploying an unchanged spec does, costs the environment checks
+ * only. Pass one in `LintOptions.cache`; an editor's `parser` bypasses it. Bounded: texts over 64 KiB are not kept, and
+ * at most `maxEntries` (default 128) or `maxTextBytes` (default 2 MiB) of text, least recently used first out. The
+ * parsed document of a cached text is shared by the calls that lint it (`LintResult.document`): read it, do not change it.
+ */
+export class LintCache {
+  static readonly MAX_TEXT = 64 * 1024;
+  private readonly lru: LRUCache<string, TextLint>;
+  hits = 0;
+  misses = 0;
+
+  constructor(options: { maxEntries?: number; maxTextBytes?: number } = {}) {
+    this.lru = new LRUCache<string, TextLint>({ max: options.maxEntries ?? 128, maxSize: options.maxTextBytes ?? 2 * 1024 * 1024 });
+  }
+
+  /** The key of a text as these options lint it; undefined when the text is too large to keep. */
+  key(text: string, options: LintOptions): string | undefined {
+    if (text.length > LintCache.MAX_TEXT) return undefined;
+    return `${options.file}\0${(options.knownInstanceSizes ?? []).join(',')}\0${text}`;
+  }
+
+  get(key: string): TextLint | undefined {
+    const v = this.lru.get(key);
+    if (v) this.hits++;
+    else this.misses++;
+    return v;
+  }
+
+  set(key: string, value: TextLint, text: string): void {
+    this.lru.set(key, value, { size: Math.max(1, text.length) });
+  }
+
+  get size(): number {
+    return this.lru.size;
+  }
 }
 
 /** Reads and lints a file; a file that cannot be read is one error finding. */

@@ -64,6 +64,8 @@ export interface LintOptions {
   repoRoot?: string;
   /** Whether a branch exists; without it BRANCH_MISSING is not checked. */
   branchExists?: (branch: string) => Promise<boolean>;
+  /** Reuse what linting the same text found before (see LintCache); ignored with `parser`. */
+  cache?: import('./lint').LintCache;
   /** Instance size slugs known to be valid (e.g. from `GET /v2/apps/tiers/instance_sizes`), added to the built-in list. */
   knownInstanceSizes?: string[];
 }

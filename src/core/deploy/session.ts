@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { lintAppSpec } from '../appspec';
+import { LintCache, lintAppSpec } from '../appspec';
 import type { AppPlatformClient } from '../do/client';
 import type { PollContext } from '../do/progress';
 import { simpleGitRunner } from '../git/flows/gitRunner';
@@ -17,6 +17,13 @@ import { DeployError, patiently } from './errors';
 import { InflightStore } from './persist';
 import { DEFAULT_POLL_POLICY, DeployTimings, pollInterval, type PollPolicy } from './poll';
 import type { DeployCommonOptions, DeployEvent, LintFunction } from './types';
+
+/**
+ * What linting a spec text found from the text alone, kept for the process: deploying an unchanged spec again (the
+ * common case, and every skill of a Deploy All) then costs only the folder and branch checks.
+ */
+const lintCache = new LintCache();
+const cachedLint: LintFunction = (text, options) => lintAppSpec(text, { ...options, cache: lintCache });
 
 export class DeploySession {
   readonly reader: AppReader;
@@ -39,7 +46,7 @@ export class DeploySession {
     this.timings = options.timings ?? new DeployTimings();
     this.policy = { ...DEFAULT_POLL_POLICY, ...options.poll };
     this.interval = pollInterval(this.policy, this.timings, options.budget);
-    this.lint = options.lint ?? lintAppSpec;
+    this.lint = options.lint ?? cachedLint;
   }
 
   get target(): string {

@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { LRUCache } from 'lru-cache';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import type { AppSpec } from '../do/schemas';
 import type { Skill } from '../skills/loadSkills';
@@ -90,6 +91,28 @@ export function setSource(doc: Document, skill: Skill, repoRoot: string, source:
   return changes;
 }
 
+/**
+ * The same file with the same source set gives the same text: kept for the process (small texts only), since a plan
+ * sets the source of every skill's unchanged spec again.
+ */
+const sourceSet = new LRUCache<string, { text: string; changes: string[] }>({ max: 256, maxSize: 4 * 1024 * 1024 });
+
+function withSource(original: string, skill: Skill, repoRoot: string, source: SourceOverride | undefined): { text: string; changes: string[] } {
+  const key = original.length <= 64 * 1024 ? JSON.stringify([skill.name, path.relative(repoRoot, skill.dir), source ?? {}, original]) : undefined;
+  const hit = key !== undefined ? sourceSet.get(key) : undefined;
+  if (hit) return { text: hit.text, changes: [...hit.changes] };
+  let text = original;
+  let changes: string[] = [];
+  // Only a document that parses is edited; one that does not goes to the linter as it is (it reports the syntax errors).
+  const doc = parseDocument(original, { version: '1.1', uniqueKeys: true });
+  if (doc.errors.length === 0 && isMap(doc.contents)) {
+    changes = setSource(doc, skill, repoRoot, source);
+    if (changes.length) text = doc.toString();
+  }
+  if (key !== undefined) sourceSet.set(key, { text, changes: [...changes] }, { size: key.length + text.length });
+  return { text, changes };
+}
+
 /** Reads, sets the source, lints; throws the procedure's error for lint errors. */
 export async function prepareSpec(skill: Skill, options: PrepareOptions): Promise<PreparedSpec> {
   const file = path.relative(options.repoRoot, skill.appSpecPath).split(path.sep).join('/') || skill.appSpecPath;
@@ -99,14 +122,7 @@ export async function prepareSpec(skill: Skill, options: PrepareOptions): Promis
   } catch (e) {
     throw new DeployError('APP_SPEC_MISSING', `${skill.name}: cannot read its app spec ${file}: ${(e as Error).message}`, { step: 'prepare', cause: e });
   }
-  let text = original;
-  let changes: string[] = [];
-  // Only a document that parses is edited; one that does not goes to the linter as it is (it reports the syntax errors).
-  const doc = parseDocument(original, { version: '1.1', uniqueKeys: true });
-  if (doc.errors.length === 0 && isMap(doc.contents)) {
-    changes = setSource(doc, skill, options.repoRoot, options.source);
-    if (changes.length) text = doc.toString();
-  }
+  const { text, changes } = withSource(original, skill, options.repoRoot, options.source);
   const result = await options.lint(text, { file, repoRoot: options.repoRoot, branchExists: options.branchExists });
   const errors = result.findings.filter((f) => f.severity === 'error');
   if (errors.length) {
