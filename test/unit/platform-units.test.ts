@@ -339,6 +339,49 @@ describe('CoalescingWriter', () => {
       await fs.rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('makes every change of one turn of the event loop one write, rendered after the last of them', async () => {
+    const dir = await tempDir();
+    try {
+      const w = new CoalescingWriter();
+      const file = path.join(dir, 'state.json');
+      const state = { phase: 'BUILDING', steps: 0 };
+      let renders = 0;
+      const render = () => {
+        renders++;
+        return JSON.stringify(state);
+      };
+      const writes = [w.write(file, render)];
+      state.steps = 1;
+      writes.push(w.write(file, render));
+      state.phase = 'DEPLOYING';
+      writes.push(w.write(file, render));
+      await Promise.all(writes);
+      assert.equal(renders, 1);
+      assert.deepEqual(JSON.parse(await fs.readFile(file, 'utf8')), { phase: 'DEPLOYING', steps: 1 });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('settles every request when a write fails, and the next write succeeds', async () => {
+    const dir = await tempDir();
+    try {
+      const w = new CoalescingWriter();
+      // A folder where the file should be: the rename over it fails.
+      const file = path.join(dir, 'state.json');
+      await fs.mkdir(file);
+      await fs.writeFile(path.join(file, 'x'), 'keeps the folder non-empty');
+      const results = await Promise.allSettled([w.write(file, () => '{"a":1}'), w.write(file, () => '{"a":2}')]);
+      assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+      await w.flush();
+      await fs.rm(file, { recursive: true });
+      await w.write(file, () => '{"a":3}');
+      assert.deepEqual(JSON.parse(await fs.readFile(file, 'utf8')), { a: 3 });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('odoobo CLI dispatch', () => {

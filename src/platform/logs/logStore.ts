@@ -18,6 +18,8 @@ interface LogFile {
   buffer: string[];
   chain: Promise<void>;
   scheduled: boolean;
+  /** The deployment's log folder exists (made by this entry's first write). */
+  dirMade?: boolean;
   live: boolean;
   readonly followers: Set<Follower>;
 }
@@ -81,11 +83,15 @@ export class LogStore {
         const n = e.buffer.length;
         const data = e.buffer.slice(0, n).join('');
         if (!data) return;
-        await fs.mkdir(path.dirname(e.file), { recursive: true });
+        if (!e.dirMade) await fs.mkdir(path.dirname(e.file), { recursive: true });
+        e.dirMade = true;
         await fs.appendFile(e.file, data);
         e.buffer.splice(0, n);
         e.size += Buffer.byteLength(data);
-      }).catch(() => undefined);
+      }).catch(() => {
+        // Made again by the next write (the folder may have been removed under us); the lines stay buffered.
+        e.dirMade = false;
+      });
     }
   }
 

@@ -12,44 +12,54 @@ export function writeFileAtomic(file: string, data: string | Buffer): Promise<vo
 }
 
 /**
- * Serialises writes per file and coalesces bursts: while a write runs, later requests collapse into one more write of
- * the newest content, so frequent progress updates cost at most two writes.
+ * Serialises writes per file and coalesces bursts: a write starts on the next turn of the event loop, so every change
+ * made in the same turn (a step finishing, the phase moving, the next step starting) is one write; while a write runs,
+ * later requests collapse into one more write of the newest content.
  */
 export class CoalescingWriter {
-  private readonly slots = new Map<string, { running: Promise<void>; next?: () => string; waiters: Array<() => void> }>();
+  private readonly slots = new Map<string, Slot>();
 
   write(file: string, render: () => string): Promise<void> {
-    const slot = this.slots.get(file);
-    if (slot) {
-      slot.next = render;
-      return new Promise<void>((resolve) => slot.waiters.push(resolve));
+    let slot = this.slots.get(file);
+    if (!slot) {
+      const fresh: Slot = { running: Promise.resolve(), waiters: [] };
+      this.slots.set(file, fresh);
+      fresh.running = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain(file, fresh));
+      slot = fresh;
     }
-    const fresh: { running: Promise<void>; next?: () => string; waiters: Array<() => void> } = { running: Promise.resolve(), waiters: [] };
-    this.slots.set(file, fresh);
-    fresh.running = this.drain(file, render, fresh);
-    return fresh.running;
+    slot.next = render;
+    const waiting = slot;
+    return new Promise<void>((resolve, reject) => waiting.waiters.push({ resolve, reject }));
   }
 
   /** Resolves when every pending write has reached the disk. */
   async flush(): Promise<void> {
-    while (this.slots.size > 0) await Promise.all([...this.slots.values()].map((s) => s.running.catch(() => undefined)));
+    while (this.slots.size > 0) await Promise.all([...this.slots.values()].map((s) => s.running));
   }
 
-  private async drain(file: string, render: () => string, slot: { next?: () => string; waiters: Array<() => void> }): Promise<void> {
-    let current: (() => string) | undefined = render;
+  /** Writes the newest content until no request is left; each request settles with the write that covered it. */
+  private async drain(file: string, slot: Slot): Promise<void> {
     try {
-      while (current) {
-        const waiters = slot.waiters.splice(0);
-        await writeFileAtomic(file, current());
-        for (const w of waiters) w();
-        current = slot.next;
+      for (let render = slot.next; render; render = slot.next) {
         slot.next = undefined;
+        const waiters = slot.waiters.splice(0);
+        try {
+          await writeFileAtomic(file, render());
+          for (const w of waiters) w.resolve();
+        } catch (err) {
+          for (const w of waiters) w.reject(err);
+        }
       }
     } finally {
-      for (const w of slot.waiters.splice(0)) w();
       this.slots.delete(file);
     }
   }
+}
+
+interface Slot {
+  running: Promise<void>;
+  next?: () => string;
+  waiters: Array<{ resolve(): void; reject(err: unknown): void }>;
 }
 
 /** Reads and parses a JSON file; `undefined` when it does not exist. */
