@@ -195,22 +195,33 @@ export class StatusStore {
         try {
           const written = await withLock(this.lockFile, this.lockOptions(), async (lock) => {
             const current = await this.readLocked();
-            let draft = structuredClone(current);
-            const applied: Queued[] = [];
-            for (const q of taken) {
-              if (q.settled) continue;
-              // From here on the update happens (as it did once a lone update held the lock): a later abort is ignored.
+            const live = taken.filter((q) => !q.settled);
+            // From here on these updates happen (as a lone update did once it held the lock): a later abort is ignored.
+            for (const q of live) {
               if (q.onAbort) q.signal?.removeEventListener('abort', q.onAbort);
               q.onAbort = undefined;
-              const before = structuredClone(draft);
-              try {
-                const next = q.mutate(draft) ?? draft;
-                StatusFileSchema.parse({ ...next, updatedAt: new Date().toISOString() });
-                draft = next;
-                applied.push(q);
-              } catch (e) {
-                draft = before;
-                settle(q, () => q.reject(e));
+            }
+            // All at once on one copy, checked once; only when that fails, one by one (each on its own copy, each
+            // checked), so the bad ones are rejected alone. Mutations are pure changes of the draft: applying one again
+            // on another copy is safe.
+            let draft = structuredClone(current);
+            let applied: Queued[] = live;
+            try {
+              for (const q of live) draft = q.mutate(draft) ?? draft;
+              StatusFileSchema.parse(draft);
+            } catch {
+              draft = structuredClone(current);
+              applied = [];
+              for (const q of live) {
+                try {
+                  const copy = structuredClone(draft);
+                  const next = q.mutate(copy) ?? copy;
+                  StatusFileSchema.parse(next);
+                  draft = next;
+                  applied.push(q);
+                } catch (e) {
+                  settle(q, () => q.reject(e));
+                }
               }
             }
             if (applied.length === 0) return undefined;
