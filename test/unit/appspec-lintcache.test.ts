@@ -89,7 +89,7 @@ describe('LintCache: the same text linted again reuses the text-only work', () =
     assert.equal(cache.hits, 0);
   });
 
-  it('keeps no text over 64 KiB and stays within its bounds', async () => {
+  it('keeps no text over 32 KiB and stays within its bounds', async () => {
     const big = `name: app\n${Array.from({ length: 4000 }, (_, i) => `# padding comment line ${i} ................`).join('\n')}\n`;
     assert.ok(big.length > LintCache.MAX_TEXT);
     const cache = new LintCache({ maxEntries: 3 });

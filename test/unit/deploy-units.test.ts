@@ -120,6 +120,15 @@ describe('adaptive polling', () => {
     for (const w of waits) assert.ok(onGrid(w), `on the grid: ${w}`);
   });
 
+  it('polls every grid point near the end, not every second one, even when the last answer came late in its slot', () => {
+    const timings = new DeployTimings();
+    timings.observe(3_000);
+    const next = pollInterval(policy, timings, undefined, undefined, Date.now() - 2_950);
+    const wait = next({ attempt: 5, elapsedMs: 2_950 });
+    assert.ok(wait > 0 && wait <= policy.minMs, `at most one grid step (${policy.minMs} ms) away: ${wait}`);
+    assert.ok(onGrid(wait), `on the grid: ${wait}`);
+  });
+
   it('with learned durations: sleeps through most of the usual time, then polls densely near its end', () => {
     const timings = new DeployTimings();
     for (const ms of [3_000, 3_100, 2_900, 9_000, 3_050]) timings.observe(ms);

@@ -156,18 +156,19 @@ function lintText(text: string, options: LintOptions): TextLint {
 /**
  * Keeps what linting a text found from the text alone (the parse, the schema and every rule but the folder and branch
  * checks), so that linting the same text again, as deploying an unchanged spec does, costs the environment checks
- * only. Pass one in `LintOptions.cache`; an editor's `parser` bypasses it. Bounded: texts over 64 KiB are not kept, and
- * at most `maxEntries` (default 128) or `maxTextBytes` (default 2 MiB) of text, least recently used first out. The
+ * only. Pass one in `LintOptions.cache`; an editor's `parser` bypasses it. Bounded: texts over 32 KiB are not kept (app
+ * specs are a few KiB), and at most `maxEntries` (default 128) or `maxTextBytes` (default 256 KiB) of text with their
+ * parsed documents, least recently used first out. The
  * parsed document of a cached text is shared by the calls that lint it (`LintResult.document`): read it, do not change it.
  */
 export class LintCache {
-  static readonly MAX_TEXT = 64 * 1024;
+  static readonly MAX_TEXT = 32 * 1024;
   private readonly lru: LRUCache<string, TextLint>;
   hits = 0;
   misses = 0;
 
   constructor(options: { maxEntries?: number; maxTextBytes?: number } = {}) {
-    this.lru = new LRUCache<string, TextLint>({ max: options.maxEntries ?? 128, maxSize: options.maxTextBytes ?? 2 * 1024 * 1024 });
+    this.lru = new LRUCache<string, TextLint>({ max: options.maxEntries ?? 128, maxSize: options.maxTextBytes ?? 256 * 1024 });
   }
 
   /** The key of a text as these options lint it; undefined when the text is too large to keep. */

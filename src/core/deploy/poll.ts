@@ -89,9 +89,11 @@ export function pollInterval(
       const free = budget.limit - budget.used;
       if (free < budget.limit * 0.2) wait = Math.max(wait, budget.windowMs / Math.max(1, free));
     }
-    // Land on the shared grid, so parallel deployments' polls coincide and are served by one request.
+    // Land on the shared grid, so parallel deployments' polls coincide and are served by one request: the first grid
+    // point after `wait − minMs`, i.e. within the wait. (Rounding `now + wait` up instead made the dense phase poll
+    // every second grid point: a poll that answered a few ms after its grid point waited almost 2 × minMs.)
     const now = Date.now();
-    const at = Math.ceil((now + wait) / minMs) * minMs;
+    const at = Math.floor((now + Math.max(0, wait - minMs)) / minMs + 1) * minMs;
     return Math.max(0, at - now);
   };
 }
