@@ -90,29 +90,6 @@ describe('StatusStore', () => {
     assert.deepEqual((await fs.readdir(store.dir)).sort(), ['status.json']);
   });
 
-  it('writes updates asked for at once as one write, and rejects only the bad ones among them', async () => {
-    const store = new StatusStore(await freshCommonDir());
-    const at = new Date().toISOString();
-    const results = await Promise.allSettled([
-      store.recordTest('aa', { status: 'passed', at }),
-      store.update(() => {
-        throw new Error('this mutation fails');
-      }),
-      store.recordTest('bb', { status: 'failed', at }),
-      store.update((s) => {
-        (s.skills as Record<string, unknown>).cc = { lastTest: { status: 'not a status', at } };
-      }),
-      store.recordTest('dd', { status: 'passed', at }),
-    ]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
-    assert.match(String((results[1] as PromiseRejectedResult).reason), /this mutation fails/);
-    const written = results.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<StatusStore['read']>>> => r.status === 'fulfilled').map((r) => r.value);
-    // One write: every caller got the same file, with the three good updates and neither bad one.
-    assert.equal(new Set(written.map((f) => f.updatedAt)).size, 1);
-    assert.deepEqual(Object.keys(written[0].skills).sort(), ['aa', 'bb', 'dd']);
-    assert.deepEqual(Object.keys((await store.read()).skills).sort(), ['aa', 'bb', 'dd']);
-  });
-
   it('records 30 updates from 3 processes at once (10 each) without losing one', async () => {
     const commonDir = await freshCommonDir();
     const store = new StatusStore(commonDir, { lockTimeoutMs: 60_000 });

@@ -53,30 +53,6 @@ function timestampForFileName(d = new Date()): string {
   return d.toISOString().replace(/[-:]/g, '').replace('.', '-');
 }
 
-interface Queued {
-  mutate: (draft: StatusFile) => StatusFile | void;
-  resolve(file: StatusFile): void;
-  reject(reason: unknown): void;
-  settled: boolean;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
-interface Batch {
-  queue: Queued[];
-  running: boolean;
-}
-
-/** Updates waiting for their status file, per file (any StatusStore of this process for it). */
-const BATCHES = new Map<string, Batch>();
-
-function settle(q: Queued, fn: () => void): void {
-  if (q.settled) return;
-  q.settled = true;
-  if (q.onAbort) q.signal?.removeEventListener('abort', q.onAbort);
-  fn();
-}
-
 /**
  * The status file `<git-common-dir>/odoobo/status.json`: read-modify-write under a lock file, written atomically,
  * validated on read. A corrupt file is moved aside to `status.json.corrupt-<ts>` and reported (STATUS_FILE_CORRUPT).
@@ -155,92 +131,16 @@ export class StatusStore {
   /**
    * Read-modify-write under the lock file: `mutate` changes the draft in place (or returns a new one). The result is
    * validated before it is written, so a bad mutation throws instead of writing a file that later reads as corrupt.
-   *
-   * Group commit: updates of the same file asked for in this process while one is being written are applied together,
-   * in order, in the next single write (one lock, one read, one write for N skills finishing at once). Each is still
-   * checked on its own: a mutation that throws or would make the file invalid is rejected and the others are written.
-   * Every caller gets the file as written, which may include the updates batched after its own.
    */
-  update(mutate: (draft: StatusFile) => StatusFile | void, options: UpdateOptions = {}): Promise<StatusFile> {
-    const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(this.aborted());
-    return new Promise<StatusFile>((resolve, reject) => {
-      let batch = BATCHES.get(this.file);
-      if (!batch) BATCHES.set(this.file, (batch = { queue: [], running: false }));
-      const q: Queued = { mutate, resolve, reject, settled: false, signal };
-      if (signal) {
-        q.onAbort = () => settle(q, () => reject(this.aborted()));
-        signal.addEventListener('abort', q.onAbort, { once: true });
-      }
-      batch.queue.push(q);
-      if (!batch.running) {
-        // Started after this turn's other updates have queued: they are one write.
-        batch.running = true;
-        const b = batch;
-        queueMicrotask(() => void this.drain(b));
-      }
+  async update(mutate: (draft: StatusFile) => StatusFile | void, options: UpdateOptions = {}): Promise<StatusFile> {
+    return withLock(this.lockFile, this.lockOptions(options.signal), async (lock) => {
+      const current = await this.readLocked();
+      const draft = structuredClone(current);
+      const next = StatusFileSchema.parse({ ...(mutate(draft) ?? draft), updatedAt: new Date().toISOString() });
+      lock.assertHeld();
+      await writeFileAtomic(this.file, JSON.stringify(next, null, 2) + '\n');
+      return next;
     });
-  }
-
-  private aborted(): StatusError {
-    return new StatusError('ABORTED', `Canceled before the status file ${this.file} was updated.`, { file: this.file });
-  }
-
-  private async drain(batch: Batch): Promise<void> {
-    batch.running = true;
-    try {
-      while (batch.queue.length > 0) {
-        const taken = batch.queue.splice(0).filter((q) => !q.settled);
-        if (taken.length === 0) continue;
-        try {
-          const written = await withLock(this.lockFile, this.lockOptions(), async (lock) => {
-            const current = await this.readLocked();
-            const live = taken.filter((q) => !q.settled);
-            // From here on these updates happen (as a lone update did once it held the lock): a later abort is ignored.
-            for (const q of live) {
-              if (q.onAbort) q.signal?.removeEventListener('abort', q.onAbort);
-              q.onAbort = undefined;
-            }
-            // All at once on one copy, checked once; only when that fails, one by one (each on its own copy, each
-            // checked), so the bad ones are rejected alone. Mutations are pure changes of the draft: applying one again
-            // on another copy is safe.
-            let draft = structuredClone(current);
-            let applied: Queued[] = live;
-            try {
-              for (const q of live) draft = q.mutate(draft) ?? draft;
-              StatusFileSchema.parse(draft);
-            } catch {
-              draft = structuredClone(current);
-              applied = [];
-              for (const q of live) {
-                try {
-                  const copy = structuredClone(draft);
-                  const next = q.mutate(copy) ?? copy;
-                  StatusFileSchema.parse(next);
-                  draft = next;
-                  applied.push(q);
-                } catch (e) {
-                  settle(q, () => q.reject(e));
-                }
-              }
-            }
-            if (applied.length === 0) return undefined;
-            const next = StatusFileSchema.parse({ ...draft, updatedAt: new Date().toISOString() });
-            lock.assertHeld();
-            await writeFileAtomic(this.file, JSON.stringify(next, null, 2) + '\n');
-            return { applied, next };
-          });
-          // Answered once the lock is released, as a lone update was.
-          for (const q of written?.applied ?? []) settle(q, () => q.resolve(written!.next));
-        } catch (e) {
-          for (const q of taken) settle(q, () => q.reject(e));
-        }
-      }
-    } finally {
-      batch.running = false;
-      if (batch.queue.length === 0) BATCHES.delete(this.file);
-      else void this.drain(batch);
-    }
   }
 
   /** Changes one skill's entry; `mutate` gets the current entry (or an empty one). */
