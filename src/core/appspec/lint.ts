@@ -158,8 +158,8 @@ function lintText(text: string, options: LintOptions): TextLint {
  * checks), so that linting the same text again, as deploying an unchanged spec does, costs the environment checks
  * only. Pass one in `LintOptions.cache`; an editor's `parser` bypasses it. Bounded: texts over 32 KiB are not kept (app
  * specs are a few KiB), and at most `maxEntries` (default 128) or `maxTextBytes` (default 256 KiB) of text with their
- * parsed documents, least recently used first out. The
- * parsed document of a cached text is shared by the calls that lint it (`LintResult.document`): read it, do not change it.
+ * parsed documents, least recently used first out. The parsed document of a cached text is shared by the calls that
+ * lint it (`LintResult.document`): read it, do not change it.
  */
 export class LintCache {
   static readonly MAX_TEXT = 32 * 1024;

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { LintCache } from '../appspec';
 import type { AppSpec } from '../do/schemas';
 import type { Skill } from '../skills/loadSkills';
 import { branchForSkill } from '../skills/names';
@@ -92,13 +93,13 @@ export function setSource(doc: Document, skill: Skill, repoRoot: string, source:
 }
 
 /**
- * The same file with the same source set gives the same text: kept for the process (texts up to 32 KiB, 1 MiB in all), since a plan
- * sets the source of every skill's unchanged spec again.
+ * The same file with the same source set gives the same text: kept for the process (texts up to the lint cache's
+ * bound, 1 MiB in all), since a plan sets the source of every skill's unchanged spec again.
  */
 const sourceSet = new LRUCache<string, { text: string; changes: string[] }>({ max: 256, maxSize: 1024 * 1024 });
 
 function withSource(original: string, skill: Skill, repoRoot: string, source: SourceOverride | undefined): { text: string; changes: string[] } {
-  const key = original.length <= 32 * 1024 ? JSON.stringify([skill.name, path.relative(repoRoot, skill.dir), source ?? {}, original]) : undefined;
+  const key = original.length <= LintCache.MAX_TEXT ? JSON.stringify([skill.name, path.relative(repoRoot, skill.dir), source ?? {}, original]) : undefined;
   const hit = key !== undefined ? sourceSet.get(key) : undefined;
   if (hit) return { text: hit.text, changes: [...hit.changes] };
   let text = original;
