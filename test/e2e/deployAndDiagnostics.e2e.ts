@@ -48,6 +48,22 @@ async function rowTexts(page: Page): Promise<Record<string, string>> {
   return out;
 }
 
+/**
+ * The app spec with problems, and a build step of a few seconds in each demo skill's spec (as installing packages
+ * would take): cloning alone takes well under a second, so App Platform's BUILDING phase could end between two polls
+ * and never show in the tree the test looks at.
+ */
+async function prepareDemo(dir: string): Promise<void> {
+  await fs.writeFile(path.join(dir, 'infra', 'invoice-ocr.yaml'), SPEC_WITH_PROBLEMS);
+  for (const skill of DEMO_SKILLS) {
+    const file = path.join(dir, 'infra', `${skill}.yaml`);
+    const spec = await fs.readFile(file, 'utf8');
+    const slow = spec.replace(/^(\s+)environment_slug: python$/m, '$1environment_slug: python\n$1build_command: sleep 4');
+    assert.notEqual(slow, spec, `${file}: no environment_slug line to put the build command after`);
+    await fs.writeFile(file, slow);
+  }
+}
+
 /** Moves the pointer away from hovers, lets the workbench settle, and saves the screenshot. */
 async function screenshot(page: Page, root: string, name: string, t: { diagnostic(m: string): void }): Promise<void> {
   await page.mouse.move(1200, 780);
@@ -59,7 +75,7 @@ test('Deploy all from the palette: the tree mid-deploy and live; app-spec diagno
   withPackagedWorkbench(
     t,
     'deploy-diagnostics',
-    { viewport: { width: 1280, height: 800 }, prepare: (demo) => fs.writeFile(path.join(demo.dir, 'infra', 'invoice-ocr.yaml'), SPEC_WITH_PROBLEMS) },
+    { viewport: { width: 1280, height: 800 }, prepare: (demo) => prepareDemo(demo.dir) },
     async ({ root, page }) => {
       await openSkillsView(page);
       await waitForLabels(page, (l) => DEMO_SKILLS.every((s) => l.includes(s)), 'the five demo skills', 90_000);
