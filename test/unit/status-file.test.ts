@@ -44,6 +44,16 @@ describe('writeFileAtomic', () => {
     assert.deepEqual(await fs.readdir(path.dirname(file)), ['big.json']);
     assert.ok(seen.size >= 1);
   });
+
+  it('makes missing folders, also when the folder is removed between two writes', async () => {
+    const file = path.join(dir, 'atomic-nested', 'a', 'b', 'state.json');
+    await writeFileAtomic(file, 'one');
+    assert.equal(await fs.readFile(file, 'utf8'), 'one');
+    await fs.rm(path.join(dir, 'atomic-nested'), { recursive: true });
+    await writeFileAtomic(file, 'two');
+    assert.equal(await fs.readFile(file, 'utf8'), 'two');
+    assert.deepEqual(await fs.readdir(path.dirname(file)), ['state.json']);
+  });
 });
 
 describe('StatusStore', () => {

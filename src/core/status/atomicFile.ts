@@ -19,9 +19,13 @@ export interface AtomicWriteOptions {
 export async function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const { mode = 0o644, durable = true } = options;
   const dir = path.dirname(file);
-  await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'wx', mode);
+  // The folder is made only when it is missing: on the common path that saves a mkdir and the stat behind it.
+  const handle = await fs.open(tmp, 'wx', mode).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+    await fs.mkdir(dir, { recursive: true });
+    return fs.open(tmp, 'wx', mode);
+  });
   try {
     try {
       await handle.writeFile(data);
