@@ -414,6 +414,7 @@ export class LocalAppPlatform {
       tierSlug: tierOf(components.map((c) => c.spec.instance_size_slug)),
     };
     app.deployments.push(dep);
+    this.logs.created(dep.id);
     void this.persist(app);
     this.kick(app);
     return dep;
@@ -552,7 +553,7 @@ export class LocalAppPlatform {
     await this.stopRuntime(rt, 2000);
     this.logs.end(dep.id, 'RUN');
     this.runtimes.delete(dep.id);
-    await fs.rm(rt.buildDir, { recursive: true, force: true }).catch(() => undefined);
+    await this.removeBuildDir(dep, rt);
   }
 
   private async buildComponent(dep: DeploymentRecord, rt: DeploymentRuntime, c: Component, pinned: string | undefined): Promise<void> {
@@ -780,9 +781,15 @@ export class LocalAppPlatform {
         await this.stopRuntime(rt, graceMs);
         this.logs.end(deploymentId, 'RUN');
         if (this.runtimes.get(deploymentId) === rt) this.runtimes.delete(deploymentId);
-        await fs.rm(rt.buildDir, { recursive: true, force: true }).catch(() => undefined);
+        await this.removeBuildDir(dep, rt);
       })(),
     );
+  }
+
+  /** A simulated deployment has no build folder (nothing is checked out), so there is nothing to look up. */
+  private async removeBuildDir(dep: DeploymentRecord | undefined, rt: DeploymentRuntime): Promise<void> {
+    if (dep?.simulated) return;
+    await fs.rm(rt.buildDir, { recursive: true, force: true }).catch(() => undefined);
   }
 
   private async stopRuntime(rt: DeploymentRuntime, graceMs: number): Promise<void> {
