@@ -24,6 +24,7 @@ import { isInFlight, type AlertRecord, type AppRecord, type DeploymentKind, type
 import { DataDir, StateStore, type PlatformMeta } from './state/store';
 import { isAborted, now, settleWithin, sleep, throwIfAborted } from './util/abort';
 import { badRequest, conflict, notFound, unprocessable } from './api/errors';
+import { appView } from './api/views';
 
 const CANCELED: StepReason = { code: 'DeploymentCanceled', message: 'The deployment was canceled.' };
 const PLATFORM_STOPPED: StepReason = { code: 'PlatformStopped', message: 'The local App Platform stopped while this deployment was in progress.' };
@@ -110,6 +111,7 @@ export class LocalAppPlatform {
   /** appId → the deployment whose pipeline runs now. */
   private readonly running = new Map<string, string>();
   private readonly background = new Set<Promise<unknown>>();
+  private readonly views = new WeakMap<AppRecord, string>();
   private closing = false;
   private lockTaken = false;
   private readonly onHostExit = (): void => this.supervisor.signalAllNow();
@@ -233,7 +235,12 @@ export class LocalAppPlatform {
     return this.persist(app);
   }
 
+  /**
+   * Every change of an app or of its deployments ends in `persist`, in the same turn of the event loop: that is where
+   * its serialised API view is dropped.
+   */
   private persist(app: AppRecord): Promise<void> {
+    this.views.delete(app);
     if (!this.apps.has(app.id)) return Promise.resolve();
     return this.store.save(app).catch((err) => this.log(`could not save app ${app.id}: ${(err as Error).message}`));
   }
@@ -245,6 +252,19 @@ export class LocalAppPlatform {
   }
 
   // ── queries ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The app as the API shows it (`appView`), serialised. Kept until the app next changes: a client polling the list
+   * of 50 apps while few of them move gets most of the answer without building and serialising it again.
+   */
+  appJson(app: AppRecord): string {
+    let json = this.views.get(app);
+    if (json === undefined) {
+      json = JSON.stringify(appView(app, this));
+      this.views.set(app, json);
+    }
+    return json;
+  }
 
   listApps(): AppRecord[] {
     return [...this.apps.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));

@@ -9,10 +9,14 @@ import { alertView, appView } from '../views';
 
 type AppParams = { Params: { app_id: string } };
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 export function registerAppRoutes(api: FastifyInstance, platform: LocalAppPlatform): void {
-  api.get<{ Querystring: { page?: string; per_page?: string } }>('/v2/apps', async (req) => {
+  // The two reads clients poll answer with each app's serialised view, kept until the app changes (appJson).
+  api.get<{ Querystring: { page?: string; per_page?: string } }>('/v2/apps', async (req, reply) => {
     const page = paginate(platform.listApps(), req.query, `${platform.apiBase}/v2/apps`);
-    return { apps: page.items.map((a) => appView(a, platform)), links: page.links, meta: page.meta };
+    reply.type(JSON_TYPE);
+    return `{"apps":[${page.items.map((a) => platform.appJson(a)).join(',')}],"links":${JSON.stringify(page.links)},"meta":${JSON.stringify(page.meta)}}`;
   });
 
   api.post('/v2/apps', async (req) => {
@@ -22,9 +26,11 @@ export function registerAppRoutes(api: FastifyInstance, platform: LocalAppPlatfo
     return { app: appView(app, platform, deployment) };
   });
 
-  api.get<AppParams & { Querystring: { name?: string } }>('/v2/apps/:app_id', async (req) => ({
-    app: appView(platform.getApp(req.params.app_id, req.query.name), platform),
-  }));
+  api.get<AppParams & { Querystring: { name?: string } }>('/v2/apps/:app_id', async (req, reply) => {
+    const json = platform.appJson(platform.getApp(req.params.app_id, req.query.name));
+    reply.type(JSON_TYPE);
+    return `{"app":${json}}`;
+  });
 
   api.put<AppParams>('/v2/apps/:app_id', async (req) => {
     const app = platform.getApp(req.params.app_id);
