@@ -75,7 +75,6 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   const timeoutMs = options.timeoutMs ?? 120_000;
   const staleMs = options.staleMs ?? 30_000;
   const { signal } = options;
-  await fs.mkdir(path.dirname(file), { recursive: true });
   const token = randomBytes(12).toString('hex');
   const holder: LockHolder = { pid: process.pid, host: HOST, token, createdAt: new Date().toISOString(), purpose: options.purpose };
   const started = Date.now();
@@ -83,7 +82,12 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   for (;;) {
     if (signal?.aborted) throw abortError(file);
     try {
-      const handle = await fs.open(file, 'wx', 0o644);
+      // The folder is made only when it is missing (the first lock in it).
+      const handle = await fs.open(file, 'wx', 0o644).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        return fs.open(file, 'wx', 0o644);
+      });
       try {
         await handle.writeFile(JSON.stringify(holder) + '\n');
       } finally {
