@@ -239,10 +239,10 @@ export class LocalAppPlatform {
    * Every change of an app or of its deployments ends in `persist`, in the same turn of the event loop: that is where
    * its serialised API view is dropped.
    */
-  private persist(app: AppRecord): Promise<void> {
+  private persist(app: AppRecord, lazy = false): Promise<void> {
     this.views.delete(app);
     if (!this.apps.has(app.id)) return Promise.resolve();
-    return this.store.save(app).catch((err) => this.log(`could not save app ${app.id}: ${(err as Error).message}`));
+    return this.store.save(app, lazy).catch((err) => this.log(`could not save app ${app.id}: ${(err as Error).message}`));
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -460,12 +460,14 @@ export class LocalAppPlatform {
     dep.phase = phase;
     dep.phaseLastUpdatedAt = t;
     dep.updatedAt = t;
-    void this.persist(app);
+    // A final phase is written at once; a phase on the way there is progress.
+    void this.persist(app, isInFlight(phase));
   }
 
+  /** Progress of a step: saved lazily (LAZY_SAVE_MS). */
   private touch(app: AppRecord, dep: DeploymentRecord): void {
     dep.updatedAt = now();
-    void this.persist(app);
+    void this.persist(app, true);
   }
 
   /** Runs the oldest queued deployment of an app when none runs. */

@@ -364,6 +364,38 @@ describe('CoalescingWriter', () => {
     }
   });
 
+  it('lets a lazy write wait for more, unless an eager write of the file takes it along; flush writes it at once', async () => {
+    const dir = await tempDir();
+    try {
+      const w = new CoalescingWriter();
+      const file = path.join(dir, 'state.json');
+      const exists = () => fs.access(file).then(() => true, () => false);
+      let lazyDone = false;
+      const lazy = w.write(file, () => '{"step":1}', 200).then(() => (lazyDone = true));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await exists(), false, 'a lazy write waits');
+      assert.equal(lazyDone, false);
+      // An eager write within the wait: one write of the newest content, and both requests settle with it.
+      const t0 = Date.now();
+      await Promise.all([w.write(file, () => '{"phase":"ACTIVE"}'), lazy]);
+      assert.ok(Date.now() - t0 < 150, 'the eager write did not wait for the lazy one');
+      assert.deepEqual(JSON.parse(await fs.readFile(file, 'utf8')), { phase: 'ACTIVE' });
+      // A lazy write is written within its wait by itself ...
+      await w.write(file, () => '{"step":2}', 30);
+      assert.deepEqual(JSON.parse(await fs.readFile(file, 'utf8')), { step: 2 });
+      // ... and at once by flush (a platform shutting down).
+      const pending = w.write(file, () => '{"step":3}', 60_000);
+      const t1 = Date.now();
+      await w.flush();
+      await pending;
+      assert.ok(Date.now() - t1 < 1000);
+      assert.deepEqual(JSON.parse(await fs.readFile(file, 'utf8')), { step: 3 });
+      assert.deepEqual(await fs.readdir(dir), ['state.json']);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('settles every request when a write fails, and the next write succeeds', async () => {
     const dir = await tempDir();
     try {

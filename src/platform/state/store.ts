@@ -28,6 +28,15 @@ export interface PlatformMeta {
   createdAt: string;
 }
 
+/**
+ * How long a save of progress alone (a step starting or ending, an in-flight phase) may wait for more. Each write of
+ * an app costs a millisecond or two of CPU, much of it in the kernel (a rename over the old file makes ext4 write the
+ * new one out); a deployment's steps change several times within a few milliseconds, and 50 deployments started
+ * together change together. A crash loses at most this much progress of deployments that are in flight, which a
+ * restart marks as interrupted anyway; what API answers wait for, and deployments' final phases, are written at once.
+ */
+export const LAZY_SAVE_MS = 250;
+
 /** Persists apps (with their deployments) as one JSON file per app, written atomically. */
 export class StateStore {
   private readonly writer = new CoalescingWriter();
@@ -62,9 +71,13 @@ export class StateStore {
     return apps.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
-  save(app: AppRecord): Promise<void> {
+  /**
+   * Writes the app on the next turn of the event loop, or (`lazy`) within LAZY_SAVE_MS, taken along sooner by the
+   * next eager save of the same app.
+   */
+  save(app: AppRecord, lazy = false): Promise<void> {
     if (this.deleted.has(app.id)) return Promise.resolve();
-    return this.writer.write(this.dir.appFile(app.id), () => JSON.stringify(app, null, 1));
+    return this.writer.write(this.dir.appFile(app.id), () => JSON.stringify(app, null, 1), lazy ? LAZY_SAVE_MS : 0);
   }
 
   async remove(id: string): Promise<void> {
