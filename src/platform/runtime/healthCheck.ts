@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { request } from 'undici';
+import * as http from 'node:http';
 import type { HealthCheckTuning } from '../config';
 import type { HealthCheckPlan } from '../spec/appSpec';
 import { sleep, throwIfAborted } from '../util/abort';
@@ -26,23 +26,24 @@ export async function probe(port: number, httpPath: string | undefined, timeoutM
       socket.once('error', (err: NodeJS.ErrnoException) => done({ ok: false, refused: err.code === 'ECONNREFUSED', detail: err.message }));
     });
   }
-  try {
-    const res = await request(`http://127.0.0.1:${port}${httpPath}`, {
-      method: 'GET',
-      reset: true,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      signal,
-      headers: { 'user-agent': 'odoobo-local-app-platform/health-check' },
+  return new Promise<ProbeResult>((resolve) => {
+    // One connection per check, closed after it (agent: false): a check holds nothing open between periods.
+    const req = http.get(
+      { host: '127.0.0.1', port, path: httpPath, agent: false, timeout: timeoutMs, signal, headers: { 'user-agent': 'odoobo-local-app-platform/health-check' } },
+      (res) => {
+        res.resume();
+        res.once('end', () => {
+          const status = res.statusCode ?? 0;
+          resolve({ ok: status >= 200 && status < 400, refused: false, detail: `GET ${httpPath} answered ${status}` });
+        });
+        res.once('error', (err) => resolve({ ok: false, refused: false, detail: `GET ${httpPath} failed: ${err.message}` }));
+      },
+    );
+    req.once('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.once('error', (err: NodeJS.ErrnoException) => {
+      resolve({ ok: false, refused: err.code === 'ECONNREFUSED', detail: `GET ${httpPath} failed: ${err.message}` });
     });
-    await res.body.dump();
-    const ok = res.statusCode >= 200 && res.statusCode < 400;
-    return { ok, refused: false, detail: `GET ${httpPath} answered ${res.statusCode}` };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-    const code = e.code ?? e.cause?.code;
-    return { ok: false, refused: code === 'ECONNREFUSED', detail: `GET ${httpPath} failed: ${e.message}` };
-  }
+  });
 }
 
 export interface HealthWait {
