@@ -85,8 +85,8 @@ export class LogStore {
     }
     if (!e.scheduled) {
       e.scheduled = true;
-      // Synchronous, like the state writes (util/atomicFile): an append reaches the page cache in microseconds, while
-      // as promises it is three trips through libuv's thread pool, queued behind every other deployment's.
+      // Synchronous: an append reaches the page cache in microseconds (no rename, no fsync), while as promises it is
+      // three trips through libuv's thread pool (open, write, close), queued behind every other deployment's.
       e.chain = e.chain.then(() => {
         e.scheduled = false;
         const n = e.buffer.length;
