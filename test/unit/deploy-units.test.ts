@@ -21,6 +21,7 @@ import { acquireDeployLock } from '../../src/core/deploy/locks';
 import { CoalescedWriter, recordAttempt, recordDeployment } from '../../src/core/deploy/persist';
 import { pollInterval } from '../../src/core/deploy/poll';
 import { findCommonDir, readBranchNames } from '../../src/core/deploy/session';
+import { sameSpec } from '../../src/core/deploy/pipeline';
 import { prepareSpec } from '../../src/core/deploy/spec';
 import { appFor, deploymentAt } from '../builders/do';
 import { sendJson, startServer, type TestServer } from '../builders/doServer';
@@ -255,6 +256,27 @@ describe('AppReader: one request serves the reads asked for together', () => {
 });
 
 describe('small parts', () => {
+  it('sameSpec: specs are the same JSON value whatever the key order or undefined keys; anything else differs', () => {
+    const spec = { name: 'a', region: 'fra', services: [{ name: 'web', envs: [{ key: 'K', value: 'v' }], http_port: 8080, git: { branch: 'main' } }] };
+    const reordered = { services: [{ git: { branch: 'main' }, http_port: 8080, envs: [{ value: 'v', key: 'K' }], name: 'web' }], region: 'fra', name: 'a', alerts: undefined };
+    assert.equal(sameSpec(spec, reordered), true);
+    assert.equal(sameSpec(reordered, spec), true);
+    assert.equal(sameSpec(spec, structuredClone(spec)), true);
+    const changed = (edit: (s: any) => void) => {
+      const c = structuredClone(spec) as any;
+      edit(c);
+      return sameSpec(spec, c) || sameSpec(c, spec);
+    };
+    assert.equal(changed((c) => (c.services[0].git.branch = 'skill/a')), false);
+    assert.equal(changed((c) => (c.services[0].http_port = '8080')), false, 'a number is not a string');
+    assert.equal(changed((c) => c.services[0].envs.push({ key: 'L', value: 'w' })), false);
+    assert.equal(changed((c) => (c.services[0].envs = { 0: c.services[0].envs[0] })), false, 'an array is not an object');
+    assert.equal(changed((c) => (c.services[0].git.repo = null)), false, 'null is a value');
+    assert.equal(changed((c) => delete c.region), false);
+    assert.equal(changed((c) => (c.services = [...c.services, ...c.services])), false);
+    assert.equal(sameSpec({ a: [1, 2] }, { a: [2, 1] }), false, 'lists are ordered');
+  });
+
   it('flattens the progress tree with paths, depths and reasons', () => {
     const flat = flattenSteps(deploymentAt({ phase: 'ERROR', failIn: 'build' }).progress?.steps);
     assert.deepEqual(flat.slice(0, 4).map((s) => `${s.depth} ${s.path} ${s.status}`), ['0 build ERROR', '1 build › initialize SUCCESS', '1 build › components ERROR', '2 build › components › web ERROR']);
