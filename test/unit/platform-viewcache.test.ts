@@ -3,7 +3,8 @@
  * GET /v2/apps and GET /v2/apps/{id}). This suite drives apps through every kind of change — create, deploy, queue and
  * cancel, spec update, build and health failures, rollback, revert, commit, delete — while a watcher compares the kept
  * view with a freshly built one on every turn of the event loop. A change that forgot to drop the kept view shows up
- * as a difference at the first turn after it.
+ * as a difference at the first turn after it. The state files are checked the same way: they keep finished
+ * deployments' JSON, and after a flush every app's file must equal the app in memory.
  */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -11,13 +12,14 @@ import { after, before, describe, it } from 'node:test';
 import { buildApiServer } from '../../src/platform/api/server';
 import { appView } from '../../src/platform/api/views';
 import { LocalAppPlatform } from '../../src/platform/platform';
+import { DataDir, type StateStore } from '../../src/platform/state/store';
 import { simulatedSpec } from '../builders/clientPlatform';
 import { FAST_HEALTH, tempDir, waitForDeployment } from '../builders/platform';
 import { DoApi } from '../builders/platformApi';
 
 const spec = (name: string, extra: Record<string, unknown> = {}): any => simulatedSpec(name, extra);
 
-describe('local App Platform: kept API views', () => {
+describe('local App Platform: kept API views and state JSON', () => {
   let platform: LocalAppPlatform;
   let close: () => Promise<void>;
   let api: DoApi;
@@ -36,6 +38,17 @@ describe('local App Platform: kept API views', () => {
       if (kept !== fresh && stale.length < 5) stale.push(`${app.spec.name}: kept ${kept.length} bytes, fresh ${fresh.length} bytes`);
     }
     setImmediate(watch);
+  };
+
+  /** After a flush, each app's state file is the app in memory, whole. */
+  const assertStateOnDisk = async (): Promise<void> => {
+    await (platform as unknown as { store: StateStore }).store.flush();
+    const apps = platform.listApps();
+    for (const app of apps) {
+      const onDisk = JSON.parse(await fs.readFile(new DataDir(dataDir).appFile(app.id), 'utf8'));
+      assert.deepEqual(onDisk, JSON.parse(JSON.stringify(app)), `state file of ${app.spec.name}`);
+    }
+    assert.equal((await fs.readdir(new DataDir(dataDir).apps)).filter((f) => f.endsWith('.json')).length, apps.length);
   };
 
   before(async () => {
@@ -80,6 +93,7 @@ describe('local App Platform: kept API views', () => {
     await waitForDeployment(api, other.id, other.pending_deployment.id);
     const second = await deploy(app.id);
     assert.equal(second.phase, 'ACTIVE');
+    await assertStateOnDisk();
 
     // Queue one behind a running one and cancel it.
     const { deployment: running } = await api.expect(200, 'POST', `/v2/apps/${app.id}/deployments`, {});
@@ -103,6 +117,7 @@ describe('local App Platform: kept API views', () => {
     await waitForDeployment(api, app.id, rev.id);
     const { deployment: rb2 } = await api.expect(200, 'POST', `/v2/apps/${app.id}/rollback`, { deployment_id: second.id });
     await waitForDeployment(api, app.id, rb2.id);
+    await assertStateOnDisk();
     await api.expect(200, 'POST', `/v2/apps/${app.id}/rollback/commit`);
 
     // The answers are the kept views: the list and the single app agree with each other and with the state.
@@ -116,6 +131,7 @@ describe('local App Platform: kept API views', () => {
     await api.expect(200, 'DELETE', `/v2/apps/${other.id}`);
     assert.deepEqual((await api.expect(200, 'GET', '/v2/apps')).apps.map((a: any) => a.id), [app.id]);
 
+    await assertStateOnDisk();
     assert.ok(checks > 100, `the watcher compared views ${checks} times`);
     assert.deepEqual(stale, []);
   });

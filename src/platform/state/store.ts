@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CoalescingWriter, readJson, writeFileAtomic } from '../util/atomicFile';
-import type { AppRecord } from './model';
+import { isInFlight, type AppRecord, type DeploymentRecord } from './model';
 
 /** Layout of the data folder. Everything the platform keeps lives under it. */
 export class DataDir {
@@ -41,6 +41,7 @@ export const LAZY_SAVE_MS = 250;
 export class StateStore {
   private readonly writer = new CoalescingWriter();
   private readonly deleted = new Set<string>();
+  private readonly finished = new WeakMap<DeploymentRecord, { key: string; json: string }>();
 
   constructor(readonly dir: DataDir) {}
 
@@ -77,7 +78,27 @@ export class StateStore {
    */
   save(app: AppRecord, lazy = false): Promise<void> {
     if (this.deleted.has(app.id)) return Promise.resolve();
-    return this.writer.write(this.dir.appFile(app.id), () => JSON.stringify(app, null, 1), lazy ? LAZY_SAVE_MS : 0);
+    return this.writer.write(this.dir.appFile(app.id), () => this.render(app), lazy ? LAZY_SAVE_MS : 0);
+  }
+
+  /**
+   * The app as JSON. A finished deployment's JSON is kept and used again while its phase and times stay the same (it
+   * changes only through the platform's setPhase and touch, which move them): an app with a long history is not
+   * serialised whole on every progress step of its newest deployment.
+   */
+  private render(app: AppRecord): string {
+    const { deployments, ...rest } = app;
+    const parts = deployments.map((d) => {
+      if (isInFlight(d.phase)) return JSON.stringify(d);
+      const key = `${d.phase}|${d.updatedAt}|${d.phaseLastUpdatedAt}`;
+      const kept = this.finished.get(d);
+      if (kept?.key === key) return kept.json;
+      const json = JSON.stringify(d);
+      this.finished.set(d, { key, json });
+      return json;
+    });
+    const head = JSON.stringify(rest);
+    return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"deployments":[${parts.join(',')}]}`;
   }
 
   async remove(id: string): Promise<void> {
