@@ -20,12 +20,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   const { mode = 0o644, durable = true } = options;
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  // The folder is made only when it is missing: on the common path that saves a mkdir and the stat behind it.
-  const handle = await fs.open(tmp, 'wx', mode).catch(async (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-    await fs.mkdir(dir, { recursive: true });
-    return fs.open(tmp, 'wx', mode);
-  });
+  const handle = await createFile(tmp, mode);
   try {
     try {
       await handle.writeFile(data);
@@ -39,6 +34,20 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
     throw err;
   }
   if (durable) await fsyncDir(dir);
+}
+
+/**
+ * Creates `file`, which must not exist (open 'wx'), making its folder only when it is missing: on the common path that
+ * saves a mkdir and the stat behind it.
+ */
+export async function createFile(file: string, mode = 0o644): Promise<fs.FileHandle> {
+  try {
+    return await fs.open(file, 'wx', mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    return fs.open(file, 'wx', mode);
+  }
 }
 
 /** Makes a rename durable; some platforms (Windows) cannot open folders, which is fine there. */

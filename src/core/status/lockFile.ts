@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { wait } from '../util/wait';
+import { createFile } from './atomicFile';
 import { StatusError, type LockHolder } from './errors';
 
 export interface LockOptions {
@@ -82,12 +82,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   for (;;) {
     if (signal?.aborted) throw abortError(file);
     try {
-      // The folder is made only when it is missing (the first lock in it).
-      const handle = await fs.open(file, 'wx', 0o644).catch(async (err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-        await fs.mkdir(path.dirname(file), { recursive: true });
-        return fs.open(file, 'wx', 0o644);
-      });
+      const handle = await createFile(file);
       try {
         await handle.writeFile(JSON.stringify(holder) + '\n');
       } finally {
