@@ -26,6 +26,16 @@ export async function tempDir(prefix = 'odoobo-platform-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
+/** Runs `fn` with a fresh temporary folder, removed afterwards whatever happens. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>, prefix?: string): Promise<T> {
+  const dir = await tempDir(prefix);
+  try {
+    return await fn(dir);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** How many API responses this test process validated against the OpenAPI schemas. */
 export function validatedResponses(): number {
   return sharedValidator().validated;

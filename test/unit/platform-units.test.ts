@@ -22,7 +22,7 @@ import { checkAppSpec, componentsOf, envOf, routeFor, routesOf, upstreamPath, ty
 import type { AppRecord, DeploymentRecord, Phase } from '../../src/platform/state/model';
 import { DataDir } from '../../src/platform/state/store';
 import { CoalescingWriter } from '../../src/platform/util/atomicFile';
-import { REPO_ROOT, tempDir } from '../builders/platform';
+import { REPO_ROOT, withTempDir } from '../builders/platform';
 import { OPENAPI_FILE } from '../builders/platformApi';
 
 const EXAMPLE_SPECS = path.resolve(path.dirname(OPENAPI_FILE), '../examples/specs');
@@ -294,8 +294,7 @@ describe('RateLimiter and FaultInjector', () => {
 
 describe('LogStore', () => {
   it('stores DigitalOcean-style lines and delivers each line exactly once to a follower that joins mid-stream', async () => {
-    const dir = await tempDir();
-    try {
+    await withTempDir(async (dir) => {
       const logs = new LogStore(new DataDir(dir));
       logs.begin('d', 'RUN');
       for (let i = 0; i < 50; i++) logs.append('d', 'RUN', i % 2 ? 'web' : 'api', `early ${i}`);
@@ -319,30 +318,24 @@ describe('LogStore', () => {
       for (const l of got) assert.match(l, /^web \d{4}-\d\d-\d\dT[\d:.]+Z .+\n$/);
       assert.equal((await logs.read('d', 'RUN')).split('\n').filter(Boolean).length, 120);
       assert.equal((await logs.read('d', 'RUN', 'api')).split('\n').filter(Boolean).length, 50);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('CoalescingWriter', () => {
   it('writes atomically and ends with the newest content', async () => {
-    const dir = await tempDir();
-    try {
+    await withTempDir(async (dir) => {
       const w = new CoalescingWriter();
       const file = path.join(dir, 'state.json');
       await Promise.all(Array.from({ length: 50 }, (_, i) => w.write(file, () => JSON.stringify({ i }))));
       await w.flush();
       assert.deepEqual(JSON.parse(await fs.readFile(file, 'utf8')), { i: 49 });
       assert.deepEqual(await fs.readdir(dir), ['state.json'], 'no temporary files left');
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('makes every change of one turn of the event loop one write, rendered after the last of them', async () => {
-    const dir = await tempDir();
-    try {
+    await withTempDir(async (dir) => {
       const w = new CoalescingWriter();
       const file = path.join(dir, 'state.json');
       const state = { phase: 'BUILDING', steps: 0 };
@@ -359,14 +352,11 @@ describe('CoalescingWriter', () => {
       await Promise.all(writes);
       assert.equal(renders, 1);
       assert.deepEqual(JSON.parse(await fs.readFile(file, 'utf8')), { phase: 'DEPLOYING', steps: 1 });
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('lets a lazy write wait for more, unless an eager write of the file takes it along; flush writes it at once', async () => {
-    const dir = await tempDir();
-    try {
+    await withTempDir(async (dir) => {
       const w = new CoalescingWriter();
       const file = path.join(dir, 'state.json');
       const exists = () => fs.access(file).then(() => true, () => false);
@@ -391,14 +381,11 @@ describe('CoalescingWriter', () => {
       assert.ok(Date.now() - t1 < 1000);
       assert.deepEqual(JSON.parse(await fs.readFile(file, 'utf8')), { step: 3 });
       assert.deepEqual(await fs.readdir(dir), ['state.json']);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('settles every request when a write fails, and the next write succeeds', async () => {
-    const dir = await tempDir();
-    try {
+    await withTempDir(async (dir) => {
       const w = new CoalescingWriter();
       // A folder where the file should be: the rename over it fails.
       const file = path.join(dir, 'state.json');
@@ -410,9 +397,7 @@ describe('CoalescingWriter', () => {
       await fs.rm(file, { recursive: true });
       await w.write(file, () => '{"a":3}');
       assert.deepEqual(JSON.parse(await fs.readFile(file, 'utf8')), { a: 3 });
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
