@@ -10,6 +10,7 @@ import { AppSpecQuickFixes } from './vscode/appSpecQuickFixes';
 import { DeployService } from './vscode/deployService';
 import { DeployStatusBar } from './vscode/statusBar';
 import { SkillsTreeProvider } from './vscode/tree/skillsTree';
+import { AppHistoryLoader } from './core/deploy/appHistory';
 import { AppDetailsCache } from './vscode/appDetails';
 import { TOKEN_SECRET_KEY } from './vscode/commands/handlers';
 import { SkillLogs } from './vscode/logs/skillLogs';
@@ -65,9 +66,11 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   const logs = new SkillLogs(deployments);
   const smokeTests = new SmokeTests(deployments, allStores);
   context.subscriptions.push(logs, smokeTests);
-  const dashboard = new DashboardController({ extensionUri: context.extensionUri, deployments, stores: allStores, log });
+  // One read of a skill's app and deployments serves the tree and the dashboard.
+  const history = new AppHistoryLoader(() => deployments.connect());
+  const dashboard = new DashboardController({ extensionUri: context.extensionUri, deployments, stores: allStores, log, history });
   context.subscriptions.push(dashboard, dashboard.registerSerializer());
-  const apps = new AppDetailsCache(deployments, localPlatform, async () => !!(await context.secrets.get(TOKEN_SECRET_KEY)));
+  const apps = new AppDetailsCache(deployments, history, localPlatform, async () => !!(await context.secrets.get(TOKEN_SECRET_KEY)));
   const tree = new SkillsTreeProvider(allStores, (skill) => deployments.state(skill), apps);
   context.subscriptions.push(apps, deployments.onDidChange(() => tree.changed()));
   const treeView = vscode.window.createTreeView('odoobo.skills', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });

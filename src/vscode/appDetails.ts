@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { AppHistoryLoader } from '../core/deploy/appHistory';
 import type { App, Deployment, InstanceSize } from '../core/do';
 import { isInFlight } from '../core/do/progress';
 import type { DeploymentPhase } from '../core/do/schemas';
@@ -31,6 +32,7 @@ const FRESH_MS = 30_000;
  * Reads each skill's app and recent deployments on demand (when its tree node is expanded), caches them, and
  * forgets them on the skill's deployment events. A deployment in flight that no pipeline of this window watches
  * (started by CI, another window) is polled — that app only, and only while the Skills view is visible.
+ * The reads go through the window's AppHistoryLoader, which the dashboard's history shares: one read serves both.
  */
 export class AppDetailsCache extends Disposable {
   private readonly _onDidChange = this._register(new vscode.EventEmitter<string>());
@@ -44,6 +46,7 @@ export class AppDetailsCache extends Disposable {
 
   constructor(
     private readonly deployments: DeployService,
+    private readonly history: AppHistoryLoader,
     private readonly localPlatform: LocalPlatformManager,
     private readonly hasToken: () => Promise<boolean>,
   ) {
@@ -103,6 +106,7 @@ export class AppDetailsCache extends Disposable {
   }
 
   forget(skill: string): void {
+    this.history.invalidate(skill);
     if (this.cache.delete(skill)) this._onDidChange.fire(skill);
     const t = this.polls.get(skill);
     if (t) clearTimeout(t);
@@ -110,26 +114,21 @@ export class AppDetailsCache extends Disposable {
   }
 
   private forgetAll(): void {
+    this.history.invalidate();
     for (const skill of [...this.cache.keys()]) this.forget(skill);
     this.sizes = undefined;
   }
 
   private async read(skill: string): Promise<AppDetails> {
     const target = settings().target;
+    const h = await this.history.load(target, skill);
     let details: AppDetails;
-    try {
-      const connection = await this.deployments.connect();
-      try {
-        const app = await connection.client.findAppByName(skill);
-        const deployments = app ? ((await connection.client.listDeployments(app.id, { per_page: RECENT })).deployments ?? []).slice(0, RECENT) : [];
-        const slug = app?.spec.services?.find((s) => s.name === skill)?.instance_size_slug ?? app?.spec.services?.[0]?.instance_size_slug;
-        const size = slug ? await this.describeSize(target, slug, () => connection.client.listInstanceSizes()) : undefined;
-        details = { skill, target, app, deployments, size, fetchedAt: Date.now() };
-      } finally {
-        await connection.close();
-      }
-    } catch (e) {
-      details = { skill, target, deployments: [], error: (e as Error).message, fetchedAt: Date.now() };
+    if (h.error) details = { skill, target, deployments: [], error: h.error, fetchedAt: h.fetchedAt };
+    else {
+      const app = h.app;
+      const slug = app?.spec.services?.find((s) => s.name === skill)?.instance_size_slug ?? app?.spec.services?.[0]?.instance_size_slug;
+      const size = slug ? await this.describeSize(target, slug) : undefined;
+      details = { skill, target, app, deployments: h.deployments.slice(0, RECENT), size, fetchedAt: h.fetchedAt };
     }
     if (settings().target !== target) return details;
     this.cache.set(skill, details);
@@ -137,8 +136,17 @@ export class AppDetailsCache extends Disposable {
     return details;
   }
 
-  private async describeSize(target: Target, slug: string, list: () => Promise<InstanceSize[]>): Promise<string> {
+  /** `slug · $N/mo`: the target's instance sizes are read once an hour (just the slug when they cannot be read). */
+  private async describeSize(target: Target, slug: string): Promise<string> {
     if (!this.sizes || this.sizes.target !== target || Date.now() - this.sizes.at > 3_600_000) {
+      const list = async (): Promise<InstanceSize[]> => {
+        const connection = await this.deployments.connect();
+        try {
+          return await connection.client.listInstanceSizes();
+        } finally {
+          await connection.close();
+        }
+      };
       const sizes = list().then((all) => new Map(all.filter((s) => s.slug).map((s) => [s.slug!, s])));
       this.sizes = { target, at: Date.now(), sizes };
       sizes.catch(() => (this.sizes = undefined));
@@ -158,6 +166,7 @@ export class AppDetailsCache extends Disposable {
       setTimeout(() => {
         this.polls.delete(d.skill);
         this.cache.delete(d.skill);
+        this.history.invalidate(d.skill);
         void this.get(d.skill).then(() => this._onDidChange.fire(d.skill));
       }, delay),
     );

@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import type { DeployResult, StepRecord } from '../../src/core/deploy';
 import type { Deployment, DeploymentProgressStep } from '../../src/core/do';
 import type { SmokeResult } from '../../src/core/smoke';
-import { HistoryLoader, type HistoryClient } from '../../src/vscode/dashboard/history';
 import { contentSecurityPolicy, dashboardHtml, newNonce } from '../../src/vscode/dashboard/html';
 import { historyEntry, rowOf, runningStep, type DeployStateLike } from '../../src/vscode/dashboard/model';
 import { HostMessageSchema, parseHostMessage, parseWebviewMessage, readUiState, SkillRowSchema, type SkillRow } from '../../src/vscode/dashboard/protocol';
@@ -245,84 +244,6 @@ describe('dashboard history entries', () => {
     assert.equal(e.steps[0].offsetMs, undefined);
   });
 });
-
-describe('dashboard history loader', () => {
-  function fakeConnect(options: { fail?: Error; noApp?: boolean; delayMs?: number } = {}) {
-    const calls = { connects: 0, lists: 0, closes: 0, signals: [] as AbortSignal[] };
-    const client: HistoryClient = {
-      async findAppByName(name) {
-        if (options.fail) throw options.fail;
-        return options.noApp ? undefined : { id: `app-${name}` };
-      },
-      async listDeployments(_appId, o) {
-        calls.lists++;
-        if (o?.signal) calls.signals.push(o.signal);
-        if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
-        return { deployments: [timedDeployment(1), deploymentAt({ id: 'dep-0', phase: 'SUPERSEDED' })] };
-      },
-    };
-    const connect = async () => {
-      calls.connects++;
-      return { client, close: async () => void calls.closes++ };
-    };
-    return { calls, connect };
-  }
-
-  it('fetches once for concurrent and repeated loads, and again on refresh', async () => {
-    const { calls, connect } = fakeConnect({ delayMs: 10 });
-    const loader = new HistoryLoader(connect);
-    const [a, b] = await Promise.all([loader.load('local', 'alpha'), loader.load('local', 'alpha')]);
-    assert.equal(a, b);
-    assert.deepEqual(a?.entries.map((e) => e.id), ['dep-9', 'dep-0']);
-    await loader.load('local', 'alpha');
-    assert.equal(calls.lists, 1);
-    await loader.load('local', 'alpha', { refresh: true });
-    await loader.load('digitalocean', 'alpha');
-    assert.equal(calls.lists, 3, 'a refresh and another target fetch again');
-    assert.equal(calls.closes, calls.connects, 'every connection is closed');
-  });
-
-  it('expires its cache and forgets on invalidate', async () => {
-    let now = 0;
-    const { calls, connect } = fakeConnect();
-    const loader = new HistoryLoader(connect, { ttlMs: 1000, now: () => now });
-    await loader.load('local', 'alpha');
-    now = 999;
-    await loader.load('local', 'alpha');
-    assert.equal(calls.lists, 1);
-    now = 1000;
-    await loader.load('local', 'alpha');
-    assert.equal(calls.lists, 2);
-    loader.invalidate('alpha');
-    await loader.load('local', 'alpha');
-    assert.equal(calls.lists, 3);
-  });
-
-  it('cancels a fetch in flight: the request is aborted and the load resolves with nothing', async () => {
-    const { calls, connect } = fakeConnect({ delayMs: 30 });
-    const loader = new HistoryLoader(connect);
-    const pending = loader.load('local', 'alpha');
-    await new Promise((r) => setTimeout(r, 5));
-    loader.cancel();
-    assert.equal(await pending, undefined);
-    assert.equal(calls.signals[0]?.aborted, true);
-    assert.equal(loader.cached('local', 'alpha'), undefined);
-  });
-
-  it('turns errors into a redacted message, and a missing app into an empty history', async () => {
-    const failing = new HistoryLoader(fakeConnect({ fail: new Error(`401 Unauthorized for Bearer ${TOKEN}`) }).connect);
-    const r = await failing.load('local', 'alpha');
-    assert.deepEqual(r?.entries, []);
-    assert.match(r?.error ?? '', /401 Unauthorized/);
-    assert.ok(!r?.error?.includes(TOKEN));
-    assert.equal(failing.cached('local', 'alpha'), undefined, 'errors are not cached');
-    const refused = new HistoryLoader(async () => Promise.reject(new Error('No DigitalOcean token is stored.')));
-    assert.equal((await refused.load('digitalocean', 'alpha'))?.error, 'No DigitalOcean token is stored.');
-    const empty = await new HistoryLoader(fakeConnect({ noApp: true }).connect).load('local', 'alpha');
-    assert.deepEqual(empty && { entries: empty.entries, error: empty.error }, { entries: [], error: undefined });
-  });
-});
-
 describe('dashboard HTML and formatting', () => {
   it('has a strict CSP with a fresh nonce on every script and stylesheet, and no remote resources', () => {
     const nonce = newNonce();

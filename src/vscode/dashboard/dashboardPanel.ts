@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
+import type { AppHistoryLoader } from '../../core/deploy/appHistory';
 import { StatusStore, type SkillTestResult } from '../../core/status';
 import type { CommandId } from '../commands/commandIds';
 import { settings } from '../config';
 import type { DeployService } from '../deployService';
 import type { SkillsStore } from '../skillsStore';
 import { Disposable } from '../util/disposable';
-import { HistoryLoader } from './history';
 import { dashboardHtml, newNonce } from './html';
-import { rowOf } from './model';
+import { historyEntry, rowOf } from './model';
 import { DASHBOARD_VIEW_TYPE, parseWebviewMessage, readUiState, type ActionKind, type HostMessage, type SkillRow, type UiState } from './protocol';
 
 /** Row updates within this window go out as one message. */
@@ -31,6 +31,8 @@ export interface DashboardDeps {
   readonly deployments: DeployService;
   readonly stores: () => readonly SkillsStore[];
   readonly log: vscode.LogOutputChannel;
+  /** The window's reads of apps and deployments, shared with the Skills tree. */
+  readonly history: AppHistoryLoader;
 }
 
 /**
@@ -43,7 +45,7 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
   private panelSubscriptions: vscode.Disposable[] = [];
   private ready = false;
   private ui: UiState = { expanded: [], scrollY: 0 };
-  private readonly history: HistoryLoader;
+  private readonly history: AppHistoryLoader;
   private readonly pending = new Set<string>();
   private pendingAll = false;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -61,7 +63,7 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
 
   constructor(private readonly deps: DashboardDeps) {
     super();
-    this.history = new HistoryLoader(() => deps.deployments.connect());
+    this.history = deps.history;
     this._register(deps.deployments.onDidChange((skill) => this.changed(skill)));
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -74,7 +76,6 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
     this._register({
       dispose: () => {
         clearTimeout(this.flushTimer);
-        this.history.cancel();
         this.panel?.dispose();
       },
     });
@@ -179,7 +180,6 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
         this.detach();
         this.panel = undefined;
         this.ready = false;
-        this.history.cancel();
       }),
     ];
     panel.webview.html = this.html(panel.webview);
@@ -278,8 +278,8 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
     this.historyAt.set(skill, Date.now());
     if (refresh || !this.history.cached(target, skill)) this.post({ type: 'history', skill, status: 'loading', entries: [] });
     const r = await this.history.load(target, skill, { refresh });
-    if (!r) return;
-    this.post({ type: 'history', skill, status: r.error ? 'error' : 'loaded', entries: r.entries, ...(r.error ? { error: r.error } : {}), fetchedAt: r.fetchedAt });
+    // A panel closed meanwhile gets nothing (post needs a ready panel); the read stays cached for the tree.
+    this.post({ type: 'history', skill, status: r.error ? 'error' : 'loaded', entries: r.deployments.map(historyEntry), ...(r.error ? { error: r.error } : {}), fetchedAt: r.fetchedAt });
   }
 
   private act(kind: ActionKind, skill: string): void {

@@ -181,11 +181,14 @@ export function dashboardTests(): void {
     it('serves a skill\'s history from App Platform, and an error as a message', async function () {
       this.timeout(60_000);
       const [skill] = fx.skills;
+      a.apps.forget(skill);
       let from = postedTotal(a);
       await a.dashboard.receive({ type: 'requestHistory', skill, refresh: true });
       const loaded = await posted(a, from, historyOf(skill, 'done'), `the history of ${skill}`, 45_000);
       assert.equal(loaded.status, 'loaded', loaded.error);
       assert.deepEqual(loaded.entries, [], `${skill} was never deployed on the local platform`);
+      const details = await a.apps.get(skill);
+      assert.equal(details.fetchedAt, loaded.fetchedAt, 'the tree is served the read the dashboard just made, not a second one');
 
       await vscode.workspace.getConfiguration('odoobo').update('target', 'digitalocean', vscode.ConfigurationTarget.Workspace);
       try {
