@@ -1,10 +1,10 @@
-/** Terminal rendering: tables that ignore escape codes, the live table on a terminal and in plain output, durations. */
+/** Terminal rendering: tables that ignore escape codes, the live table on a terminal and in plain output. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CliIO } from '../../src/cli/command';
 import { LiveTable } from '../../src/cli/ui/liveTable';
 import { isInteractive, stripAnsi, styleFor, visibleWidth } from '../../src/cli/ui/style';
-import { formatAge, formatDuration, formatTable } from '../../src/cli/ui/table';
+import { formatTable } from '../../src/cli/ui/table';
 
 function capture(env: NodeJS.ProcessEnv = {}, isTTY?: boolean): { io: CliIO; out: string[]; err: string[] } {
   const out: string[] = [];
@@ -28,16 +28,6 @@ describe('cli ui', () => {
       'nl-sql     ✓ passed  85 ms',
     ]);
     assert.equal(visibleWidth(red('abc')), 3);
-  });
-
-  it('formatDuration and formatAge', () => {
-    assert.equal(formatDuration(850), '850 ms');
-    assert.equal(formatDuration(12_340), '12.3 s');
-    assert.equal(formatDuration(125_000), '2 min 5 s');
-    const now = Date.parse('2025-01-01T12:00:00Z');
-    assert.equal(formatAge('2025-01-01T11:57:00Z', now), '3 min ago');
-    assert.equal(formatAge('2024-12-30T12:00:00Z', now), '2 d ago');
-    assert.equal(formatAge(null, now), '');
   });
 
   it('colours only on a terminal, never with NO_COLOR', () => {

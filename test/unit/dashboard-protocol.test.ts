@@ -257,10 +257,11 @@ describe('dashboard HTML and formatting', () => {
     assert.ok(html.includes('id="vscode-codicon-stylesheet"'));
   });
 
-  it('formats durations and ages for people', () => {
+  it('formats durations and ages as the tree and the CLI do, saying "just now" for the first 45 s', () => {
     assert.deepEqual([420, 1_500, 12_345, 65_000, 120_000].map(formatDuration), ['420 ms', '1.5 s', '12 s', '1 min 5 s', '2 min']);
     assert.equal(formatDuration(undefined), '');
-    assert.equal(formatAgo(1_000, 11_000), 'just now');
+    assert.equal(formatAgo(1_000, 45_999), 'just now');
+    assert.equal(formatAgo(1_000, 46_000), '45 s ago');
     assert.equal(formatAgo(0, 5 * 60_000), '5 min ago');
     assert.equal(formatAgo(0, 3 * 3_600_000), '3 h ago');
   });

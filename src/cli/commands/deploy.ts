@@ -5,7 +5,7 @@ import { StatusStore } from '../../core/status/statusStore';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { LiveTable } from '../ui/liveTable';
 import type { Style } from '../ui/style';
-import { formatDuration } from '../ui/table';
+import { formatDuration } from '../../core/util/timeText';
 import {
   COMMON_OPTIONS, describeFailure, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, openTarget, parseConcurrency, printJson, reportFailure,
   requireRepository, selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,

@@ -7,7 +7,7 @@ import {
 import type { RollbackCondition } from '../../core/do/schemas';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { isInteractive } from '../ui/style';
-import { formatAge, formatDuration } from '../ui/table';
+import { formatAgoIso, formatDuration } from '../../core/util/timeText';
 import {
   COMMON_OPTIONS, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, openTarget, printJson, reportFailure, requireRepository,
   selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,
@@ -137,7 +137,7 @@ export const rollback: CliCommand = {
         check = await checkSkillRollback({ ...base, deploymentId: to });
         if (!values.json) {
           const a = check.active;
-          io.out(`${skill.name}: roll back ${a ? `from ${a.id}${a.commit ? ` (${a.commit.slice(0, 7)})` : ''}` : ''} to ${check.target.id}${check.target.commit ? ` (${check.target.commit.slice(0, 7)})` : ''}${check.target.createdAt ? `, deployed ${formatAge(check.target.createdAt)}` : ''}`);
+          io.out(`${skill.name}: roll back ${a ? `from ${a.id}${a.commit ? ` (${a.commit.slice(0, 7)})` : ''}` : ''} to ${check.target.id}${check.target.commit ? ` (${check.target.commit.slice(0, 7)})` : ''}${check.target.createdAt ? `, deployed ${formatAgoIso(check.target.createdAt)}` : ''}`);
           if (check.pinnedDeploymentId) io.out(`  the app is pinned to ${check.pinnedDeploymentId} by an earlier rollback`);
           for (const w of check.warnings) io.out(`  warning: ${condition(w)}`);
         }

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { buildWorktreeStatus, exportWorktreeStatus, type ExportedSkill, type WorktreeStatusExport } from '../../core/status/exportStatus';
 import type { CliCommand, CliIO } from '../command';
 import { styleFor } from '../ui/style';
-import { formatAge, formatTable } from '../ui/table';
+import { formatAgoIso } from '../../core/util/timeText';
+import { formatTable } from '../ui/table';
 import { COMMON_OPTIONS, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, printJson, reportFailure, requireRepository, workDir } from './common';
 
 const HELP = `Usage: odoobo status [options]
@@ -64,9 +65,9 @@ function render(io: CliIO, data: WorktreeStatusExport): void {
       name,
       worktreeCell(s, data.repository),
       stateCell(s),
-      d ? `${phase} ${d.target} ${short(d.commit)} ${formatAge(d.deployed_at)}` : '-',
-      t ? `${test}${t.passed !== null && t.failed !== null ? ` ${t.passed}/${t.passed + t.failed}` : ''} ${formatAge(t.at)}` : '-',
-      m ? `${short(m.merge_commit)} ${formatAge(m.at)}` : '-',
+      d ? `${phase} ${d.target} ${short(d.commit)} ${formatAgoIso(d.deployed_at)}` : '-',
+      t ? `${test}${t.passed !== null && t.failed !== null ? ` ${t.passed}/${t.passed + t.failed}` : ''} ${formatAgoIso(t.at)}` : '-',
+      m ? `${short(m.merge_commit)} ${formatAgoIso(m.at)}` : '-',
     ];
   });
   for (const l of formatTable([{ header: 'SKILL' }, { header: 'WORKTREE', maxWidth: 50 }, { header: 'STATE' }, { header: 'LAST DEPLOYMENT' }, { header: 'LAST TEST' }, { header: 'LAST MERGE' }], rows, st.bold)) io.out(l);

@@ -7,7 +7,7 @@ import type { SkillTestResult } from '../../core/status/schema';
 import { mapLimit } from '../../core/util/concurrency';
 import type { CliCommand, CliIO } from '../command';
 import { LiveTable } from '../ui/liveTable';
-import { formatDuration } from '../ui/table';
+import { formatDuration } from '../../core/util/timeText';
 import {
   appNameOf, COMMON_OPTIONS, describeFailure, DIR_HELP, EXIT, exitCodesHelp, gitToplevel, HELP_HELP, JSON_HELP, loadRepoSkills,
   openTarget, parseConcurrency, printJson, reportFailure, selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,

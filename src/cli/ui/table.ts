@@ -25,22 +25,3 @@ export function formatTable(columns: readonly Column[], rows: readonly (readonly
   return [header(line(columns.map((c) => c.header))), ...cells.map(line)];
 }
 
-/** `850 ms`, `12.3 s`, `2 min 5 s` */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const s = Math.round(ms / 1000);
-  return `${Math.floor(s / 60)} min ${s % 60} s`;
-}
-
-/** `3 min ago`, `2 h ago`, `5 d ago` from an ISO time. */
-export function formatAge(iso: string | undefined | null, now = Date.now()): string {
-  if (!iso) return '';
-  const t = Date.parse(iso);
-  if (!Number.isFinite(t)) return iso;
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
-  return `${Math.floor(s / 86_400)} d ago`;
-}

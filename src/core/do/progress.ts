@@ -5,6 +5,7 @@
  */
 import { Clock, systemClock } from './clock';
 import { AppPlatformError, AppPlatformErrorCode, isAppPlatformError } from './errors';
+import { formatDuration } from '../util/timeText';
 import { Deployment, DeploymentObject, DeploymentPhase, DeploymentProgressStep } from './schemas';
 
 const IN_FLIGHT: ReadonlySet<DeploymentPhase> = new Set(['PENDING_BUILD', 'BUILDING', 'PENDING_DEPLOY', 'DEPLOYING']);
@@ -110,7 +111,7 @@ function duration(start?: string, end?: string): string | undefined {
   const ms = Date.parse(end) - Date.parse(start);
   // DigitalOcean sends 0001-01-01 for steps that never ran
   if (!Number.isFinite(ms) || ms < 0 || Date.parse(start) <= 0) return undefined;
-  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+  return formatDuration(ms);
 }
 
 export interface PollContext {

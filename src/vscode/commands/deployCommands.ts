@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { commitOf, type PlanResult, type RollbackResult } from '../../core/deploy';
 import type { SmokeResult } from '../../core/smoke';
+import { formatAgoIso } from '../../core/util/timeText';
 import type { DeployService } from '../deployService';
 import type { AppDetailsCache } from '../appDetails';
 import type { SkillsStore } from '../skillsStore';
@@ -165,11 +166,10 @@ export async function rollback(ctx: DeployContext, arg?: unknown): Promise<Rollb
   }
   const targets = await ctx.deployments.rollbackTargets(store!, skill);
   if (targets.length === 0) return refused(`${skill} has no earlier deployment to roll back to.`);
-  const now = Date.now();
   const items = targets.map((t) => ({
     id: t.id,
     label: `${t.commit?.slice(0, 12) ?? t.id.slice(0, 8)}`,
-    description: `${t.phase ?? ''}${t.createdAt ? ` · ${Math.round((now - Date.parse(t.createdAt)) / 60000)} min ago` : ''}`,
+    description: [t.phase, formatAgoIso(t.createdAt)].filter(Boolean).join(' · '),
     detail: t.cause ?? t.id,
   }));
   const p = await pick(ctx, items, { title: `Roll back ${skill} to…` });

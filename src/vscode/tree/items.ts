@@ -9,6 +9,7 @@ import type { SkillDeployState } from '../deployService';
 import type { Deployment } from '../../core/do';
 import { commitOf } from '../../core/deploy/apps';
 import type { AppDetails } from '../appDetails';
+import { formatAgoIso, formatDuration, UI_AGO } from '../../core/util/timeText';
 
 /** `~/…` for paths under the home folder: shorter descriptions that still say where. */
 export function tildify(p: string): string {
@@ -193,23 +194,11 @@ export function shortTime(at: number, now = new Date()): string {
   return today ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }) : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
-/** `5 min ago`, `3 h ago`, `2 d ago`. */
-export function age(iso: string | undefined, now = Date.now()): string | undefined {
-  const t = Date.parse(iso ?? '');
-  if (!Number.isFinite(t)) return undefined;
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86_400)} d ago`;
-}
-
-/** How long a deployment took (created → its last phase change), `42 s` / `3 min 5 s`, for settled ones. */
+/** How long a settled deployment took (created → its last phase change). */
 export function deploymentDuration(d: Deployment): string | undefined {
   const ms = Date.parse(d.phase_last_updated_at ?? '') - Date.parse(d.created_at ?? '');
   if (!Number.isFinite(ms) || ms < 0 || ['PENDING_BUILD', 'BUILDING', 'PENDING_DEPLOY', 'DEPLOYING'].includes(d.phase ?? '')) return undefined;
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+  return formatDuration(ms);
 }
 
 const PHASE_ICON: Record<string, [string, string?]> = {
@@ -268,7 +257,7 @@ export class DeploymentItem extends vscode.TreeItem {
     const d = deployment;
     const active = d.id === activeId;
     this.id = `${folder.uri.toString()}#skill:${skillName}/deployment:${d.id}`;
-    this.description = [active ? 'live' : d.phase?.toLowerCase().replace(/_/g, ' '), age(d.created_at), deploymentDuration(d)].filter(Boolean).join(' · ');
+    this.description = [active ? 'live' : d.phase?.toLowerCase().replace(/_/g, ' '), formatAgoIso(d.created_at, Date.now(), UI_AGO), deploymentDuration(d)].filter(Boolean).join(' · ');
     this.iconPath = phaseIcon(d.phase);
     // App Platform rolls back to SUPERSEDED deployments only (an earlier good one, not the live one).
     this.contextValue = flags('deployment', { active, rollbackable: d.phase === 'SUPERSEDED', failed: d.phase === 'ERROR' });

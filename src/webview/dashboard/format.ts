@@ -1,21 +1,11 @@
 /** How durations and times read in the dashboard. No DOM, no vscode. */
+import { formatAgo as formatAgoCore, UI_AGO } from '../../core/util/timeText';
 
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return seconds ? `${minutes} min ${seconds} s` : `${minutes} min`;
-}
+export { formatDuration } from '../../core/util/timeText';
 
+/** `just now` / `5 min ago`: the dashboard's text stays as drawn until the next message. */
 export function formatAgo(at: number | undefined, now = Date.now()): string {
-  if (at === undefined || !Number.isFinite(at)) return '';
-  const s = Math.max(0, Math.round((now - at) / 1000));
-  if (s < 45) return 'just now';
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86_400)} d ago`;
+  return formatAgoCore(at, now, UI_AGO);
 }
 
 export function shortCommit(commit: string | undefined): string {
