@@ -21,6 +21,7 @@ import { signedLogUrl, verifyLogUrl } from '../../src/platform/logs/signedUrls';
 import { checkAppSpec, componentsOf, envOf, routeFor, routesOf, upstreamPath, type AppSpec } from '../../src/platform/spec/appSpec';
 import type { AppRecord, DeploymentRecord, Phase } from '../../src/platform/state/model';
 import { DataDir } from '../../src/platform/state/store';
+import { AbortedError, sleep } from '../../src/platform/util/abort';
 import { CoalescingWriter } from '../../src/platform/util/atomicFile';
 import { REPO_ROOT, withTempDir } from '../builders/platform';
 import { OPENAPI_FILE } from '../builders/platformApi';
@@ -319,6 +320,21 @@ describe('LogStore', () => {
       assert.equal((await logs.read('d', 'RUN')).split('\n').filter(Boolean).length, 120);
       assert.equal((await logs.read('d', 'RUN', 'api')).split('\n').filter(Boolean).length, 50);
     });
+  });
+});
+
+describe('sleep (the platform\'s phases wait with it)', () => {
+  it('waits, and rejects with AbortedError when its signal fires before or while it waits', async () => {
+    const t0 = Date.now();
+    await sleep(30);
+    assert.ok(Date.now() - t0 >= 25, 'it waited');
+    const ac = new AbortController();
+    const pending = sleep(10_000, ac.signal);
+    setTimeout(() => ac.abort(), 5);
+    const t1 = Date.now();
+    await assert.rejects(pending, AbortedError);
+    assert.ok(Date.now() - t1 < 1_000, 'the abort ended the wait at once');
+    await assert.rejects(sleep(0, ac.signal), AbortedError, 'already aborted: rejects even for no wait');
   });
 });
 

@@ -1,3 +1,5 @@
+import { wait } from '../../core/util/wait';
+
 /** The error thrown when an operation stops because its AbortSignal fired. */
 export class AbortedError extends Error {
   constructor(message = 'aborted') {
@@ -14,21 +16,12 @@ export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new AbortedError();
 }
 
-/** Waits `ms`, or rejects with AbortedError as soon as `signal` fires. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new AbortedError());
-  if (ms <= 0) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new AbortedError());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Waits `ms`, or rejects with AbortedError as soon as `signal` fires (core's `wait`, which resolves, made to throw). */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  throwIfAborted(signal);
+  if (ms <= 0) return;
+  await wait(ms, { signal });
+  throwIfAborted(signal);
 }
 
 /** RFC 3339 timestamp of now (UTC, milliseconds). */
