@@ -10,7 +10,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { deploySkill, deployLockFile, type DeployResult } from '../../src/core/deploy';
+import { deploySkill, deployLockFile, DeployTimings, type DeployResult } from '../../src/core/deploy';
+import { DeploySession } from '../../src/core/deploy/session';
 import { DeployFixture, EventLog, expectResult, startOdoo, stepNames, waitFor } from '../builders/deploy';
 
 const SKILLS = ['alpha', 'beta', 'gamma', 'delta'];
@@ -75,9 +76,28 @@ describe('deploySkill: the nine steps against the local App Platform (simulated 
       { target: 'local', appId: r.appId, deploymentId: r.deploymentId, phase: 'ACTIVE', commit: r.commit, liveUrl: r.liveUrl },
     );
     assert.deepEqual(s.deployments?.local, s.lastDeployment);
+    const dep = await fx.deployment(r.appId!, r.deploymentId!);
+    assert.equal(s.lastDeployment?.durationMs, Date.parse(dep.phase_last_updated_at!) - Date.parse(dep.created_at!), 'how long App Platform took, by its clock');
     assert.deepEqual(await fx.inflight(), []);
     await assert.rejects(fs.stat(deployLockFile(path.join(fx.repoDir, '.git'), 'alpha')), /ENOENT/);
     first.alpha = r;
+  });
+
+  it('a new session (a reloaded window, a new CLI run) paces its polling by the durations the status file recorded', async () => {
+    const recorded = (await fx.statusFile()).skills.alpha.deployments?.local?.durationMs;
+    assert.ok(recorded && recorded > 0, 'the first deploy recorded its duration');
+    const fresh = new DeploySession({ ...fx.options(), timings: new DeployTimings() });
+    await fresh.seedTimings();
+    assert.equal(fresh.timings.expected('alpha'), recorded);
+    assert.equal(fresh.timings.knows('beta'), false, 'a skill never deployed here learns nothing');
+    const learned = new DeployTimings();
+    learned.observe(1_234, 'alpha');
+    const going = new DeploySession({ ...fx.options(), timings: learned });
+    await going.seedTimings();
+    assert.equal(going.timings.expected('alpha'), 1_234, 'what this session saw itself wins');
+    const elsewhere = new DeploySession({ ...fx.options(), target: 'digitalocean', timings: new DeployTimings() });
+    await elsewhere.seedTimings();
+    assert.equal(elsewhere.timings.knows('alpha'), false, 'another target has its own durations');
   });
 
   it('a redeploy: the spec is unchanged so a deployment is created; the previous one becomes SUPERSEDED', async () => {

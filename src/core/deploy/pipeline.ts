@@ -50,6 +50,8 @@ export class DeployRun {
   commit?: string;
   phase?: string;
   resumed = false;
+  /** created → ACTIVE by App Platform's clock, once it went ACTIVE. */
+  serverDurationMs?: number;
   /** When the request that created the deployment was sent (our clock; it cannot be older): what polls are timed from. */
   createdAt?: number;
   rollback?: RollbackResult;
@@ -257,6 +259,7 @@ export async function monitorAndFinish(run: DeployRun): Promise<DeployResult> {
   const appId = run.appId!;
   const deploymentId = run.deploymentId!;
   const timeoutMs = s.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  await s.seedTimings();
 
   // 5. Monitor.
   let final: Deployment;
@@ -280,7 +283,8 @@ export async function monitorAndFinish(run: DeployRun): Promise<DeployResult> {
     if (err.code === 'DEPLOY_TIMEOUT' && (s.options.cancelOnTimeout ?? true)) return cancelAndFinish(run, err);
     return finishInFlightFailure(run, err);
   }
-  if (final.phase === 'ACTIVE' && !run.resumed) s.timings.observe(serverDuration(final) ?? Date.now() - t0, run.skillName);
+  if (final.phase === 'ACTIVE') run.serverDurationMs = serverDuration(final);
+  if (final.phase === 'ACTIVE' && !run.resumed) s.timings.observe(run.serverDurationMs ?? Date.now() - t0, run.skillName);
   run.phase = final.phase;
   run.commit = commitOf(final, run.skillName) ?? run.commit;
   return afterActive(run, final);
@@ -660,6 +664,7 @@ async function record(run: DeployRun, kind: RecordKind, err?: DeployError): Prom
             commit: run.commit,
             ...(run.liveUrl ? { liveUrl: run.liveUrl } : {}),
             deployedAt: now,
+            ...(run.serverDurationMs !== undefined ? { durationMs: run.serverDurationMs } : {}),
           });
           notes.push('deployment recorded');
         } else {

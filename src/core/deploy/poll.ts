@@ -53,6 +53,11 @@ export class DeployTimings {
     return s[Math.floor((s.length - 1) / 4)];
   }
 
+  /** Whether a deployment of this skill was observed (else `expected` answers with the overall estimate). */
+  knows(skill: string): boolean {
+    return (this.bySkill.get(skill)?.length ?? 0) > 0;
+  }
+
   get expectedMs(): number | undefined {
     return this.expected();
   }

@@ -36,6 +36,7 @@ export class DeploySession {
   private commonP?: Promise<string>;
   private refsP?: Promise<Set<string> | undefined>;
   private statusP?: Promise<StatusStore>;
+  private seedP?: Promise<void>;
 
   /** The plan's client, with calls repeated through 429 storms longer than its own retries (see patiently). */
   readonly client: AppPlatformClient;
@@ -79,10 +80,34 @@ export class DeploySession {
     return pollInterval(this.policy, this.timings, this.options.budget, skill, createdAt);
   }
 
-  /** Starts what every skill needs (git dir, refs) at once, rather than one after the other. */
+  /** Starts what every skill needs (git dir, refs, what earlier processes learned) at once, not one after the other. */
   warm(): void {
     void this.commonDir().catch(() => undefined);
     void this.refs();
+    void this.seedTimings();
+  }
+
+  /**
+   * What earlier processes learned: the status file records, per skill and target, how long its last deployment took
+   * by App Platform's clock. A skill this session has not seen finish starts from that, so the first deploy after a
+   * reload (or in a new CLI run) polls densely near its usual end instead of backing off past it. Read once; a file
+   * that is missing or cannot be read seeds nothing.
+   */
+  seedTimings(): Promise<void> {
+    this.seedP ??= (async () => {
+      try {
+        const store = await this.status();
+        if (!store) return;
+        const file = await store.read({ signal: this.options.signal });
+        for (const [skill, s] of Object.entries(file.skills)) {
+          const ms = s.deployments?.[this.target]?.durationMs;
+          if (ms && !this.timings.knows(skill)) this.timings.observe(ms, skill);
+        }
+      } catch {
+        // polling then starts from nothing, as it would without a status file
+      }
+    })();
+    return this.seedP;
   }
 
   async status(): Promise<StatusStore | undefined> {

@@ -24,6 +24,8 @@ export const SkillDeploymentSchema = z.looseObject({
   liveUrl: z.string().min(1).optional(),
   /** When the deployment reached its phase (ISO 8601). */
   deployedAt: isoTime,
+  /** How long App Platform took, created → ACTIVE, by its own clock: what the next deploy's polling is paced by. */
+  durationMs: z.number().nonnegative().optional(),
 });
 export type SkillDeployment = z.infer<typeof SkillDeploymentSchema>;
 
