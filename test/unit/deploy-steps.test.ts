@@ -87,16 +87,21 @@ describe('deploySkill: the nine steps against the local App Platform (simulated 
     const recorded = (await fx.statusFile()).skills.alpha.deployments?.local?.durationMs;
     assert.ok(recorded && recorded > 0, 'the first deploy recorded its duration');
     const fresh = new DeploySession({ ...fx.options(), timings: new DeployTimings() });
-    await fresh.seedTimings();
+    await fresh.seedTimings(['alpha', 'beta']);
     assert.equal(fresh.timings.expected('alpha'), recorded);
     assert.equal(fresh.timings.knows('beta'), false, 'a skill never deployed here learns nothing');
-    const learned = new DeployTimings();
-    learned.observe(1_234, 'alpha');
-    const going = new DeploySession({ ...fx.options(), timings: learned });
-    await going.seedTimings();
+    const own = new DeployTimings();
+    own.observe(1_234, 'alpha');
+    const going = new DeploySession({ ...fx.options(), timings: own });
+    await going.seedTimings(['alpha', 'beta']);
     assert.equal(going.timings.expected('alpha'), 1_234, 'what this session saw itself wins');
+    const learned = new DeployTimings();
+    learned.observe(2_345, 'beta');
+    const skipping = new DeploySession({ ...fx.options(), timings: learned });
+    await skipping.seedTimings(['beta']);
+    assert.equal(skipping.timings.knows('alpha'), false, 'knowing every skill of its plan, it does not read the file');
     const elsewhere = new DeploySession({ ...fx.options(), target: 'digitalocean', timings: new DeployTimings() });
-    await elsewhere.seedTimings();
+    await elsewhere.seedTimings(['alpha']);
     assert.equal(elsewhere.timings.knows('alpha'), false, 'another target has its own durations');
   });
 

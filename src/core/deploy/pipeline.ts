@@ -259,7 +259,7 @@ export async function monitorAndFinish(run: DeployRun): Promise<DeployResult> {
   const appId = run.appId!;
   const deploymentId = run.deploymentId!;
   const timeoutMs = s.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  await s.seedTimings();
+  await s.seedTimings([run.skillName]);
 
   // 5. Monitor.
   let final: Deployment;
@@ -283,8 +283,10 @@ export async function monitorAndFinish(run: DeployRun): Promise<DeployResult> {
     if (err.code === 'DEPLOY_TIMEOUT' && (s.options.cancelOnTimeout ?? true)) return cancelAndFinish(run, err);
     return finishInFlightFailure(run, err);
   }
-  if (final.phase === 'ACTIVE') run.serverDurationMs = serverDuration(final);
-  if (final.phase === 'ACTIVE' && !run.resumed) s.timings.observe(run.serverDurationMs ?? Date.now() - t0, run.skillName);
+  if (final.phase === 'ACTIVE') {
+    run.serverDurationMs = serverDuration(final);
+    if (!run.resumed) s.timings.observe(run.serverDurationMs ?? Date.now() - t0, run.skillName);
+  }
   run.phase = final.phase;
   run.commit = commitOf(final, run.skillName) ?? run.commit;
   return afterActive(run, final);

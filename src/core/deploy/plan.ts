@@ -13,7 +13,7 @@ export const DEFAULT_CONCURRENCY = 5;
 /** Deploys one skill (steps 1–9, rollback when needed). Never throws: a failure is in the result. */
 export function deploySkill(options: DeploySkillOptions): Promise<DeployResult> {
   const session = new DeploySession(options);
-  session.warm();
+  session.warm([options.skill]);
   return runDeploy(session, options.skill, { source: options.source, forceBuild: options.forceBuild, signal: options.signal });
 }
 
@@ -26,7 +26,7 @@ export async function planDeploy(options: DeployPlanOptions): Promise<PlanResult
   const skills = [...new Set(options.skills)];
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   const session = new DeploySession(options);
-  session.warm();
+  session.warm(skills);
   const stop = new AbortController();
   // Every in-flight step listens to the plan's signal: many at once is expected, not a leak.
   setMaxListeners(0, stop.signal);

@@ -80,21 +80,23 @@ export class DeploySession {
     return pollInterval(this.policy, this.timings, this.options.budget, skill, createdAt);
   }
 
-  /** Starts what every skill needs (git dir, refs, what earlier processes learned) at once, not one after the other. */
-  warm(): void {
+  /** Starts what the skills need (git dir, refs, what earlier processes learned) at once, not one after the other. */
+  warm(skills: readonly string[]): void {
     void this.commonDir().catch(() => undefined);
     void this.refs();
-    void this.seedTimings();
+    void this.seedTimings(skills);
   }
 
   /**
    * What earlier processes learned: the status file records, per skill and target, how long its last deployment took
    * by App Platform's clock. A skill this session has not seen finish starts from that, so the first deploy after a
-   * reload (or in a new CLI run) polls densely near its usual end instead of backing off past it. Read once; a file
-   * that is missing or cannot be read seeds nothing.
+   * reload (or in a new CLI run) polls densely near its usual end instead of backing off past it. Read once per
+   * session, and not at all when the timings already know every one of `skills` (the next plan of the same window);
+   * a file that is missing or cannot be read seeds nothing.
    */
-  seedTimings(): Promise<void> {
+  seedTimings(skills: readonly string[]): Promise<void> {
     this.seedP ??= (async () => {
+      if (skills.every((skill) => this.timings.knows(skill))) return;
       try {
         const store = await this.status();
         if (!store) return;
