@@ -7,6 +7,7 @@ import { formatSkillProblem } from '../../core/skills/loadSkills';
 import type { SkillView } from '../../core/skillsModel';
 import type { SkillDeployState } from '../deployService';
 import type { Deployment } from '../../core/do';
+import { isInFlight } from '../../core/do/progress';
 import { commitOf } from '../../core/deploy/apps';
 import type { AppDetails } from '../appDetails';
 import { formatAgoIso, formatDuration, UI_AGO } from '../../core/util/timeText';
@@ -197,7 +198,7 @@ export function shortTime(at: number, now = new Date()): string {
 /** How long a settled deployment took (created → its last phase change). */
 export function deploymentDuration(d: Deployment): string | undefined {
   const ms = Date.parse(d.phase_last_updated_at ?? '') - Date.parse(d.created_at ?? '');
-  if (!Number.isFinite(ms) || ms < 0 || ['PENDING_BUILD', 'BUILDING', 'PENDING_DEPLOY', 'DEPLOYING'].includes(d.phase ?? '')) return undefined;
+  if (!Number.isFinite(ms) || ms < 0 || isInFlight(d.phase)) return undefined;
   return formatDuration(ms);
 }
 
