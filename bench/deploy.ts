@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { checkHealth, createDeployClient, DeployTimings, MeteredBudget, planDeploy, type PlanResult } from '../src/core/deploy';
+import { wait } from '../src/core/util/wait';
 import { startLocalPlatform } from '../src/platform/index';
 import { git, RepoFixture } from '../test/builders/repo';
 import { median } from './stats';
@@ -194,7 +195,6 @@ export interface PlatformFloor {
  */
 async function platformFloor(platform: PlatformProcess, appIds: string[], phasesMs: number, repeats: number): Promise<PlatformFloor> {
   const { client } = createDeployClient({ baseUrl: platform.url, token: platform.token, budget: new MeteredBudget({ limit: 1_000_000 }) });
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const round = async (ids: string[]) => {
     const start = Date.now();
     const deps = await Promise.all(ids.map(async (appId) => ({ appId, dep: await client.createDeployment(appId) })));
@@ -202,7 +202,7 @@ async function platformFloor(platform: PlatformProcess, appIds: string[], phases
     const waiting = new Map(deps.map((d) => [d.appId, d.dep.id]));
     const healthy: Promise<void>[] = [];
     let lastActiveMs = 0;
-    await sleep(Math.max(0, phasesMs - 50 - (Date.now() - start)));
+    await wait(Math.max(0, phasesMs - 50 - (Date.now() - start)));
     while (waiting.size > 0) {
       for (const app of await client.listApps({ per_page: 200 })) {
         const id = waiting.get(app.id);
@@ -217,7 +217,7 @@ async function platformFloor(platform: PlatformProcess, appIds: string[], phases
         );
       }
       if (Date.now() - start > phasesMs + 60_000) throw new Error('floor: deployments did not go ACTIVE within a minute of their phases');
-      if (waiting.size > 0) await sleep(20);
+      if (waiting.size > 0) await wait(20);
     }
     await Promise.all(healthy);
     return { wallMs: Date.now() - start, lastCreatedMs, lastActiveMs };
@@ -228,9 +228,9 @@ async function platformFloor(platform: PlatformProcess, appIds: string[], phases
     for (let i = 0; i < repeats; i++) {
       ones.push((await round([appIds[i % appIds.length]])).wallMs);
       // The superseded deployments drain (1 s) and stop before the next round.
-      await sleep(1_500);
+      await wait(1_500);
       alls.push(await round(appIds));
-      await sleep(1_500);
+      await wait(1_500);
     }
     const mid = [...alls].sort((a, b) => a.wallMs - b.wallMs)[Math.floor((alls.length - 1) / 2)];
     const oneMs = median(ones);
