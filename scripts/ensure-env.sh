@@ -14,6 +14,16 @@ flock 9
 
 log() { echo "[ensure-env] $*" >&2; }
 
+# npm for the installs below, isolated from an outer npm: under `npm test` / `npm start` the parent exports
+# npm_config_* (code-server's postinstall reads the Node major from npm_config_user_agent and would see the outer
+# npm's Node 20), npm_package_* and npm_lifecycle_*; none of them may leak into these installs.
+clean_npm() {
+  local unset_args=()
+  local v
+  while IFS= read -r v; do unset_args+=(-u "$v"); done < <(compgen -e | grep -E '^(npm_config_|npm_package_|npm_lifecycle_|npm_execpath$|npm_node_execpath$|npm_command$|INIT_CWD$)' || true)
+  env "${unset_args[@]}" "$@"
+}
+
 apt_pkgs=(chromium python3-fastapi python3-uvicorn python3-pytest python3-httpx python3-skimage libkrb5-dev pkg-config git)
 missing=()
 for p in "${apt_pkgs[@]}"; do
@@ -39,7 +49,7 @@ if [ -f "$node24_dir/.ok" ]; then node24_bin=$(cat "$node24_dir/.ok"); fi
 if [ -z "$node24_bin" ] || [ ! -x "$node24_bin" ]; then
   log "installing Node $NODE_MAJOR into $node24_dir"
   rm -rf "$node24_dir"; mkdir -p "$node24_dir"
-  (cd "$node24_dir" && npm install --no-save --no-audit --no-fund --loglevel=error "node@$NODE_MAJOR" >&2)
+  (cd "$node24_dir" && clean_npm npm install --no-save --no-audit --no-fund --loglevel=error "node@$NODE_MAJOR" >&2)
   node24_bin=$(find "$node24_dir/node_modules" -path '*/bin/node' -type f | head -n1)
   [ -x "$node24_bin" ] || { log "Node $NODE_MAJOR binary not found after install"; exit 1; }
   "$node24_bin" --version | grep -q "^v$NODE_MAJOR\." || { log "unexpected Node version"; exit 1; }
@@ -52,7 +62,7 @@ cs_bin="$cs_dir/bin/code-server"
 if [ ! -f "$cs_dir/.ok" ] || [ ! -x "$cs_bin" ]; then
   log "installing code-server $CODE_SERVER_VERSION into $cs_dir (takes a few minutes the first time)"
   rm -rf "$cs_dir"
-  PATH="$node24_root/bin:$PATH" npm_config_nodedir="$node24_root" \
+  clean_npm PATH="$node24_root/bin:$PATH" npm_config_nodedir="$node24_root" \
     npm install -g --prefix "$cs_dir" --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" >&2
   [ -x "$cs_bin" ] || { log "code-server binary missing after install"; exit 1; }
   PATH="$node24_root/bin:$PATH" "$cs_bin" --version >/dev/null || { log "code-server does not start"; exit 1; }
