@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
-/** DigitalOcean's OpenAPI description (apps only, bundled); override with ODOOBO_DO_OPENAPI. */
-export const OPENAPI_FILE = process.env.ODOOBO_DO_OPENAPI ?? '/work/shared/do-openapi/specification/apps-only.v2.bundled.json';
+/** The vendored copy of DigitalOcean's OpenAPI description and its examples (see vendor/do-openapi/README.md). */
+export const DO_OPENAPI_DIR = path.resolve(__dirname, '../../vendor/do-openapi');
+/** DigitalOcean's OpenAPI description (apps only, bundled). */
+export const OPENAPI_FILE = path.join(DO_OPENAPI_DIR, 'specification', 'apps-only.v2.bundled.json');
 
 interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;

@@ -1,7 +1,7 @@
 /**
  * Starts code-server (the real VS Code workbench + Node extension host) and Debian's chromium for tests and
  * `npm start`, and makes sure everything started is stopped again: process groups, try/finally in the callers,
- * and process 'exit'/SIGINT/SIGTERM/SIGHUP hooks as the last resort. See /work/shared/VSCODE-IN-CI.md.
+ * and process 'exit'/SIGINT/SIGTERM/SIGHUP hooks as the last resort. See CONTRIBUTING.md's notes on VS Code in CI.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs, realpathSync, rmSync, createWriteStream } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * Runs a mocha extension test suite (the same `run()` module @vscode/test-electron runs) inside code-server's real
- * extension host, driven by headless chromium, as described in /work/shared/VSCODE-IN-CI.md.
+ * extension host, driven by headless chromium (how and why: CONTRIBUTING.md's notes on VS Code in CI).
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';

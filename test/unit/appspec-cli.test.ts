@@ -7,7 +7,7 @@ import { formatFindings, summarize, type Finding } from '../../src/core/appspec'
 import { main } from '../../src/cli/odoobo';
 import { git, RepoFixture } from '../builders/repo';
 
-const SHARED = process.env.ODOOBO_SHARED_DIR ?? path.resolve(__dirname, '../../../shared');
+const SHARED = path.resolve(__dirname, '../../vendor'); // third-party data vendored in the repository (vendor/do-openapi)
 const INVALID = path.join(SHARED, 'do-openapi', 'examples', 'specs', 'doctl.internal-apps-test.unknown-field.INVALID.yaml');
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'appspecs');
 

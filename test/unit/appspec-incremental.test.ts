@@ -8,7 +8,7 @@ import { isScalar, visit, type Document } from 'yaml';
 import { IncrementalYaml, lintAppSpec, parseYaml } from '../../src/core/appspec';
 import { largeAppSpec } from '../../bench/appspecLint';
 
-const SHARED = process.env.ODOOBO_SHARED_DIR ?? path.resolve(__dirname, '../../../shared');
+const SHARED = path.resolve(__dirname, '../../vendor'); // third-party data vendored in the repository (vendor/do-openapi)
 const REPO = path.resolve(__dirname, '../..');
 
 /** mulberry32: the same edits on every run. */

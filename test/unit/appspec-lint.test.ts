@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { lintAppSpec, lintAppSpecFile, type Finding, type LintOptions } from '../../src/core/appspec';
 
-const SHARED = process.env.ODOOBO_SHARED_DIR ?? path.resolve(__dirname, '../../../shared');
+const SHARED = path.resolve(__dirname, '../../vendor'); // third-party data vendored in the repository (vendor/do-openapi)
 const SPECS = path.join(SHARED, 'do-openapi', 'examples', 'specs');
 const REPO = path.resolve(__dirname, '../..');
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'appspecs');

@@ -10,7 +10,7 @@ import model from '../../src/core/appspec/appSpec.schema.json';
 import { deriveAppSpecModel } from '../../src/core/appspec/openapi';
 import { DEPRECATED_INSTANCE_SIZES, INSTANCE_SIZES, knownFieldsAt, REGIONS, schemaAt } from '../../src/core/appspec/schema';
 
-const SHARED = process.env.ODOOBO_SHARED_DIR ?? path.resolve(__dirname, '../../../shared');
+const SHARED = path.resolve(__dirname, '../../vendor'); // third-party data vendored in the repository (vendor/do-openapi)
 const OPENAPI = path.join(SHARED, 'do-openapi');
 const readJson = async (p: string) => JSON.parse(await fs.readFile(p, 'utf8'));
 

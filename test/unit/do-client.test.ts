@@ -15,7 +15,7 @@ import { appFor, deploymentAt, FakeClock, specFor } from '../builders/do';
 import { Handler, startServer, sendJson, TestServer } from '../builders/doServer';
 
 const TOKEN = `dop_v1_${'0123456789abcdef'.repeat(4)}`;
-const SHARED = process.env.ODOOBO_SHARED_DIR ?? path.resolve(__dirname, '../../../shared');
+const SHARED = path.resolve(__dirname, '../../vendor'); // third-party data vendored in the repository (vendor/do-openapi)
 const OPENAPI_PATHS = Object.entries(
   (JSON.parse(readFileSync(path.join(SHARED, 'do-openapi/specification/apps-only.v2.bundled.json'), 'utf8')) as { paths: Record<string, Record<string, unknown>> }).paths,
 ).flatMap(([p, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), re: new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`), template: p })));

@@ -11,7 +11,7 @@ import { AppsPageSchema, Deployment, DeploymentObject, DeploymentPhase, Deployme
 import { deploymentAt } from '../builders/do';
 import { sendJson, startServer, TestServer } from '../builders/doServer';
 
-const SHARED = process.env.ODOOBO_SHARED_DIR ?? path.resolve(__dirname, '../../../shared');
+const SHARED = path.resolve(__dirname, '../../vendor'); // third-party data vendored in the repository (vendor/do-openapi)
 const example = (file: string): unknown => JSON.parse(readFileSync(path.join(SHARED, 'do-openapi/examples/responses', file), 'utf8'));
 
 const servers: TestServer[] = [];

@@ -6,7 +6,7 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import * as S from '../../src/core/do/schemas';
 
-const SHARED = process.env.ODOOBO_SHARED_DIR ?? path.resolve(__dirname, '../../../shared');
+const SHARED = path.resolve(__dirname, '../../vendor'); // third-party data vendored in the repository (vendor/do-openapi)
 const OPENAPI = path.join(SHARED, 'do-openapi');
 const EXAMPLES = path.join(OPENAPI, 'examples');
 const REPO = path.resolve(__dirname, '../..');

@@ -152,10 +152,10 @@ export function deriveAppSpecModel(openapi: { components: { schemas: Record<stri
 export const GENERATED_FILE = path.join(__dirname, 'appSpec.schema.json');
 
 if (require.main === module) {
-  const input = process.argv[2] ?? path.resolve(__dirname, '../../../../shared/do-openapi/specification/apps-only.v2.bundled.json');
+  const input = process.argv[2] ?? path.resolve(__dirname, '../../../vendor/do-openapi/specification/apps-only.v2.bundled.json');
   void (async () => {
     const openapi = JSON.parse(await fs.readFile(input, 'utf8'));
-    const model = deriveAppSpecModel(openapi, 'digitalocean/openapi apps-only.v2.bundled.json (shared/do-openapi)');
+    const model = deriveAppSpecModel(openapi, 'digitalocean/openapi apps-only.v2.bundled.json (vendor/do-openapi)');
     await fs.writeFile(GENERATED_FILE, JSON.stringify(model, null, 1) + '\n');
     process.stdout.write(`wrote ${GENERATED_FILE}\n`);
   })();

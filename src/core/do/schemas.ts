@@ -1,6 +1,6 @@
 /**
  * Zod schemas for the App Platform requests and responses the client uses, derived from DigitalOcean's OpenAPI
- * description (shared/do-openapi, `components/schemas/<model>` named in each doc comment).
+ * description (vendor/do-openapi, `components/schemas/<model>` named in each doc comment).
  *
  * Rules, so real responses keep parsing as DigitalOcean grows its API:
  * - every object is loose: unknown fields are kept, never stripped or rejected (rejecting unknown spec fields is
