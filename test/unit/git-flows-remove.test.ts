@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it, after } from 'node:test';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { GitFlowError, removeWorktree, setupWorktrees } from '../../src/core/git/flows';
 import { StatusStore } from '../../src/core/status';
 import { git, RepoFixture } from '../builders/repo';
-import { commitFile, fsck, refExists, repoWithSkills, revParse, TEMP_OK, writeFile } from '../builders/gitFlows';
+import { commitFile, fsck, refExists, repoWithSkills, revParse, snapshot, TEMP_OK, writeFile } from '../builders/gitFlows';
 
 const fixtures: RepoFixture[] = [];
 async function setUp(names: string[]): Promise<RepoFixture> {
@@ -142,5 +143,80 @@ describe('removeWorktree', () => {
     await assert.rejects(removeWorktree(repo.dir, 'alpha'), codeOf('CANNOT_REMOVE_MAIN_WORKTREE'));
     await assert.rejects(removeWorktree(repo.dir, '../repo'), codeOf('INVALID_SKILL_NAME'));
     assert.equal((await fs.stat(repo.dir)).isDirectory(), true);
+  });
+});
+
+// Worktrees where a developer keeps them: outside the system temporary folder (no allowTempRoot).
+const OUTSIDE_TEMP = path.join(os.homedir(), '.cache', 'odoobo-test-repos');
+
+describe('removeWorktree and git-ignored files', () => {
+  /** A pushed skill worktree holding `.env` (ignored by info/exclude), `.venv/` and `data/cache/` (nested .gitignore). */
+  async function withIgnored(): Promise<{ repo: RepoFixture; wt: string }> {
+    await fs.mkdir(OUTSIDE_TEMP, { recursive: true });
+    const repo = await RepoFixture.create({ origin: true, parent: OUTSIDE_TEMP, prefix: 'remove-ignored-', skills: [{ name: 'alpha' }] });
+    fixtures.push(repo);
+    assert.ok(!repo.dir.startsWith(os.tmpdir() + path.sep));
+    await fs.appendFile(path.join(repo.dir, '.git', 'info', 'exclude'), '.env\n');
+    await commitFile(repo.dir, '.gitignore', '.venv/\n');
+    await commitFile(repo.dir, 'data/.gitignore', 'cache/\n');
+    await git(repo.dir, 'push', '-q');
+    const report = await setupWorktrees(repo.dir);
+    assert.deepEqual(report.outcomes.map((o) => o.status), ['created']);
+    const wt = repo.worktreePath('alpha');
+    await writeFile(wt, '.env', 'API_KEY=precious\n');
+    await writeFile(wt, '.venv/bin/python', '#!/bin/sh\n');
+    await writeFile(wt, 'data/cache/answers/1.json', '{}\n');
+    return { repo, wt };
+  }
+
+  it('refuses while the worktree holds ignored files, names each of them (not their content) and loses nothing', async () => {
+    const { repo, wt } = await withIgnored();
+    const before = await snapshot(wt);
+    await assert.rejects(removeWorktree(repo.dir, 'alpha'), (e: unknown) => {
+      codeOf('IGNORED_FILES')(e);
+      const err = e as GitFlowError;
+      assert.deepEqual(err.problems.map((p) => p.code), ['IGNORED_FILES']);
+      assert.deepEqual([...err.files].sort(), ['.env', '.venv/', 'data/cache/']);
+      assert.match(err.message, /^alpha: .* has 3 git-ignored files that removing it would delete: .*\.env.*\.venv\/.*data\/cache\//);
+      assert.match(err.message, /Move the git-ignored files you want to keep .* or confirm force/);
+      assert.doesNotMatch(err.message, /precious/);
+      return true;
+    });
+    assert.deepEqual(await snapshot(wt), before);
+    assert.equal(await fs.readFile(path.join(wt, '.env'), 'utf8'), 'API_KEY=precious\n');
+    assert.match(await git(repo.dir, 'worktree', 'list'), /repo-worktrees\/alpha/);
+  });
+
+  it('lists ignored files with the other problems (uncommitted, unpushed)', async () => {
+    const { repo, wt } = await withIgnored();
+    await commitFile(wt, 'skills/alpha/feature.py', 'def f(): ...\n');
+    await writeFile(wt, 'scratch.txt', 'wip\n');
+    await assert.rejects(removeWorktree(repo.dir, 'alpha'), (e: unknown) => {
+      assert.deepEqual((e as GitFlowError).problems.map((p) => p.code), ['DIRTY_WORKTREE', 'IGNORED_FILES', 'UNPUSHED_WORK']);
+      return true;
+    });
+  });
+
+  it('with force removes the ignored files and the worktree, and keeps the branch and its commits', async () => {
+    const { repo, wt } = await withIgnored();
+    const head = await commitFile(wt, 'skills/alpha/feature.py', 'def f(): ...\n');
+    await git(wt, 'push', '-q');
+    const r = await removeWorktree(repo.dir, 'alpha', { force: true });
+    assert.deepEqual([r.removed, r.forced, r.branchDeleted], [true, true, false]);
+    await assert.rejects(fs.stat(wt));
+    assert.equal(await revParse(repo.dir, 'skill/alpha'), head);
+    assert.equal(await revParse(repo.originDir, 'skill/alpha'), head);
+    assert.equal(await fsck(repo.dir), '');
+    // Set up again: the branch comes back with its commit, without the deleted ignored files.
+    await setupWorktrees(repo.dir);
+    assert.equal(await revParse(wt, 'HEAD'), head);
+    await assert.rejects(fs.stat(path.join(wt, '.env')));
+  });
+
+  it('an ignored folder that is empty holds nothing to lose: removal goes ahead', async () => {
+    const { repo, wt } = await withIgnored();
+    for (const p of ['.env', '.venv', 'data/cache']) await fs.rm(path.join(wt, p), { recursive: true });
+    await fs.mkdir(path.join(wt, '.venv', 'lib'), { recursive: true });
+    assert.equal((await removeWorktree(repo.dir, 'alpha')).removed, true);
   });
 });

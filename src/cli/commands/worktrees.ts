@@ -197,12 +197,12 @@ export const worktreesList: CliCommand = {
 
 const REMOVE_HELP = `Usage: odoobo worktrees remove <skill> [options]
 
-Removes the skill's worktree. Refuses, listing every problem, when it holds uncommitted changes, commits that are on
-no remote and not on the main branch, an operation in progress (rebase, merge…), or is locked; --force removes anyway.
-Stale worktree entries are pruned.
+Removes the skill's worktree. Refuses, listing every problem, when it holds uncommitted changes, git-ignored files
+(.env, .venv/, local data: removing the folder deletes them), commits that are on no remote and not on the main branch,
+an operation in progress (rebase, merge…), or is locked; --force removes anyway. Stale worktree entries are pruned.
 
 Options:
-  --force                        remove even with uncommitted or unpushed work (it is lost), or when locked
+  --force                        remove even with uncommitted, unpushed or git-ignored files (they are lost), or locked
   --delete-branch                also delete skill/<name>, only when it is merged into the main branch (git branch -d)
 ${JSON_HELP}
 ${DIR_HELP}
@@ -211,7 +211,7 @@ ${HELP_HELP}
 JSON: {"command":"worktrees remove","ok","exitCode","result":{"skill","branch","path","removed","forced","pruned",
 "branchDeleted","branchKept"},"error":{"code","message","mitigation","problems":[{"code","message","files"}]}}
 
-${exitCodesHelp('the removal was refused (e.g. DIRTY_WORKTREE, UNPUSHED_WORK) or failed', { target: false })}
+${exitCodesHelp('the removal was refused (e.g. DIRTY_WORKTREE, IGNORED_FILES, UNPUSHED_WORK) or failed', { target: false })}
 `;
 
 export const worktreesRemove: CliCommand = {

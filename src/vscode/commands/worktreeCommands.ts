@@ -115,7 +115,7 @@ export async function removeWorktreeCommand(ctx: CommandContext, arg?: unknown):
   if (!ref) [ref] = await chooseSkills(ctx, 'Remove worktree', (m, name) => !!m.skills.find((v) => v.skill.name === name)?.worktree);
   if (!ref) return refused('no skill chosen', 'cancelled');
   const root = ref.store.folder.uri.fsPath;
-  const answer = await confirm(ctx, `Remove the worktree of ${ref.name}? Uncommitted or unpushed work stops the removal.`, 'Remove Worktree', 'Remove Worktree and Merged Branch');
+  const answer = await confirm(ctx, `Remove the worktree of ${ref.name}? Uncommitted or unpushed work and git-ignored files (.env, .venv/) stop the removal.`, 'Remove Worktree', 'Remove Worktree and Merged Branch');
   if (!answer) return refused('remove cancelled', 'cancelled');
   const deleteBranch = answer === 'Remove Worktree and Merged Branch';
   try {
@@ -124,7 +124,7 @@ export async function removeWorktreeCommand(ctx: CommandContext, arg?: unknown):
     void vscode.window.showInformationMessage(`Removed the worktree of ${ref.name}${result.branchDeleted ? ' and its merged branch' : result.branchKept ? ` (branch kept: ${result.branchKept})` : ''}.`);
     return result;
   } catch (e) {
-    if (!(e instanceof GitFlowError) || !['DIRTY_WORKTREE', 'UNPUSHED_WORK', 'WORKTREE_LOCKED', 'OPERATION_IN_PROGRESS'].includes(e.code)) throw e;
+    if (!(e instanceof GitFlowError) || !['DIRTY_WORKTREE', 'IGNORED_FILES', 'UNPUSHED_WORK', 'WORKTREE_LOCKED', 'OPERATION_IN_PROGRESS'].includes(e.code)) throw e;
     const lose = e.problems.map((p) => `• ${p.message}`).join('\n');
     const force = await confirm(ctx, `${ref.name}: removing this worktree would lose work:\n${lose}\n\nRemove anyway? This cannot be undone.`, 'Remove Anyway');
     if (force !== 'Remove Anyway') return refused(e.message);

@@ -14,6 +14,7 @@ export const GIT_FLOW_MITIGATIONS = {
   WORKTREE_LOCKED: 'The worktree is locked with `git worktree lock`: unlock it (`git worktree unlock <path>`) or confirm force.',
   CANNOT_REMOVE_MAIN_WORKTREE: 'The main worktree cannot be removed; switch it back to the main branch instead.',
   DIRTY_WORKTREE: 'Commit or stash the changes in the skill\'s worktree, then retry (removing with force discards them).',
+  IGNORED_FILES: 'Move the git-ignored files you want to keep (a .env with secrets, local data) out of the worktree, or confirm force to delete them.',
   MAIN_WORKTREE_DIRTY: 'Commit or stash the changes in the main worktree, then retry.',
   UNPUSHED_WORK: 'Push the skill\'s branch (git push) or merge it to main first, or confirm force.',
   OPERATION_IN_PROGRESS: 'Finish or abort the rebase/merge/cherry-pick in progress in that worktree, then retry.',

@@ -1,12 +1,13 @@
 import { branchForSkill } from '../../skills/names';
 import type { HeldLock } from '../../status/lockFile';
-import { GitFlowError, refusal, type FlowProblem } from './errors';
+import { formatFiles, GitFlowError, refusal, type FlowProblem } from './errors';
 import { runWithLockRetry } from './gitRunner';
 import { pruneStale } from './list';
 import {
   assertSkillNames,
   checkpoint,
   dirExists,
+  ignoredFiles,
   isAncestor,
   openRepo,
   operationInProgress,
@@ -21,7 +22,7 @@ import {
 } from './repo';
 
 export interface RemoveOptions extends FlowOptions {
-  /** The user confirmed: remove even with uncommitted or unpushed work, or when locked. */
+  /** The user confirmed: remove even with uncommitted, unpushed or git-ignored files, or when locked. */
   readonly force?: boolean;
   /** Also delete branch `skill/<name>`, only when it is merged into the main branch (`git branch -d`, never `-D`). */
   readonly deleteBranch?: boolean;
@@ -45,9 +46,9 @@ export interface RemoveResult {
 }
 
 /**
- * Removes the skill's worktree. Refuses (unless forced) uncommitted changes, commits that are neither on the main
- * branch nor on any remote, an operation in progress, or a locked worktree, listing every problem. Prunes stale
- * entries; deletes the branch only when asked and merged into main.
+ * Removes the skill's worktree. Refuses (unless forced) uncommitted changes, git-ignored files (`.env`, `.venv/`),
+ * commits that are neither on the main branch nor on any remote, an operation in progress, or a locked worktree,
+ * listing every problem. Prunes stale entries; deletes the branch only when asked and merged into main.
  */
 export async function removeWorktree(repoDir: string, skill: string, options: RemoveOptions = {}): Promise<RemoveResult> {
   assertSkillNames([skill]);
@@ -85,6 +86,15 @@ export async function removeLocked(ctx: RepoContext, skill: string, options: Pic
       const changes = await worktreeChanges(ctx, wt.path);
       if (changes.length) {
         problems.push({ code: 'DIRTY_WORKTREE', message: `${wt.path} has ${changes.length} uncommitted change${changes.length === 1 ? '' : 's'}.`, files: changes });
+      }
+      const ignored = await ignoredFiles(ctx, wt.path);
+      if (ignored.length) {
+        const n = ignored.length;
+        problems.push({
+          code: 'IGNORED_FILES',
+          message: `${wt.path} has ${n} git-ignored file${n === 1 ? '' : 's'} that removing it would delete: ${formatFiles(ignored)}.`,
+          files: ignored,
+        });
       }
       const unsafe = wt.head ? await unsafeCommitCount(ctx, wt.head) : 0;
       if (unsafe > 0) {

@@ -187,6 +187,15 @@ export async function worktreeChanges(ctx: RepoContext, cwd: string): Promise<st
   return files;
 }
 
+/**
+ * The git-ignored files and folders of a worktree (`.env`, `.venv/`, `data/cache/`), a folder listed once with a
+ * trailing slash: `git worktree remove` deletes them without a word, and they are where secrets and local data live.
+ */
+export async function ignoredFiles(ctx: RepoContext, cwd: string): Promise<string[]> {
+  const out = await ctx.run(cwd, ['status', '--porcelain=v1', '-z', '--branch', '--ignored=traditional', '--untracked-files=normal']);
+  return out.split('\0').filter((r) => r.startsWith('!! ')).map((r) => r.slice(3));
+}
+
 const IN_PROGRESS: ReadonlyArray<[string, string]> = [
   ['rebase-merge', 'a rebase'],
   ['rebase-apply', 'a rebase or `git am`'],
