@@ -4,9 +4,9 @@
 //   node scripts/test.mjs [--only unit|skills|integration|e2e]
 //
 // 1 npm ci (when node_modules is missing or older than package-lock.json)   2 scripts/ensure-env.sh (never skipped)
-// 3 typecheck   4 build   5 unit tests (node:test)   6 the skills' own tests (pytest in each skills/<name>)
-// 7 integration tests in code-server (trusted, then untrusted)   8 package the VSIX + the e2e screenshot test
-// 9 summary.
+// 3 typecheck   4 build   5 lint (eslint) and unused exports (knip)   6 unit tests (node:test)
+// 7 the skills' own tests (pytest in each skills/<name>)   8 integration tests in code-server (trusted, then untrusted)
+// 9 package the VSIX + the e2e screenshot test   10 summary.
 // Exit code 1 when anything failed or a layer could not run. Plain Node ESM with builtins only (it may run before
 // node_modules exists); the system Node runs everything but code-server, which needs Node 24 (from ensure-env).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -81,7 +81,8 @@ async function nodeTestLayer(layer, files, tapFile) {
     record(layer, { failed: 1, status: 'NOT RUN', note: `node --test exit ${r.code}, no TAP summary`, ms: r.ms });
     return;
   }
-  let { passed, failed } = counts;
+  const { passed } = counts;
+  let { failed } = counts;
   let note = `${files.length} file(s)`;
   if (r.code !== 0 && failed === 0) {
     failed = 1;
@@ -93,7 +94,7 @@ async function nodeTestLayer(layer, files, tapFile) {
 async function integrationLayer(tmp) {
   for (const mode of ['trusted', 'untrusted']) {
     const layer = `integration (${mode})`;
-    header(`7. Integration tests in code-server: ${mode} workspace`);
+    header(`8. Integration tests in code-server: ${mode} workspace`);
     const started = Date.now();
     const ws = await run(process.execPath, ['--import', 'tsx', path.join('test', 'integration', 'workspace.ts')], { captureStdout: true });
     let fixture;
@@ -190,17 +191,24 @@ async function main() {
   const built = r.code === 0;
   record('build', built ? { status: 'ok', ms: r.ms } : { failed: 1, status: 'FAIL', note: `esbuild exit ${r.code}`, ms: r.ms });
 
+  // Before the tests: a floating promise, an import cycle or a dead export fails the run like a failing test.
+  header('5. Lint (eslint .) and unused exports (knip)');
+  r = await run('npx', ['--no-install', 'eslint', '.']);
+  record('lint', r.code === 0 ? { status: 'ok', ms: r.ms } : { failed: 1, status: 'FAIL', note: `eslint exit ${r.code}`, ms: r.ms });
+  r = await run('npx', ['--no-install', 'knip', '--no-progress']);
+  record('unused exports', r.code === 0 ? { status: 'ok', ms: r.ms } : { failed: 1, status: 'FAIL', note: `knip exit ${r.code}`, ms: r.ms });
+
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'odoobo-test-'));
   try {
     if (want('unit')) {
-      header('5. Unit tests (node:test)');
+      header('6. Unit tests (node:test)');
       const files = findFiles(path.join(root, 'test', 'unit'), '.test.ts').map((f) => path.relative(root, f));
       if (files.length === 0) record('unit', { failed: 1, status: 'NOT RUN', note: 'no test/unit/**/*.test.ts' });
       else await nodeTestLayer('unit', files, path.join(tmp, 'unit.tap'));
     }
 
     if (want('skills')) {
-      header('6. Skill tests (pytest in skills/<name>)');
+      header('7. Skill tests (pytest in skills/<name>)');
       const python = env.PYTHON ?? process.env.ODOOBO_PYTHON ?? '/usr/bin/python3';
       const log = (text) => process.stdout.write(text);
       record('skills (pytest)', await runSkillTests({ root, python, tmp, run, log }));
@@ -208,7 +216,7 @@ async function main() {
 
     if (want('integration')) {
       if (!built || !existsSync(path.join(root, 'out', 'test', 'integration', 'index.js'))) {
-        header('7. Integration tests');
+        header('8. Integration tests');
         process.stdout.write(red('cannot run: the build failed or produced no out/test/integration/index.js\n'));
         record('integration', { failed: 1, status: 'NOT RUN', note: 'build failed' });
       } else {
@@ -217,7 +225,7 @@ async function main() {
     }
 
     if (want('e2e')) {
-      header('8. Package (npm run package) and the e2e screenshot test');
+      header('9. Package (npm run package) and the e2e screenshot test');
       r = await run('npm', ['run', '--silent', 'package']);
       if (r.code !== 0 || !existsSync(path.join(root, 'dist', 'odoobo-skills.vsix'))) {
         record('package', { failed: 1, status: 'FAIL', note: `npm run package exit ${r.code}`, ms: r.ms });
