@@ -150,9 +150,11 @@ export function deriveAppSpecModel(openapi: { components: { schemas: Record<stri
 }
 
 export const GENERATED_FILE = path.join(__dirname, 'appSpec.schema.json');
+/** The default input: the repository's vendored copy (vendor/do-openapi/README.md says where it comes from). */
+export const OPENAPI_INPUT = path.resolve(__dirname, '../../../vendor/do-openapi/specification/apps-only.v2.bundled.json');
 
 if (require.main === module) {
-  const input = process.argv[2] ?? path.resolve(__dirname, '../../../vendor/do-openapi/specification/apps-only.v2.bundled.json');
+  const input = process.argv[2] ?? OPENAPI_INPUT;
   void (async () => {
     const openapi = JSON.parse(await fs.readFile(input, 'utf8'));
     const model = deriveAppSpecModel(openapi, 'digitalocean/openapi apps-only.v2.bundled.json (vendor/do-openapi)');
