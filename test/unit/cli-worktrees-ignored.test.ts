@@ -29,7 +29,8 @@ describe('odoobo worktrees remove with git-ignored files', () => {
 
   it('refuses (exit 1, IGNORED_FILES naming .env, .venv/, data/cache/), keeps every byte; --force removes, keeps the branch', async () => {
     await fs.mkdir(OUTSIDE_TEMP, { recursive: true });
-    repo = await RepoFixture.create({ origin: true, parent: OUTSIDE_TEMP, prefix: 'cli-remove-ignored-', skills: [{ name: 'visual-diff' }] });
+    const skills = [{ name: 'visual-diff' }];
+    repo = await RepoFixture.create({ origin: true, parent: OUTSIDE_TEMP, prefix: 'cli-remove-ignored-', skills });
     await fs.appendFile(path.join(repo.dir, '.git', 'info', 'exclude'), '.env\n');
     await commitFile(repo.dir, '.gitignore', '.venv/\n');
     await commitFile(repo.dir, 'data/.gitignore', 'cache/\n');

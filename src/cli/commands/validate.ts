@@ -11,7 +11,8 @@ const HELP = `Usage: odoobo validate <files…> [options]
 
 Lints DigitalOcean App Platform app specs: YAML syntax, the AppSpec schema (types, enums, names, unknown fields),
 placeholders and unresolved \${…} references, plaintext secrets, image tags, health checks, http_port against the
-run_command's port, duplicate component names, source_dir and branches.
+run_command's port, duplicate component names, source_dir and branches. A path that is not a regular file (a FIFO,
+a device, a directory) or holds more than 1 MiB is refused with one error, unread.
 
 Options:
   --format <text|json|github>  text (default): file:line:col  severity  CODE  message, then a summary line;

@@ -3,7 +3,7 @@
  * fields, ./rules checks what a schema cannot (placeholders, secrets, ports, paths, branches). Bounded on hostile
  * input: size, nesting depth and alias expansion are capped and answered with one error finding.
  */
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs, type Stats } from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node, type Scalar } from 'yaml';
 import { LRUCache } from 'lru-cache';
 import { parseYaml } from './incremental';
@@ -193,22 +193,65 @@ export class LintCache {
   }
 }
 
-/** Reads and lints a file; a file that cannot be read is one error finding. */
+/** What a path is when it is not a regular file, for the message. */
+function kindOf(stat: Stats): string {
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+type BoundedRead = { text: string } | { refused: string; code: 'APP_SPEC_UNREADABLE' | 'APP_SPEC_TOO_LARGE' };
+
+/**
+ * Reads a regular file of at most `maxBytes`: a FIFO, a device or a directory is refused before any read, and at most
+ * `maxBytes + 1` bytes are read whatever the size `stat` reports (/proc files say 0; a file may grow meanwhile).
+ */
+async function readBoundedFile(file: string, maxBytes: number): Promise<BoundedRead> {
+  // O_NONBLOCK: opening a FIFO that has no writer would wait forever; for a regular file it changes nothing.
+  const handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      const refused = `${file} is ${kindOf(stat)}, not a regular file: an app spec is read only from a regular file`;
+      return { code: 'APP_SPEC_UNREADABLE', refused };
+    }
+    const tooLarge = (what: string): BoundedRead => ({
+      code: 'APP_SPEC_TOO_LARGE',
+      refused: `the file is ${what}; an app spec is at most ${maxBytes / 1024 / 1024} MiB, so it is not parsed`,
+    });
+    if (stat.size > maxBytes) return tooLarge(`${(stat.size / 1024 / 1024).toFixed(1)} MiB`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    // `end` is inclusive: one byte past the cap tells "too large" from "exactly the cap".
+    const stream = handle.createReadStream({ start: 0, end: maxBytes, autoClose: false }) as AsyncIterable<Buffer>;
+    for await (const chunk of stream) {
+      chunks.push(chunk);
+      total += chunk.length;
+    }
+    if (total > maxBytes) return tooLarge(`over ${maxBytes / 1024 / 1024} MiB (it grew while being read)`);
+    return { text: Buffer.concat(chunks, total).toString('utf8') };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads and lints a file; a file that cannot be read (or is not a regular file, or is too large) is one error finding. */
 export async function lintAppSpecFile(file: string, options: Omit<LintOptions, 'file'> & { file?: string } = {}): Promise<LintResult> {
   const shown = options.file ?? file;
-  let text: string;
+  const finding = (code: FindingCode, message: string): LintResult => ({
+    findings: [{ file: shown, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code, message }],
+  });
+  let read: BoundedRead;
   try {
-    const stat = await fs.stat(file);
-    if (stat.size > LIMITS.maxBytes) {
-      return {
-        findings: [{ file: shown, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'APP_SPEC_TOO_LARGE', message: `the file is ${(stat.size / 1024 / 1024).toFixed(1)} MiB; an app spec is at most ${LIMITS.maxBytes / 1024 / 1024} MiB, so it is not parsed` }],
-      };
-    }
-    text = await fs.readFile(file, 'utf8');
+    read = await readBoundedFile(file, LIMITS.maxBytes);
   } catch (err) {
-    return { findings: [{ file: shown, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'APP_SPEC_UNREADABLE', message: `cannot read the file: ${(err as Error).message}` }] };
+    return finding('APP_SPEC_UNREADABLE', `cannot read the file: ${(err as Error).message}`);
   }
-  return lintAppSpec(text, { ...options, file: shown });
+  if ('refused' in read) return finding(read.code, read.refused);
+  return lintAppSpec(read.text, { ...options, file: shown });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
