@@ -2,8 +2,8 @@
 // The `odoobo` command line (the package's `bin`, bundled as dist/cli.js).
 import { UsageError, type CliCommand, type CliIO } from './command';
 import { COMMANDS } from './commands/index';
-
-const VERSION = '0.1.0';
+// package.json is the one place the version lives; esbuild bundles only this field of it into dist/cli.js.
+import { version as VERSION } from '../../package.json';
 
 function overview(commands: readonly CliCommand[], prefix: readonly string[] = []): string {
   const shown = commands.filter((c) => prefix.every((w, i) => c.path[i] === w));

@@ -4,8 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { buildSync } from 'esbuild';
 import type { CliIO } from '../../src/cli/command';
 import { EXIT } from '../../src/cli/commands/common';
 import { COMMANDS } from '../../src/cli/commands/index';
@@ -26,6 +29,25 @@ describe('odoobo CLI surface', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/odoobo.ts', '--help'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
     for (const c of [...MINE, 'platform start', 'validate']) assert.match(r.stdout, new RegExp(`^  ${c} +\\S`, 'm'), `overview lists ${c}`);
+  });
+
+  it('--version prints package.json\'s version, from the source and from the built bundle', () => {
+    const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const source = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/odoobo.ts', '--version'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(source.status, 0, source.stderr);
+    assert.equal(source.stdout, `${version}\n`);
+    // Bundled as esbuild.mjs bundles dist/cli.js, into a temporary file (dist/ may be in use): the JSON import survives.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'odoobo-cli-version-'));
+    try {
+      const outfile = path.join(dir, 'cli.js');
+      const entry = path.join(REPO_ROOT, 'src/cli/odoobo.ts');
+      buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', mainFields: ['module', 'main'] });
+      const bundled = spawnSync(process.execPath, [outfile, '--version'], { encoding: 'utf8' });
+      assert.equal(bundled.status, 0, bundled.stderr);
+      assert.equal(bundled.stdout, `${version}\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('every command answers --help with exit 0, its usage and the exit codes', async () => {
