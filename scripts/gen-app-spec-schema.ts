@@ -13,5 +13,11 @@ export function appSpecJsonSchema(): string {
 }
 
 if (require.main === module) {
-  fs.writeFile(SCHEMA_FILE, appSpecJsonSchema()).then(() => console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`));
+  fs.writeFile(SCHEMA_FILE, appSpecJsonSchema()).then(
+    () => console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`),
+    (e: unknown) => {
+      console.error(`gen-app-spec-schema: cannot write ${SCHEMA_FILE}: ${e instanceof Error ? e.message : String(e)}`);
+      process.exitCode = 1;
+    },
+  );
 }

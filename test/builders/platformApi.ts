@@ -46,7 +46,7 @@ export class OpenApiValidator {
     addFormats(this.ajv);
     this.ajv.addFormat('uint32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff });
     this.ajv.addFormat('uint64', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= 0 });
-    this.ajv.addSchema(this.doc as object, 'do');
+    this.ajv.addSchema(this.doc, 'do');
     this.templates = Object.keys(this.doc.paths)
       .map((template) => ({
         template,

@@ -10,6 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { OPENAPI_INPUT } from '../../src/core/appspec/openapi';
+import { DO_OPENAPI_DIR, OPENAPI_FILE } from '../builders/platformApi';
 
 const REPO = path.resolve(__dirname, '../..');
 
@@ -95,6 +97,18 @@ const WORKLOAD = `
 `;
 
 describe('the repository holds everything it reads', () => {
+  it('the OpenAPI description the generator and the builders read by default is the vendored copy', async () => {
+    const vendored = path.join(REPO, 'vendor', 'do-openapi');
+    assert.equal(DO_OPENAPI_DIR, vendored);
+    for (const file of [OPENAPI_INPUT, OPENAPI_FILE]) {
+      assert.equal(file, path.join(vendored, 'specification', 'apps-only.v2.bundled.json'));
+      await fs.access(file);
+    }
+    // Apache-2.0 data: its license and the upstream commit travel with it.
+    await fs.access(path.join(vendored, 'LICENSE'));
+    assert.match(await fs.readFile(path.join(vendored, 'README.md'), 'utf8'), /digitalocean\/openapi.*7c1300c479fed9c353cda9fc21cd968619552304/s);
+  });
+
   it('the audit sees a read outside the repository (so the next test can fail)', async () => {
     const parent = path.dirname(await fs.realpath(REPO));
     const { outside } = await audit(`require('node:fs').readdirSync(${JSON.stringify(parent)});`);
