@@ -1,5 +1,5 @@
 /**
- * The repository holds everything it reads: a clone has no /work/shared, no ../shared, no one's home directory.
+ * The repository holds everything it reads: a user's clone has no shared folder beside it and no one else's home directory.
  * Dynamic: the repo's own data-reading code runs in a child process whose fs is wrapped by a preload that records every
  * absolute path outside the repository it opens or lists. Static: no source in src/ test/ scripts/ bench/ names one.
  */
