@@ -12,7 +12,7 @@ import { DeployStatusBar } from './vscode/statusBar';
 import { SkillsTreeProvider } from './vscode/tree/skillsTree';
 import { AppHistoryLoader } from './core/deploy/appHistory';
 import { AppDetailsCache } from './vscode/appDetails';
-import { TOKEN_SECRET_KEY } from './vscode/commands/handlers';
+import { TOKEN_SECRET_KEY } from './vscode/secrets';
 import { SkillLogs } from './vscode/logs/skillLogs';
 import { SmokeTests } from './vscode/testing/smokeTests';
 import { DashboardController } from './vscode/dashboard/dashboardPanel';
@@ -65,7 +65,8 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   context.subscriptions.push(localPlatform, deployments);
   const logs = new SkillLogs(deployments);
   const smokeTests = new SmokeTests(deployments, allStores);
-  context.subscriptions.push(logs, smokeTests);
+  const statusBar = new DeployStatusBar(deployments, allStores);
+  context.subscriptions.push(logs, smokeTests, statusBar);
   // One read of a skill's app and deployments serves the tree and the dashboard.
   const history = new AppHistoryLoader(() => deployments.connect());
   const dashboard = new DashboardController({ extensionUri: context.extensionUri, deployments, stores: allStores, log, history });
@@ -87,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     store.onDidChange(() => {
       tree.changed();
       updateContext();
-      statusBar?.update();
+      statusBar.update();
       smokeTests.sync();
       dashboard.changed();
     });
@@ -100,7 +101,6 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
       })
       .catch(() => undefined);
   };
-  let statusBar: DeployStatusBar | undefined;
   const ready = Promise.all((vscode.workspace.workspaceFolders ?? []).map(addFolder)).then(() => {
     updateContext();
     activation.firstModelMs = performance.now() - moduleLoadedAt;
@@ -111,7 +111,8 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
         stores.get(f.uri.toString())?.dispose();
         stores.delete(f.uri.toString());
       }
-      e.added.forEach(addFolder);
+      // addFolder reports its own failures; the tree updates as each folder loads.
+      for (const f of e.added) void addFolder(f);
       tree.changed();
       updateContext();
       smokeTests.sync();
@@ -127,8 +128,6 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   );
 
   let prompts: PromptScript | undefined;
-  statusBar = new DeployStatusBar(deployments, allStores);
-  context.subscriptions.push(statusBar);
   registerCommands({
     deployments,
     extension: context,

@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import type { AppHistoryLoader } from '../core/deploy/appHistory';
 import type { App, Deployment, InstanceSize } from '../core/do';
 import { isInFlight } from '../core/do/progress';
-import type { DeploymentPhase } from '../core/do/schemas';
 import { settings, type Target } from './config';
 import type { DeployService } from './deployService';
 import type { LocalPlatformManager } from './localPlatform';
@@ -158,7 +157,7 @@ export class AppDetailsCache extends Disposable {
 
   /** Polls an app whose deployment is in flight outside this window's pipelines, while the view is visible. */
   private schedulePoll(d: AppDetails): void {
-    const inFlight = [d.app?.in_progress_deployment, d.app?.pending_deployment].some((x) => x?.phase && isInFlight(x.phase as DeploymentPhase));
+    const inFlight = [d.app?.in_progress_deployment, d.app?.pending_deployment].some((x) => x?.phase && isInFlight(x.phase));
     if (!this.visible || !inFlight || this.deployments.isDeploying(d.skill) || this.polls.has(d.skill)) return;
     const delay = Math.max(1, settings().pollIntervalSeconds) * 1000;
     this.polls.set(

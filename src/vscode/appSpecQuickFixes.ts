@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
-import type { SpecPath } from '../core/appspec';
 import { findingFor } from './appSpecDiagnostics';
 
 /** An edit that replaces the whole document with `doc` re-serialised by `yaml` (comments and order are kept). */
@@ -40,7 +39,7 @@ export class AppSpecQuickFixes implements vscode.CodeActionProvider {
               'Make this env a SECRET (and remove its plaintext value from the file)',
               d,
               rewrite(document, (doc) => {
-                const env = doc.getIn(fix.envPath as SpecPath, true);
+                const env = doc.getIn(fix.envPath, true);
                 if (!isMap(env)) return;
                 env.delete('value');
                 env.set('type', 'SECRET');
@@ -62,7 +61,7 @@ export class AppSpecQuickFixes implements vscode.CodeActionProvider {
               'Add a health_check (GET /health)',
               d,
               rewrite(document, (doc) => {
-                const service = doc.getIn(fix.servicePath as SpecPath, true);
+                const service = doc.getIn(fix.servicePath, true);
                 if (isMap(service)) service.set('health_check', doc.createNode({ http_path: '/health', initial_delay_seconds: 5, period_seconds: 10, timeout_seconds: 3, success_threshold: 1, failure_threshold: 3 }));
               }),
               true,
@@ -100,7 +99,7 @@ export async function replacePlaceholder(uri: vscode.Uri, range: vscode.Range, v
   // When the placeholder is the whole value, quote if YAML would read the bare text as something else (a number,
   // a boolean, a mapping…); inside a longer string it is replaced as it is.
   const line = document.lineAt(range.start.line).text;
-  const wholeValue = /(^|[:\-]\s+)$/.test(line.slice(0, range.start.character)) && line.slice(range.end.character).trim() === '';
+  const wholeValue = /(^|[:-]\s+)$/.test(line.slice(0, range.start.character)) && line.slice(range.end.character).trim() === '';
   const probe = parseDocument(`v: ${answer}`);
   const node = isMap(probe.contents) ? probe.contents.get('v', true) : undefined;
   const plain = probe.errors.length === 0 && isScalar(node) && (node as { value: unknown }).value === answer;

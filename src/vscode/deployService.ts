@@ -22,7 +22,7 @@ import {
 import { runSmokeSuite, type SmokeResult } from '../core/smoke';
 import { StatusStore } from '../core/status';
 import { settings, type Target } from './config';
-import { TOKEN_SECRET_KEY } from './commands/handlers';
+import { TOKEN_SECRET_KEY } from './secrets';
 import type { LocalPlatformManager } from './localPlatform';
 import type { SkillsStore } from './skillsStore';
 import { Disposable } from './util/disposable';

@@ -164,7 +164,7 @@ export async function rollback(ctx: DeployContext, arg?: unknown): Promise<Rollb
     skill = chosen.label;
     store = chosen.store;
   }
-  const targets = await ctx.deployments.rollbackTargets(store!, skill);
+  const targets = await ctx.deployments.rollbackTargets(store, skill);
   if (targets.length === 0) return refused(`${skill} has no earlier deployment to roll back to.`);
   const items = targets.map((t) => ({
     id: t.id,
@@ -175,7 +175,7 @@ export async function rollback(ctx: DeployContext, arg?: unknown): Promise<Rollb
   const p = await pick(ctx, items, { title: `Roll back ${skill} to…` });
   const target = Array.isArray(p) ? p[0] : p;
   if (!target) return refused('rollback cancelled', 'cancelled');
-  return confirmAndRollback(ctx, store!, skill, target);
+  return confirmAndRollback(ctx, store, skill, target);
 }
 
 /** Validate (warnings shown before confirming), then roll back with progress and a cancel button. */

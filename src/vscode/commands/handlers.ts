@@ -8,9 +8,8 @@ import { verifyToken, type TokenCheck } from '../../core/do/token';
 import { createDeployClient } from '../../core/deploy/client';
 import type { SkillsStore } from '../skillsStore';
 import { WorktreeItem, type SkillsTreeNode } from '../tree/items';
+import { TOKEN_SECRET_KEY } from '../secrets';
 import type { CommandRefusal } from './commandIds';
-
-export const TOKEN_SECRET_KEY = 'odoobo.digitalocean.token';
 
 export interface CommandContext {
   readonly extension: vscode.ExtensionContext;
@@ -46,7 +45,7 @@ export async function pick<T extends vscode.QuickPickItem>(ctx: CommandContext, 
     return options.canPickMany ? found : found[0];
   }
   if (scripted === undefined && ctx.prompts) return undefined;
-  return vscode.window.showQuickPick(items, options) as Promise<T | T[] | undefined>;
+  return vscode.window.showQuickPick(items, options);
 }
 
 /** A modal question with buttons; answers the chosen button's title, or undefined when dismissed. */

@@ -7,6 +7,8 @@ import { replacePlaceholder } from '../appSpecQuickFixes';
 import { showLogs, type LogsContext } from './logsCommand';
 import type { DashboardController } from '../dashboard/dashboardPanel';
 
+// VS Code passes a command's arguments untyped; each handler declares the ones it takes.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Handler = (...args: any[]) => unknown;
 
 function title(id: CommandId): string {
