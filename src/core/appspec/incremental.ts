@@ -106,14 +106,14 @@ function shift(node: unknown, delta: number): void {
     shift(node.value, delta);
     return;
   }
-  if (isNode(node)) move(node as { range?: [number, number, number] | null });
+  if (isNode(node)) move(node);
   if (isMap(node) || isSeq(node)) for (const item of node.items) shift(item, delta);
 }
 
 /** Which unit of the previous document the changed range [from, to) of its text lies in, if one does. */
 function unitOf(prev: ParsedYaml, root: YAMLMap, from: number, to: number): Unit | undefined {
   const text = prev.text;
-  const pairs = root.items as Pair[];
+  const pairs = root.items;
   const keyStarts = pairs.map((p) => startOf(p.key));
   if (keyStarts.some((s) => s === undefined)) return undefined;
   for (let j = 0; j < pairs.length; j++) {
@@ -193,7 +193,7 @@ function splice(prev: ParsedYaml, text: string): ParsedYaml | undefined {
     replacement = pair;
   } else {
     if (!isSeq(contents) || contents.flow || contents.items.length !== 1 || !isNode(contents.items[0])) return undefined;
-    replacement = contents.items[0] as Node;
+    replacement = contents.items[0];
   }
   if (hasAnchorsOrAliases(contents) || hasAnchorsOrAliases(unit.parent.items[unit.index])) return undefined;
 

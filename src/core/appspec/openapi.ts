@@ -71,8 +71,8 @@ export function deriveAppSpecModel(openapi: { components: { schemas: Record<stri
   const all = openapi.components.schemas;
   const defs: Record<string, Json> = {};
   let regions: string[] = [];
-  let instanceSizes: string[] = [];
-  let deprecatedInstanceSizes: string[] = [];
+  const instanceSizes: string[] = [];
+  const deprecatedInstanceSizes: string[] = [];
 
   const refName = (r: string) => r.slice(r.lastIndexOf('/') + 1);
 

@@ -19,13 +19,13 @@ export function locate(doc: Document, path: SpecPath): Located {
   let pair: Pair | undefined;
   let deepest: Node | undefined = node ?? undefined;
   for (const seg of path) {
-    if (node && isAlias(node)) node = node.resolve(doc) as Node | undefined;
+    if (node && isAlias(node)) node = node.resolve(doc);
     if (!node) return { deepest };
     deepest = node;
     if (isMap(node)) {
       const p = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(seg));
       if (!p) return { deepest };
-      pair = p as Pair;
+      pair = p;
       node = (p.value as Node | null) ?? undefined;
     } else if (isSeq(node) && typeof seg === 'number') {
       pair = undefined;
@@ -34,7 +34,7 @@ export function locate(doc: Document, path: SpecPath): Located {
       return { deepest };
     }
   }
-  if (node && isAlias(node)) node = (node.resolve(doc) as Node | undefined) ?? node;
+  if (node && isAlias(node)) node = node.resolve(doc) ?? node;
   if (node && isScalar(node) && node.value === null && !node.range) node = undefined;
   return { node: node ?? undefined, pair, deepest };
 }

@@ -292,7 +292,7 @@ export function portMismatch(ctx: RuleContext): void {
     const cmd = c.value.run_command;
     if (typeof cmd !== 'string') continue;
     if (c.value.http_port !== undefined && typeof c.value.http_port !== 'number') continue; // a SCHEMA_ERROR already
-    const httpPort = c.value.http_port as number | undefined;
+    const httpPort = c.value.http_port;
     const expected = httpPort ?? DEFAULT_HTTP_PORT;
     const expectedText = httpPort === undefined ? `App Platform's default http_port ${DEFAULT_HTTP_PORT} (http_port is not set)` : `http_port ${httpPort}`;
     const cmdPath = [...c.path, 'run_command'];
