@@ -2,5 +2,4 @@
 export { lintAppSpec, lintAppSpecFile, LintCache, LIMITS } from './lint';
 export { IncrementalYaml, parseYaml } from './incremental';
 export { formatFindings, summarize, FINDINGS_FORMATS, type FindingsFormat } from './format';
-export { FINDING_CODES } from './types';
-export type { Finding, FindingCode, FixHint, LintOptions, LintResult, Severity, SpecPath } from './types';
+export type { Finding, LintOptions, LintResult } from './types';

@@ -8,5 +8,4 @@ export * from './client';
 export * from './logs';
 export * from './logFollow';
 export * from './progress';
-export { tokenFromEnv, verifyToken, type TokenCheck } from './token';
-export { redact, registerSecret } from './redact';
+export { redact } from './redact';

@@ -28,7 +28,6 @@ const strings = z.array(z.string());
 
 /** shared_error: every non-2xx body. */
 export const ErrorBodySchema = z.looseObject({ id: str, message: str, request_id: str.optional() });
-export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 /** shared_pages_page_links: `links.pages.{first,prev,next,last}` (absolute URLs). */
 export const PageLinksSchema = z.looseObject({
@@ -51,8 +50,6 @@ export const KNOWN_INSTANCE_SIZE_SLUGS = [
   'basic-xxs', 'basic-xs', 'basic-s', 'basic-m', 'professional-xs', 'professional-s', 'professional-m',
   'professional-1l', 'professional-l', 'professional-xl',
 ] as const;
-/** App and component names: app_spec.name, app_component_base.name. */
-export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 
 /** app_variable_definition */
 export const VariableDefinitionSchema = z.looseObject({
@@ -262,9 +259,6 @@ export const AppSpecSchema = z.looseObject({
   alerts: z.array(AlertSpecSchema).optional(),
 });
 export type AppSpec = z.infer<typeof AppSpecSchema>;
-export type ServiceSpec = z.infer<typeof ServiceSpecSchema>;
-export type VariableDefinition = z.infer<typeof VariableDefinitionSchema>;
-export type AlertSpec = z.infer<typeof AlertSpecSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Deployments (apps_deployment and its parts)
@@ -320,7 +314,6 @@ export const DeploymentProgressSchema = z.looseObject({
   steps: z.array(DeploymentProgressStepSchema).optional(),
   summary_steps: z.array(DeploymentProgressStepSchema).optional(),
 });
-export type DeploymentProgress = z.infer<typeof DeploymentProgressSchema>;
 
 /** apps_deployment_service / _worker / _job / _static_site / _functions */
 const DeploymentComponentSchema = z.looseObject({ name: str.optional(), source_commit_hash: str.optional(), namespace: str.optional() });
@@ -438,13 +431,10 @@ export const DeleteAppResponseSchema = z.looseObject({ id: str.optional() });
 
 /** apps_create_app_request */
 export const CreateAppRequestSchema = z.looseObject({ spec: AppSpecSchema, project_id: str.optional() });
-export type CreateAppRequest = z.infer<typeof CreateAppRequestSchema>;
 /** apps_update_app_request */
 export const UpdateAppRequestSchema = z.looseObject({ spec: AppSpecSchema, update_all_source_versions: bool.optional() });
-export type UpdateAppRequest = z.infer<typeof UpdateAppRequestSchema>;
 /** app_propose */
 export const ProposeAppRequestSchema = z.looseObject({ spec: AppSpecSchema, app_id: str.optional() });
-export type ProposeAppRequest = z.infer<typeof ProposeAppRequestSchema>;
 /** app_propose_response */
 export const ProposeAppResponseSchema = z.looseObject({
   app_is_static: bool.optional(),
@@ -460,14 +450,12 @@ export type ProposeAppResponse = z.infer<typeof ProposeAppResponseSchema>;
 
 /** apps_create_deployment_request */
 export const CreateDeploymentRequestSchema = z.looseObject({ force_build: bool.optional() });
-export type CreateDeploymentRequest = z.infer<typeof CreateDeploymentRequestSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rollback
 
 /** apps_rollback_app_request (used by rollback and rollback/validate). */
 export const RollbackRequestSchema = z.looseObject({ deployment_id: str.optional(), skip_pin: bool.optional() });
-export type RollbackRequest = z.infer<typeof RollbackRequestSchema>;
 /** app_rollback_validation_condition */
 export const RollbackConditionSchema = z.looseObject({
   code: openEnum([

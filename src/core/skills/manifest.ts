@@ -55,4 +55,3 @@ export const SkillManifestSchema = z
   .strict();
 
 export type SkillManifest = z.infer<typeof SkillManifestSchema>;
-export type SkillEnv = z.infer<typeof SkillEnvSchema>;

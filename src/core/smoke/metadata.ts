@@ -11,4 +11,3 @@ export const SkillMetadataSchema = z.looseObject({
   /** JSON schema of the invoke request body. */
   inputs: z.record(z.string(), z.unknown()),
 });
-export type SkillMetadata = z.infer<typeof SkillMetadataSchema>;
