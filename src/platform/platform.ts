@@ -12,8 +12,9 @@ import { FaultInjector } from './faults';
 import { Ingress, type IngressTarget } from './ingress/ingress';
 import { LogStore, type LogType } from './logs/logStore';
 import { probe, waitHealthy } from './runtime/healthCheck';
-import { freePort } from './runtime/ports';
-import { MARKER_ENV, OWNER_ENV, ProcessSupervisor, type ExitInfo, type ManagedProcess } from './runtime/processes';
+import { gitEnv, skillEnv } from './runtime/environment';
+import { exposedListeners, freePort } from './runtime/ports';
+import { ProcessSupervisor, type ExitInfo, type ManagedProcess } from './runtime/processes';
 import { choosePython, writeShims } from './runtime/shims';
 import { startSimulatedComponent, type SimulatedComponent } from './runtime/simulated';
 import {
@@ -615,7 +616,8 @@ export class LocalAppPlatform {
       }
       if (c.spec.build_command) {
         log(`running build command: ${c.spec.build_command}`);
-        const env = { ...this.baseEnv(), ...envOf(dep.spec, c.spec, 'BUILD', { secrets: this.options.secrets, appUrl: '' }) };
+        const specEnvs = envOf(dep.spec, c.spec, 'BUILD', { secrets: this.options.secrets, appUrl: '' });
+        const env = skillEnv({ parent: process.env, shimDir: this.shimDir, specEnvs });
         const code = await this.run(dep, rt, name, srcDir, c.spec.build_command, 'BUILD', env);
         throwIfAborted(rt.abort.signal);
         if (code !== 0) {
@@ -662,15 +664,9 @@ export class LocalAppPlatform {
     }
   }
 
-  /** The environment every child starts from: the platform's own, minus its secrets, with the shims first on PATH. */
+  /** The environment of the platform's own git checkouts: git's settings, none of the platform's tokens (runtime/environment.ts). */
   private baseEnv(): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) {
-      if (v === undefined || k.startsWith('ODOOBO_') || k === MARKER_ENV || k === OWNER_ENV) continue;
-      env[k] = v;
-    }
-    env.PATH = [this.shimDir, process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(path.delimiter);
-    return env;
+    return gitEnv(process.env);
   }
 
   private async startComponent(app: AppRecord, dep: DeploymentRecord, rt: DeploymentRuntime, c: Component): Promise<ComponentInstance> {
@@ -706,14 +702,13 @@ export class LocalAppPlatform {
 
   private spawnInstance(app: AppRecord, dep: DeploymentRecord, rt: DeploymentRuntime, inst: ComponentInstance): void {
     const srcDir = path.resolve(rt.buildDir, inst.name, inst.spec.source_dir ?? '.');
-    const env: Record<string, string> = {
-      ...this.baseEnv(),
-      PYTHONUNBUFFERED: '1',
-      ...envOf(dep.spec, inst.spec, 'RUN', { secrets: this.options.secrets, appUrl: this.liveUrl(app) }),
-      PORT: String(inst.port),
-      HOST: '127.0.0.1',
-    };
-    env.PATH = this.baseEnv().PATH;
+    // An allow-list (runtime/environment.ts): the spec's envs, PORT, HOST, PATH, home and locale; no platform credentials.
+    const env = skillEnv({
+      parent: process.env,
+      shimDir: this.shimDir,
+      specEnvs: envOf(dep.spec, inst.spec, 'RUN', { secrets: this.options.secrets, appUrl: this.liveUrl(app) }),
+      platform: { PORT: String(inst.port), HOST: '127.0.0.1' },
+    });
     const command = inst.spec.run_command ?? '';
     this.logs.append(dep.id, 'DEPLOY', inst.name, `starting ${inst.kind} ${inst.name}: ${command} (PORT=${inst.port}, HOST=127.0.0.1)`);
     const proc = this.supervisor.spawn({
@@ -729,6 +724,16 @@ export class LocalAppPlatform {
     });
     inst.proc = proc;
     void proc.exited.then((info) => this.onInstanceExit(app, dep, rt, inst, proc, info));
+    if (inst.kind === 'service') {
+      // run_command binds wherever it likes: say so when the component is reachable from other hosts.
+      void exposedListeners(inst.port, () => proc.exitInfo === undefined && !rt.retired && !this.closing).then((exposed) => {
+        for (const l of exposed ?? []) {
+          const address = l.address.includes(':') ? `[${l.address}]` : l.address;
+          this.logs.append(dep.id, 'DEPLOY', inst.name, `warning: ${inst.name} listens on ${address}:${l.port}, which other hosts can reach; `
+            + 'a skill must bind $HOST (127.0.0.1), e.g. uvicorn … --host "$HOST"');
+        }
+      });
+    }
   }
 
   /** A component exited on its own. While ACTIVE it is restarted (App Platform restarts crashed containers). */

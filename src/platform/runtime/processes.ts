@@ -7,7 +7,7 @@ import { settleWithin, sleep } from '../util/abort';
 
 /** Env entry every process the platform starts carries; leftovers of a crashed platform are recognised by it. */
 export const MARKER_ENV = 'ODOOBO_PLATFORM_DATA_DIR';
-export const OWNER_ENV = 'ODOOBO_PLATFORM_OWNER';
+const OWNER_ENV = 'ODOOBO_PLATFORM_OWNER';
 
 export interface SpawnOptions {
   /** A shell command (`/bin/sh -c`) or an argument vector. */
