@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { faultsSchema } from '../../platform/faults';
+import { CredentialFileError, readSecretsFile, readTokenFile, SECRET_ENV_PREFIX, secretsFromEnv } from '../../platform/config';
 import { startLocalPlatform } from '../../platform/index';
 import { UsageError, type CliCommand } from '../command';
 
@@ -15,26 +16,58 @@ Stops every process it started on SIGINT or SIGTERM (and, when forked with an IP
 Options:
   --port <port>              API port on 127.0.0.1 (default 8787; 0 picks a free port)
   --data-dir <dir>           state, logs and builds (default ~/.odoobo/local-platform)
-  --token <token>            bearer token clients must send (default: $ODOOBO_LOCAL_TOKEN)
+  --token-file <path>        read the bearer token clients must send from this file (mode 0600 or stricter)
+                             (default: $ODOOBO_LOCAL_TOKEN)
   --repo <owner/name=path>   serve github/gitlab/bitbucket repo owner/name from a local path or git URL (repeatable)
   --workspace <dir>          repos not mapped by --repo come from this folder's origin remote (default: current folder)
   --python <path>            interpreter behind the python/python3/uvicorn shims (default: /usr/bin/python3 when it
                              has FastAPI, else python3 on PATH)
-  --secret <KEY=value>       value of SECRET env vars; <app>/KEY=value for one app (repeatable)
+  --secrets-file <path>      values of the specs' SECRET envs, refused unless its mode is 0600 or stricter; one per line:
+                               KEY=value          for every app
+                               <app>/KEY=value    for one app (e.g. pr-review/ANTHROPIC_API_KEY=…)
+                             blank lines and lines starting with # are skipped; the value is the rest of the line
+                             after the first =, trimmed, taken literally (no quotes or escapes)
+                             Environment variables ${SECRET_ENV_PREFIX}<KEY>=value also set KEY for every app
+                             (the file wins over them)
   --faults <json>            fault injection, e.g. '{"buildMs":2000,"simulate":true}' (see src/platform/faults.ts)
   --health-period-ms <ms>    poll health checks this often instead of the spec's period_seconds
   --no-rate-limit            send rate-limit headers but never answer 429 for exceeding them
   -h, --help                 show this help
+
+Kept for old scripts, but other local users can read them in ps and /proc/<pid>/cmdline (a warning is printed):
+  --token <token>            the bearer token on the command line; use $ODOOBO_LOCAL_TOKEN or --token-file
+  --secret <KEY=value>       a secret on the command line (repeatable); use --secrets-file or ${SECRET_ENV_PREFIX}<KEY>
+
+Skills get an allow-listed environment: their spec's envs (secrets resolved), PORT, HOST=127.0.0.1, PATH (the
+shims and system folders), HOME, LANG/LC_*, TZ, TMPDIR; nothing else of this command's environment (no
+DIGITALOCEAN_ACCESS_TOKEN, GITHUB_TOKEN, ODOOBO_* …). A skill must bind $HOST; the deploy log warns when it does not.
+
+Examples (neither the token nor a secret on the command line):
+  odoobo platform start --token-file ~/.odoobo/token --secrets-file ~/.odoobo/secrets.env
+  ODOOBO_LOCAL_TOKEN=… ODOOBO_SECRET_GITHUB_TOKEN=… odoobo platform start   # e.g. from a CI job's secrets
 `;
 
-function pairs(values: string[] | undefined, flag: string): Record<string, string> {
+const CMDLINE_WARNING = 'is visible to every local user (ps, /proc/<pid>/cmdline)';
+
+/** NAME=VALUE pairs; `quote` false for secrets, whose text is never echoed in an error. */
+function pairs(values: string[] | undefined, flag: string, quote = true): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values ?? []) {
     const i = v.indexOf('=');
-    if (i <= 0 || i === v.length - 1) throw new UsageError(`${flag} expects NAME=VALUE, got "${v}"`);
+    const got = quote ? `"${v}"` : `a value of ${v.length} characters`;
+    if (i <= 0 || i === v.length - 1) throw new UsageError(`${flag} expects NAME=VALUE, got ${got}`);
     out[v.slice(0, i)] = v.slice(i + 1);
   }
   return out;
+}
+
+async function fromFile<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof CredentialFileError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 export const platformStart: CliCommand = {
@@ -50,10 +83,12 @@ export const platformStart: CliCommand = {
         port: { type: 'string' },
         'data-dir': { type: 'string' },
         token: { type: 'string' },
+        'token-file': { type: 'string' },
         repo: { type: 'string', multiple: true },
         workspace: { type: 'string' },
         python: { type: 'string' },
         secret: { type: 'string', multiple: true },
+        'secrets-file': { type: 'string' },
         faults: { type: 'string' },
         'health-period-ms': { type: 'string' },
         'no-rate-limit': { type: 'boolean' },
@@ -66,8 +101,21 @@ export const platformStart: CliCommand = {
     }
     const port = Number(values.port ?? '8787');
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
-    const token = values.token ?? io.env.ODOOBO_LOCAL_TOKEN;
-    if (!token) throw new UsageError('a token is required: --token <token> or ODOOBO_LOCAL_TOKEN');
+    const tokenFile = values['token-file'];
+    if (values.token !== undefined && tokenFile !== undefined) throw new UsageError('--token and --token-file exclude each other');
+    const warn = (flag: string, instead: string): void => io.err(`odoobo platform: warning: ${flag} ${CMDLINE_WARNING}; use ${instead}`);
+    if (values.token !== undefined) warn('--token', 'ODOOBO_LOCAL_TOKEN or --token-file');
+    if (values.secret?.length) warn('--secret', `--secrets-file or ${SECRET_ENV_PREFIX}<KEY>`);
+    const token = tokenFile !== undefined
+      ? await fromFile(() => readTokenFile(path.resolve(tokenFile)))
+      : values.token ?? io.env.ODOOBO_LOCAL_TOKEN;
+    if (!token) throw new UsageError('a token is required: ODOOBO_LOCAL_TOKEN or --token-file <path>');
+    const secretsFile = values['secrets-file'];
+    const secrets = {
+      ...secretsFromEnv(io.env),
+      ...(secretsFile !== undefined ? await fromFile(() => readSecretsFile(path.resolve(secretsFile))) : {}),
+      ...pairs(values.secret, '--secret', false),
+    };
     let faults;
     if (values.faults) {
       let parsed: unknown;
@@ -90,7 +138,7 @@ export const platformStart: CliCommand = {
       repos: pairs(values.repo, '--repo'),
       workspace: values.workspace ? path.resolve(values.workspace) : undefined,
       python: values.python,
-      secrets: pairs(values.secret, '--secret'),
+      secrets,
       faults,
       healthChecks: period ? { periodMs: period, initialDelayMs: 0, startupGraceMs: 30_000 } : undefined,
       rateLimit: values['no-rate-limit'] ? false : undefined,
