@@ -8,7 +8,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { onCleanup, shuttingDown, startCodeServer } from '../../test/harness/codeServer';
+import { onCleanup, shuttingDown, startCodeServerForPeople } from '../../test/harness/codeServer';
 import { ensureEnv, repoRoot } from '../../test/harness/env';
 import { createDemoRepo } from './demoRepo';
 
@@ -32,13 +32,8 @@ async function main(): Promise<void> {
   console.log(`[start] demo skills repository: ${demo.dir} (skills: ${demo.skills.join(', ')}; worktrees: ${Object.keys(demo.worktrees).join(', ')})`);
 
   const started = Date.now();
-  const server = await startCodeServer({
-    env,
-    trusted: true,
-    port,
-    installExtensions: [vsix],
-    settings: { 'workbench.activityBar.location': 'default' },
-  });
+  // The people's workbench: no test-driver option (it hides every notification toast), the walkthrough on first start.
+  const server = await startCodeServerForPeople({ env, vsix, ...(port !== undefined ? { port } : {}) });
   console.log(`[start] code-server ${path.basename(path.dirname(path.dirname(env.codeServer)))} up in ${Date.now() - started} ms (pid ${server.pid}, log ${server.logFile})`);
   console.log(`Odoobo Skills is running: ${server.origin}/?folder=${demo.dir}`);
   console.log('[start] press Ctrl-C (or send SIGTERM) to stop; everything started is stopped and temporary folders are removed');

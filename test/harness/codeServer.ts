@@ -174,7 +174,15 @@ export function codeServerEntry(env: TestEnv): string {
   return entry;
 }
 
-export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
+/**
+ * Which workbench to start. 'harness': what the integration tests need, the smoke-test driver (the only way the
+ * workbench runs an extension test `payload`; it also keeps every notification toast away) and a quiet workbench.
+ * 'people': what `npm start` gives a person (and what the e2e tests look at), the workbench as a user has it.
+ */
+export type Profile = 'harness' | 'people';
+
+/** The integration tests' settings: nothing opens or pops up that they did not ask for. */
+const HARNESS_SETTINGS: Readonly<Record<string, unknown>> = {
   'chat.disableAIFeatures': true,
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
@@ -189,6 +197,27 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
   'extensions.ignoreRecommendations': true,
   'git.openRepositoryInParentFolders': 'never',
   'git.autoRepositoryDetection': false,
+  'remote.autoForwardPorts': false,
+};
+
+/**
+ * `npm start`'s settings: VS Code's defaults but for telemetry, update checks and the AI features (~250 MB less).
+ * The extension opens its Get Started walkthrough on the first start (VS Code's generic Welcome page would only sit
+ * under it). The skills' local ports are not auto-forwarded: every deployment opens new ones and VS Code announced
+ * each, then "Over 20 ports…", after a few deploys.
+ */
+const PEOPLE_SETTINGS: Readonly<Record<string, unknown>> = {
+  'chat.disableAIFeatures': true,
+  'workbench.startupEditor': 'none',
+  'workbench.activityBar.location': 'default',
+  'workbench.welcomePage.walkthroughs.openOnInstall': true,
+  // Without the AI features the secondary side bar is an empty third of the window.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'remote.autoForwardPorts': false,
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -196,9 +225,11 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
 
 export interface CodeServerOptions {
   readonly env: TestEnv;
+  /** The test harness's workbench (default) or the people's: start that with startCodeServerForPeople. */
+  readonly profile?: Profile;
   /** true (default): `--disable-workspace-trust` (every folder is trusted). false: an untrusted (restricted) run. */
   readonly trusted?: boolean;
-  /** User settings merged over DEFAULT_SETTINGS, written before start. */
+  /** User settings merged over the profile's, written before start. */
   readonly settings?: Record<string, unknown>;
   /** Packaged extensions (.vsix) installed into the fresh extensions dir before start. */
   readonly installExtensions?: readonly string[];
@@ -300,7 +331,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   try {
     await fs.mkdir(path.join(userDataDir, 'User'), { recursive: true });
     await fs.mkdir(extensionsDir, { recursive: true });
-    const settings = { ...DEFAULT_SETTINGS, ...(options.settings ?? {}) };
+    const settings = { ...(options.profile === 'people' ? PEOPLE_SETTINGS : HARNESS_SETTINGS), ...(options.settings ?? {}) };
     await fs.writeFile(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
 
     for (const vsix of options.installExtensions ?? []) {
@@ -318,7 +349,8 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-getting-started-override',
-      '--vscode-option', 'enable-smoke-test-driver',
+      // The driver suppresses every notification toast (progress with its Cancel button, errors and their actions).
+      ...(options.profile !== 'people' ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
       ...(options.trusted === false ? [] : ['--disable-workspace-trust']),
       ...(options.extraArgs ?? []),
     ];
@@ -386,6 +418,27 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     await stop();
     throw err;
   }
+}
+
+/**
+ * code-server as `npm start` runs it (scripts/lib/serve.ts): the people's profile, every folder trusted, the packaged
+ * extension installed. The e2e tests start theirs with this function too, so they see what a person sees.
+ */
+export function startCodeServerForPeople(options: {
+  readonly env: TestEnv;
+  readonly vsix: string;
+  readonly port?: number;
+  /** Settings over the people's (a test's colour theme). */
+  readonly settings?: Record<string, unknown>;
+}): Promise<CodeServer> {
+  return startCodeServer({
+    env: options.env,
+    profile: 'people',
+    trusted: true,
+    installExtensions: [options.vsix],
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
