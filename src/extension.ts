@@ -16,6 +16,7 @@ import { TOKEN_SECRET_KEY } from './vscode/secrets';
 import { SkillLogs } from './vscode/logs/skillLogs';
 import { SmokeTests } from './vscode/testing/smokeTests';
 import { DashboardController } from './vscode/dashboard/dashboardPanel';
+import { openWalkthroughOnFirstStart } from './vscode/walkthrough';
 
 const moduleLoadedAt = performance.now();
 
@@ -142,6 +143,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     },
   });
 
+  void openWalkthroughOnFirstStart(context, log);
   const activation: ActivationTimes = { activateMs: performance.now() - moduleLoadedAt };
   return {
     activation,
