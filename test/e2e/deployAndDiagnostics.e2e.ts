@@ -129,6 +129,8 @@ test('Deploy all from the palette: the tree mid-deploy and live; app-spec diagno
         30_000,
       );
       t.diagnostic(`problems:\n${problems}`);
+      // The deploy's "Deployed …" toast would cover the Problems panel.
+      await runCommand(page, 'Notifications: Clear All Notifications');
       await screenshot(page, root, 'diagnostics.png', t);
     },
   ));

@@ -1,6 +1,7 @@
 /**
  * The frame of every e2e test: the packaged extension (dist/odoobo-skills.vsix, or ODOOBO_VSIX) installed into a
- * fresh code-server, the demo repository open in headless chromium; on failure a screenshot and the server's output
+ * fresh code-server started as `npm start` starts it (startCodeServerForPeople), the demo repository open in headless
+ * chromium, the extension's walkthrough open as on any first start; on failure a screenshot and the server's output
  * for the CI artifacts; everything stopped and removed afterwards. And how the tests save their screenshots.
  */
 import assert from 'node:assert/strict';
@@ -8,9 +9,12 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createDemoRepo, type DemoRepo } from '../../scripts/lib/demoRepo';
-import { launchChromium, startCodeServer, type Chromium, type CodeServer } from './codeServer';
+import { launchChromium, startCodeServerForPeople, type Chromium, type CodeServer } from './codeServer';
 import { ensureEnv, repoRoot } from './env';
 import { recordFailure } from './workbench';
+
+/** VS Code's setting that the extension honours before it opens its walkthrough on the first start. */
+const WALKTHROUGH_ON_INSTALL = 'workbench.welcomePage.walkthroughs.openOnInstall';
 
 interface Diagnostics {
   diagnostic(message: string): void;
@@ -47,7 +51,7 @@ export async function withPackagedWorkbench(t: Diagnostics, name: string, option
     demo = await createDemoRepo();
     await options.prepare?.(demo);
     let t0 = Date.now();
-    server = await startCodeServer({ env, trusted: true, installExtensions: [vsix], ...(options.settings ? { settings: options.settings } : {}) });
+    server = await startCodeServerForPeople({ env, vsix, ...(options.settings ? { settings: options.settings } : {}) });
     t.diagnostic(`code-server with the VSIX installed up in ${Date.now() - t0} ms`);
     browser = await launchChromium(env, { viewport: options.viewport });
     const { page } = browser;
@@ -56,6 +60,12 @@ export async function withPackagedWorkbench(t: Diagnostics, name: string, option
     await page.goto(server.folderUrl(demo.dir), { waitUntil: 'domcontentloaded', timeout: 60_000 });
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     t.diagnostic(`workbench shown ${Date.now() - t0} ms after page load started`);
+    // On the first start the extension opens its walkthrough, taking the focus: wait for it, or a command palette
+    // opened meanwhile would close under the test.
+    if (options.settings?.[WALKTHROUGH_ON_INSTALL] !== false) {
+      await page.locator('.gettingStartedContainer').first().waitFor({ state: 'visible', timeout: 90_000 });
+      t.diagnostic(`walkthrough shown ${Date.now() - t0} ms after page load started`);
+    }
     await body({ root, demo, server, page });
   } catch (err) {
     // Keep what the page looked like when it failed, for the CI artifacts.
