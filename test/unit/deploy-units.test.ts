@@ -21,7 +21,7 @@ import { acquireDeployLock } from '../../src/core/deploy/locks';
 import { CoalescedWriter, recordAttempt, recordDeployment } from '../../src/core/deploy/persist';
 import { pollInterval } from '../../src/core/deploy/poll';
 import { findCommonDir, readBranchNames } from '../../src/core/deploy/session';
-import { sameSpec } from '../../src/core/deploy/pipeline';
+import { sameSpec } from '../../src/core/deploy/steps/apply';
 import { prepareSpec } from '../../src/core/deploy/spec';
 import { appFor, deploymentAt } from '../builders/do';
 import { sendJson, startServer, type TestServer } from '../builders/doServer';

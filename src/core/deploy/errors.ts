@@ -2,7 +2,7 @@
 import { AppPlatformError, ERROR_MITIGATIONS, type AppPlatformErrorCode } from '../do/errors';
 import { redact } from '../do/redact';
 import { StatusError } from '../status/errors';
-import type { DeployStepName } from './types';
+import type { DeployStepName } from './stepNames';
 
 export const DEPLOY_MITIGATIONS = {
   SKILL_NOT_FOUND: 'Check the skill name: it needs skills/<name>/manifest.json with a valid manifest (Odoobo: Refresh shows the problems).',

@@ -22,7 +22,7 @@ export { DeployError, DEPLOY_MITIGATIONS, mitigationFor, type DeployErrorCode, t
 export { checkHealth, type HealthOutcome } from './health';
 export { deployLockFile } from './locks';
 export { InflightStore, type InflightRecord, type DeployAttemptRecord, type DeployIncident } from './persist';
-export { flattenSteps, DEFAULT_TIMEOUT_MS, DEFAULT_HEALTH_TIMEOUT_MS } from './pipeline';
+export { flattenSteps, DEFAULT_TIMEOUT_MS, DEFAULT_HEALTH_TIMEOUT_MS } from './run';
 export { codeForFindings, setSource } from './spec';
 export { odooCall, postOnTask, deployNote, OdooRpcError } from './odoo';
 export * from './types';

@@ -5,7 +5,9 @@
  */
 import { toDeployError } from './errors';
 import { acquireDeployLock, type DeployLock } from './locks';
-import { DeployRun, monitorAndFinish } from './pipeline';
+import { Ending, resultOf } from './outcomes';
+import { resumeDeployment } from './pipeline';
+import { DeployRun } from './run';
 import { DeploySession } from './session';
 import type { DeployCommonOptions, DeployResult } from './types';
 import type { InflightRecord } from './persist';
@@ -58,23 +60,22 @@ async function resumeOne(session: DeploySession, rec: InflightRecord, signal?: A
   } catch (e) {
     return { skipped: { skill: rec.skill, deploymentId: rec.deploymentId, reason: toDeployError(e, 'lock').message } };
   }
-  const run = new DeployRun(session, rec.skill, signal);
-  run.resumed = true;
-  run.appId = rec.appId;
-  run.deploymentId = rec.deploymentId;
-  run.previousDeploymentId = rec.previousDeploymentId;
-  run.liveUrl = rec.liveUrl;
-  run.inflight = rec;
+  const run = new DeployRun(session, rec.skill, { signal });
+  const app = {
+    appId: rec.appId,
+    ...(rec.liveUrl ? { liveUrl: rec.liveUrl } : {}),
+    ...(rec.previousDeploymentId ? { previousDeploymentId: rec.previousDeploymentId } : {}),
+  };
+  const known = { app, deploymentId: rec.deploymentId, inflight: rec, resumed: true };
   session.emit({ type: 'deploy-started', skill: rec.skill, resumed: true, at: Date.now() });
   let result: DeployResult;
   try {
     // Someone may have resumed and finished it between our read and our lock: the record says.
     const still = (await (await session.inflight())!.read()).some((r) => r.deploymentId === rec.deploymentId && r.skill === rec.skill);
     if (!still) return { skipped: { skill: rec.skill, deploymentId: rec.deploymentId, reason: 'finished by another process meanwhile' } };
-    run.skill = await session.skill(rec.skill);
-    result = await monitorAndFinish(run);
+    result = await resumeDeployment(run, { ...known, skill: await session.skill(rec.skill) });
   } catch (e) {
-    result = run.result('failed', toDeployError(e, 'monitor'));
+    result = resultOf(run, new Ending({ status: 'failed', facts: known, error: toDeployError(e, 'monitor') }));
   } finally {
     await lock.release().catch(() => undefined);
   }

@@ -10,12 +10,13 @@ import { waitForDeployment } from '../do/progress';
 import type { App, Deployment, RollbackCondition } from '../do/schemas';
 import { commitOf } from './apps';
 import { DeployError, toDeployError } from './errors';
-import { checkHealth } from './health';
 import { acquireDeployLock } from './locks';
 import { recordDeployment, recordAttempt } from './persist';
-import { DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, DeployRun, onProgress } from './pipeline';
+import { DEFAULT_TIMEOUT_MS, DeployRun } from './run';
+import { checkServing, serves } from './serving';
 import { DeploySession } from './session';
-import type { DeployCommonOptions, DeployStepName, RollbackResult } from './types';
+import type { DeployStepName } from './stepNames';
+import type { DeployCommonOptions, RollbackResult } from './types';
 
 interface RollbackParams {
   skill: string;
@@ -41,7 +42,6 @@ async function performRollback(session: DeploySession, p: RollbackParams, run = 
     ...(p.liveUrl ? { liveUrl: p.liveUrl } : {}),
   };
   let step: DeployStepName = 'rollback-validate';
-  run.appId = p.appId;
   try {
     await run.step(
       step,
@@ -68,7 +68,7 @@ async function performRollback(session: DeploySession, p: RollbackParams, run = 
           timeoutMs: session.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           pollIntervalMs: session.interval,
           maxConsecutiveErrors: 5,
-          onProgress: (d) => onProgress(run, d),
+          onProgress: (d) => run.progress(p.appId, d),
         }),
       { message: (d) => d.phase },
     );
@@ -98,18 +98,22 @@ async function performRollback(session: DeploySession, p: RollbackParams, run = 
   return result;
 }
 
-/** After a rollback or revert: the new deployment is the active one and the live URL's health path answers. */
+/**
+ * After a rollback or revert: the new deployment is the active one and the live URL's health path answers (the check
+ * the pipeline's verify step makes too).
+ */
 async function verifyServing(session: DeploySession, run: DeployRun, result: RollbackResult, healthPath: string, expected: string): Promise<void> {
   await run.step(
     'rollback-verify',
     async () => {
-      const app = await session.reader.getApp(result.appId);
-      if (app.live_url) result.liveUrl = app.live_url;
-      const active = app.active_deployment?.id;
-      const h = result.liveUrl ? await checkHealth(result.liveUrl, healthPath, { timeoutMs: session.options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS }) : undefined;
+      const s = await checkServing(session, result.appId, { healthPath, liveUrl: result.liveUrl });
+      if (s.liveUrl) result.liveUrl = s.liveUrl;
+      const active = s.activeDeploymentId;
+      const h = s.health;
       result.serving = { ...(active ? { activeDeploymentId: active } : {}), healthy: h?.ok === true, ...(h?.status !== undefined ? { status: h.status } : {}) };
-      if (active !== expected || !h?.ok) {
-        throw new DeployError('ROLLBACK_FAILED', `deployment ${expected} is not serving: the active deployment is ${active ?? 'none'} and ${healthPath} answered ${h?.status ?? h?.detail ?? 'nothing'}`, { step: 'rollback-verify' });
+      if (!serves(s, expected)) {
+        const why = `the active deployment is ${active ?? 'none'} and ${healthPath} answered ${h?.status ?? h?.detail ?? 'nothing'}`;
+        throw new DeployError('ROLLBACK_FAILED', `deployment ${expected} is not serving: ${why}`, { step: 'rollback-verify' });
       }
     },
     { message: () => `deployment ${expected} serves; ${healthPath} answered ${result.serving?.status}` },
@@ -121,17 +125,9 @@ function describeCondition(c: RollbackCondition | undefined): string {
   return `${c.code ?? 'unknown'}: ${c.message ?? ''}${c.components?.length ? ` (${c.components.join(', ')})` : ''}`;
 }
 
-/** The automatic rollback of a run whose deployment served and then failed `cause`. */
-export function autoRollback(run: DeployRun, _cause: DeployError): Promise<RollbackResult> {
-  return performRollback(run.session, {
-    skill: run.skillName,
-    appId: run.appId!,
-    toDeploymentId: run.previousDeploymentId!,
-    fromDeploymentId: run.deploymentId,
-    healthPath: run.skill!.manifest.healthPath,
-    liveUrl: run.liveUrl,
-    after: 'commit',
-  });
+/** The automatic rollback of a deployment that served and then failed steps 6–8: committed once it serves. */
+export function autoRollback(session: DeploySession, p: Omit<RollbackParams, 'after'>): Promise<RollbackResult> {
+  return performRollback(session, { ...p, after: 'commit' });
 }
 
 // ------------------------------------------------------------------------------------------------------------------
@@ -266,10 +262,9 @@ export async function revertSkillRollback(options: SkillRollbackOptions): Promis
       result.pinned = false;
       session.reader.prime(dep);
       step = 'rollback-monitor';
-      run.appId = app.id;
       const done = await run.step(
         step,
-        () => waitForDeployment(session.reader, app.id, dep.id, { timeoutMs: session.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, pollIntervalMs: session.interval, onProgress: (d) => onProgress(run, d) }),
+        () => waitForDeployment(session.reader, app.id, dep.id, { timeoutMs: session.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, pollIntervalMs: session.interval, onProgress: (d) => run.progress(app.id, d) }),
         { message: (d) => d.phase },
       );
       result.commit = commitOf(done, options.skill);
@@ -291,7 +286,7 @@ async function withSkill(
   fn: (session: DeploySession, app: App, healthPath: string, run: DeployRun) => Promise<RollbackResult>,
 ): Promise<RollbackResult> {
   const session = new DeploySession(options);
-  const run = new DeployRun(session, options.skill, options.signal);
+  const run = new DeployRun(session, options.skill, { signal: options.signal });
   let lock;
   try {
     lock = await acquireDeployLock(await session.commonDir(), options.skill, { purpose: `${purpose} ${options.skill}`, whenBusy: options.whenBusy ?? 'refuse', busyTimeoutMs: options.busyTimeoutMs, signal: options.signal });

@@ -6,17 +6,9 @@ import type { SkillManifest } from '../skills/manifest';
 import type { StatusStore } from '../status/statusStore';
 import type { DeployErrorCode } from './errors';
 import type { DeployTimings, PollPolicy } from './poll';
+import type { DeployStepName, StepStatus } from './stepNames';
 
-/** The steps of one skill's deployment, in order (issue text: 1 prepare … 9 record). */
-export const DEPLOY_STEPS = ['prepare', 'validate', 'apply', 'create', 'monitor', 'health', 'traffic', 'post-deploy', 'record'] as const;
-export type DeployStep = (typeof DEPLOY_STEPS)[number];
-/** Steps of a rollback (automatic or manual) and of revert/commit of a pinned rollback. */
-export const ROLLBACK_STEPS = ['rollback-validate', 'rollback-create', 'rollback-monitor', 'rollback-commit', 'rollback-verify', 'rollback-record'] as const;
-export type RollbackStep = (typeof ROLLBACK_STEPS)[number];
-/** `lock`: waiting for the skill's deploy lock; `cancel`: canceling on the server; `verify`: checking the old version still serves. */
-export type DeployStepName = DeployStep | RollbackStep | 'lock' | 'cancel' | 'verify';
-
-export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'canceled';
+export { DEPLOY_STEPS, ROLLBACK_STEPS, type DeployStep, type DeployStepName, type RollbackStep, type StepStatus } from './stepNames';
 
 export interface StepRecord {
   name: DeployStepName;

@@ -1,0 +1,33 @@
+/** Step 1: the skill's app spec, linted, with its source set (in memory; written back only with writeSpec). */
+import type { Skill } from '../../skills/loadSkills';
+import { toDeployError } from '../errors';
+import { noDeployment } from '../outcomes';
+import { prepareSpec } from '../spec';
+import type { Step } from './list';
+import type { Prepared } from './values';
+
+export const prepare: Step<undefined, Prepared> = {
+  name: 'prepare',
+  async run(run) {
+    const s = run.session;
+    // Kept for the failure: the skill, when it loaded, names the health path that shows the previous version serves.
+    let loaded: Skill | undefined;
+    try {
+      const { skill, prepared } = await run.step(
+        'prepare',
+        async () => {
+          const skill = await s.skill(run.skillName);
+          loaded = skill;
+          const options = { repoRoot: s.options.repoRoot, source: run.options.source, lint: s.lint, branchExists: s.branchExists };
+          return { skill, prepared: await prepareSpec(skill, { ...options, writeSpec: s.options.writeSpec }) };
+        },
+        { message: ({ prepared: p }) => (p.changes.length ? `set ${p.changes.join(', ')}` : undefined) },
+      );
+      run.warnings.push(...prepared.warnings);
+      run.checkAborted('prepare');
+      return { skill, spec: prepared.spec };
+    } catch (e) {
+      return noDeployment(run, { skill: loaded }, toDeployError(e, 'prepare'));
+    }
+  },
+};
