@@ -2,7 +2,8 @@
 
 The review is rule-based (rules.py) and works offline: secrets, debug output, TODOs, long functions, changes
 without tests and risky patterns of Python, JavaScript and TypeScript. With GITHUB_TOKEN set it can read a pull
-request's diff from GitHub; with ANTHROPIC_API_KEY set a model adds its own findings (remote.py).
+request's diff from GitHub; with a model configured (model_client.py: DigitalOcean Gradient AI, Anthropic or OpenAI)
+a model adds its own findings (remote.py). When the model fails, the rules' findings still come back, marked so.
 """
 
 import os
@@ -13,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
+import model_client
 import remote
 from diffparse import DiffError, parse_diff
 from rules import Finding, review, sort_findings, summarize
@@ -25,8 +27,6 @@ DESCRIPTION = (
 )
 
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
-DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com"
-DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5"
 REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 PULL_REQUEST_URL = re.compile(r"^https?://[^/\s]+/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/pull/(\d+)(?:[/?#].*)?$")
 
@@ -68,7 +68,8 @@ class ReviewRequest(BaseModel):
     )
     model_review: bool = Field(
         True,
-        description="Add a model's findings when ANTHROPIC_API_KEY is configured; false keeps to the rules.",
+        description="Add a model's findings when a model is configured (GRADIENT_MODEL_ACCESS_KEY, ANTHROPIC_API_KEY "
+        "or OPENAI_API_KEY); false keeps to the rules.",
     )
 
 
@@ -125,20 +126,19 @@ def read_diff(request: ReviewRequest) -> Tuple[str, Dict[str, Any]]:
 
 
 def add_model_review(request: ReviewRequest, diff: str, findings: List[Finding]) -> Dict[str, Any]:
-    """Appends the model's findings to `findings` when a key is configured; answers the model_review report."""
-    key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
-    if not key:
-        return {"status": "not_configured", "findings": 0}
+    """Appends the model's findings to `findings` when a model is configured; answers the model_review report."""
+    settings = model_client.from_env()
+    if not settings.model:
+        return {"status": "not_configured", "findings": 0, **({"error": settings.problem} if settings.problem else {})}
     if not request.model_review:
         return {"status": "disabled", "findings": 0}
-    model = os.environ.get("ANTHROPIC_MODEL", "").strip() or DEFAULT_ANTHROPIC_MODEL
-    base_url = os.environ.get("ANTHROPIC_BASE_URL", "").strip() or DEFAULT_ANTHROPIC_BASE_URL
+    used = {"provider": settings.model.provider.name, "model": settings.model.model}
     try:
-        added = remote.model_findings(base_url, key, model, diff, [f.as_dict() for f in findings])
-    except remote.UpstreamError as error:
-        return {"status": "failed", "model": model, "findings": 0, "error": error.message}
+        added = remote.model_findings(settings.model, diff, [f.as_dict() for f in findings])
+    except model_client.ModelError as error:
+        return {"status": "failed", **used, "findings": 0, "error": str(error)}
     findings.extend(Finding(a["file"], a["line"], a["severity"], "model-review", a["message"]) for a in added)
-    return {"status": "ok", "model": model, "findings": len(added)}
+    return {"status": "ok", **used, "findings": len(added)}
 
 
 app = FastAPI(title=NAME, version=VERSION, description=DESCRIPTION)
@@ -159,6 +159,7 @@ def metadata() -> Dict[str, Any]:
         "health_path": "/health",
         "docs_path": "/docs",
         "inputs": json_schema(ReviewRequest),
+        "model": model_client.from_env().describe(),
     }
 
 
@@ -184,6 +185,8 @@ def invoke(request: ReviewRequest) -> Dict[str, Any]:
     findings = sort_findings(findings)
     return {
         "source": source,
+        # "rules" also when the model failed: model_review then says why.
+        "method": "rules+model" if model_review["status"] == "ok" else "rules",
         "findings": [f.as_dict() for f in findings[: request.max_findings]],
         "truncated": len(findings) > request.max_findings,
         "summary": summarize(files, findings),

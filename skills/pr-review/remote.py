@@ -1,7 +1,8 @@
-"""The optional network calls of pr-review: a pull request's diff from GitHub, and a model review from Anthropic.
+"""The optional network calls of pr-review: a pull request's diff from GitHub, and a model review (model_client.py).
 
-Both run only when their key is configured (GITHUB_TOKEN, ANTHROPIC_API_KEY), with timeouts, and fail with an
-UpstreamError whose message never contains the key. Keys go in headers that are not repeated on a redirect.
+Both run only when their key is configured (GITHUB_TOKEN; GRADIENT_MODEL_ACCESS_KEY, ANTHROPIC_API_KEY or
+OPENAI_API_KEY), with timeouts, and fail with an error whose message never contains the key. Keys go in headers that
+are not repeated on a redirect.
 """
 
 import json
@@ -10,13 +11,15 @@ import urllib.error
 import urllib.request
 from typing import Any, Dict, List, Optional, Tuple
 
+import model_client
+
 USER_AGENT = "odoobo-pr-review"
 MAX_DIFF_BYTES = 5 * 1024 * 1024
 MAX_MODEL_DIFF_CHARS = 100_000
 
 
 class UpstreamError(Exception):
-    """A call to GitHub or Anthropic failed; `status` is what /invoke answers."""
+    """A call to GitHub failed; `status` is what /invoke answers."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -53,7 +56,7 @@ def http(
 
 
 def error_message(body: bytes) -> str:
-    """The `message` of a GitHub or Anthropic JSON error body, or a short text of it."""
+    """The `message` of a GitHub JSON error body, or a short text of it."""
     try:
         data = json.loads(body.decode("utf-8", "replace"))
     except ValueError:
@@ -93,36 +96,18 @@ MODEL_SYSTEM = (
 )
 
 
-def model_findings(
-    base_url: str, api_key: str, model: str, diff: str, rule_findings: List[Dict[str, Any]], timeout: float = 60.0
-) -> List[Dict[str, Any]]:
+def model_findings(model: model_client.Model, diff: str, rule_findings: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Findings a model adds to the rule-based review: dicts with file, line, severity, message."""
     already = "\n".join(f"{f['file']}:{f['line']} {f['rule']}" for f in rule_findings[:100]) or "(none)"
     prompt = (
         f"Rule-based findings already reported:\n{already}\n\nThe diff to review:\n"
         f"```diff\n{diff[:MAX_MODEL_DIFF_CHARS]}\n```"
     )
-    body = json.dumps(
-        {"model": model, "max_tokens": 2048, "system": MODEL_SYSTEM, "messages": [{"role": "user", "content": prompt}]}
-    ).encode()
-    status, answer = http(
-        "Anthropic",
-        f"{base_url.rstrip('/')}/v1/messages",
-        {"x-api-key": api_key},
-        {"anthropic-version": "2023-06-01", "content-type": "application/json"},
-        body,
-        timeout=timeout,
-    )
-    if status != 200:
-        detail = error_message(answer)
-        raise UpstreamError(502, f"Anthropic answered HTTP {status}" + (f": {detail}" if detail else ""))
+    text = model_client.complete(model, MODEL_SYSTEM, prompt, 2048)
     try:
-        text = "".join(
-            part.get("text", "") for part in json.loads(answer)["content"] if part.get("type") == "text"
-        )
         items = json.loads(text[text.index("["): text.rindex("]") + 1])
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise UpstreamError(502, "the model's answer is not a JSON array of findings")
+    except ValueError:
+        raise model_client.ModelError("the model's answer is not a JSON array of findings")
     findings = []
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict) or not isinstance(item.get("file"), str) or not item.get("message"):

@@ -177,6 +177,8 @@ describe('odoobo platform start: credentials never on command lines, skills get 
     const allowed = (k: string): boolean =>
       ['HOME', 'LANG', 'TZ', 'PATH', 'PORT', 'HOST', 'PYTHONUNBUFFERED', 'ODOOBO_PLATFORM_DATA_DIR', 'ODOOBO_PLATFORM_OWNER',
         'APP_LEVEL', 'GITHUB_TOKEN', 'GITHUB_API_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_MODEL', 'ANTHROPIC_BASE_URL',
+        // infra/pr-review.yaml's model envs (issue 23).
+        'GRADIENT_MODEL_ACCESS_KEY', 'OPENAI_API_KEY', 'MODEL_PROVIDER', 'MODEL', 'GRADIENT_BASE_URL', 'OPENAI_BASE_URL',
         'EXTRA_SECRET', 'PUBLIC',
         // What /bin/sh itself adds before it execs the run_command.
         'PWD', 'SHLVL', '_'].includes(k) || k.startsWith('LC_');

@@ -11,14 +11,15 @@ SKILL_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(SKILL_DIR))
 
 import main  # noqa: E402
+from fake_models import GRADIENT_KEY, MODEL_ENVS, OPENAI_KEY, FakeModelServer  # noqa: E402
 
 MANIFEST = json.loads((SKILL_DIR / "manifest.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(autouse=True)
 def no_keys(monkeypatch):
-    """Each test starts without GitHub or Anthropic settings; the ones that need them set them."""
-    for key in ("GITHUB_TOKEN", "GITHUB_API_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL"):
+    """Each test starts without GitHub or model settings; the ones that need them set them."""
+    for key in ("GITHUB_TOKEN", "GITHUB_API_URL", *MODEL_ENVS):
         monkeypatch.delenv(key, raising=False)
 
 
@@ -46,6 +47,7 @@ def test_metadata_matches_manifest(client):
     assert body["docs_path"] == MANIFEST["docsPath"]
     assert body["inputs"]["type"] == "object"
     assert {"diff", "repository", "pull_request", "pull_request_url", "max_findings"} <= set(body["inputs"]["properties"])
+    assert body["model"] == {"mode": "rules only", "provider": None, "model": None}
 
 
 def test_docs(client):
@@ -400,7 +402,8 @@ def test_model_review_adds_findings_when_a_key_is_configured(client, fake_server
     model_text = 'Here you go:\n[{"file": "app/billing.py", "line": 16, "severity": "warning", "message": "charge ignores the result"}]'
     fake_server.reply = lambda *_: fake_server.json_reply(200, anthropic_answer(model_text))
     body = review(client, PYTHON_CHANGE)
-    assert body["model_review"] == {"status": "ok", "model": "claude-test", "findings": 1}
+    assert body["model_review"] == {"status": "ok", "provider": "anthropic", "model": "claude-test", "findings": 1}
+    assert body["method"] == "rules+model"
     assert ("app/billing.py", 16, "warning", "model-review") in found(body)
     request = fake_server.requests[0]
     assert request["path"] == "/v1/messages"
@@ -423,6 +426,91 @@ def test_a_failing_model_keeps_the_rule_findings_and_hides_the_key(client, fake_
     assert response.status_code == 200
     body = response.json()
     assert body["model_review"]["status"] == "failed"
-    assert body["model_review"]["error"] == "Anthropic answered HTTP 401: invalid x-api-key"
+    assert body["model_review"]["error"] == "Anthropic rejected ANTHROPIC_API_KEY (HTTP 401)"
+    assert body["method"] == "rules"
     assert body["summary"]["by_rule"]["secret-added"] == 1
     assert key not in response.text
+
+
+# --- the model through DigitalOcean Gradient AI (and OpenAI): fake OpenAI-compatible servers on 127.0.0.1 ---------
+
+MODEL_FINDING = '[{"file": "app/billing.py", "line": 16, "severity": "warning", "message": "charge ignores the result"}]'
+
+
+@pytest.fixture()
+def gradient(monkeypatch):
+    fake = FakeModelServer("chat_completions")
+    monkeypatch.setenv("GRADIENT_MODEL_ACCESS_KEY", GRADIENT_KEY)
+    monkeypatch.setenv("GRADIENT_BASE_URL", fake.base_url)
+    yield fake
+    fake.close()
+
+
+def test_gradient_reviews_with_its_model_access_key(client, gradient):
+    gradient.replies.append(gradient.text(MODEL_FINDING))
+    assert client.get("/metadata").json()["model"] == {
+        "mode": "model", "provider": "gradient", "model": "llama3.3-70b-instruct"
+    }
+    response = client.post("/invoke", json={"diff": PYTHON_CHANGE})
+    body = response.json()
+    assert body["model_review"] == {"status": "ok", "provider": "gradient", "model": "llama3.3-70b-instruct", "findings": 1}
+    assert body["method"] == "rules+model"
+    assert ("app/billing.py", 16, "warning", "model-review") in found(body)
+    [request] = gradient.requests
+    assert request["path"] == "/v1/chat/completions"
+    assert request["headers"]["authorization"] == f"Bearer {GRADIENT_KEY}"
+    assert request["body"]["model"] == "llama3.3-70b-instruct"
+    system, user = request["body"]["messages"]
+    assert system["role"] == "system" and "JSON array" in system["content"]
+    assert user["role"] == "user" and "app/billing.py:11 secret-added" in user["content"]
+    assert GRADIENT_KEY not in response.text
+
+
+def test_a_failing_gradient_model_still_answers_the_rules_findings_marked_degraded(client, gradient, caplog):
+    caplog.set_level("DEBUG")
+    gradient.replies += [gradient.error(500, "upstream overloaded"), gradient.error(500, f"overloaded {GRADIENT_KEY}")]
+    response = client.post("/invoke", json={"diff": PYTHON_CHANGE})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["method"] == "rules"
+    assert body["model_review"] == {
+        "status": "failed", "provider": "gradient", "model": "llama3.3-70b-instruct", "findings": 0,
+        "error": "Gradient answered HTTP 500: overloaded [redacted] (after one retry; the first attempt got HTTP 500)",
+    }
+    assert body["summary"]["by_rule"]["secret-added"] == 1 and "model-review" not in body["summary"]["by_rule"]
+    assert len(gradient.requests) == 2
+    assert GRADIENT_KEY not in response.text and GRADIENT_KEY not in caplog.text
+
+
+def test_a_gradient_model_that_times_out_leaves_the_rules_findings(client, gradient, monkeypatch):
+    monkeypatch.setenv("MODEL_TIMEOUT_SECONDS", "0.3")
+    gradient.replies.append(gradient.text(MODEL_FINDING))
+    gradient.replies[0].delay = 2.0
+    body = review(client, PYTHON_CHANGE)
+    assert body["model_review"]["status"] == "failed"
+    assert body["model_review"]["error"] == "Gradient did not answer within 0.3 s"
+    assert body["method"] == "rules" and body["summary"]["by_rule"]["secret-added"] == 1
+
+
+def test_openai_is_chosen_by_model_provider(client, gradient, monkeypatch):
+    openai = FakeModelServer("chat_completions")
+    try:
+        monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", openai.base_url)
+        monkeypatch.setenv("MODEL_PROVIDER", "openai")
+        monkeypatch.setenv("MODEL", "gpt-test")
+        openai.replies.append(openai.text("[]"))
+        body = review(client, PYTHON_CHANGE)
+        assert body["model_review"] == {"status": "ok", "provider": "openai", "model": "gpt-test", "findings": 0}
+        assert openai.requests[0]["headers"]["authorization"] == f"Bearer {OPENAI_KEY}"
+        assert gradient.requests == [], "MODEL_PROVIDER wins over the first key that is set"
+    finally:
+        openai.close()
+
+
+def test_a_wrong_model_setting_is_named_and_the_rules_still_answer(client, monkeypatch):
+    monkeypatch.setenv("MODEL_PROVIDER", "openai")
+    monkeypatch.setenv("GRADIENT_MODEL_ACCESS_KEY", GRADIENT_KEY)
+    problem = "MODEL_PROVIDER is openai but OPENAI_API_KEY is not set"
+    assert review(client, PYTHON_CHANGE)["model_review"] == {"status": "not_configured", "findings": 0, "error": problem}
+    assert client.get("/metadata").json()["model"] == {"mode": "rules only", "provider": None, "model": None, "problem": problem}
