@@ -189,6 +189,8 @@ describe('odoobo deploy / rollback with a real skill on the local App Platform',
     assert.equal(r.code, 1);
     assert.equal(r.json.ok, false);
     assert.ok(r.json.error.code, JSON.stringify(r.json));
+    assert.equal(r.json.error.code, 'DEPLOYMENT_NOT_FOUND', 'the app exists: the deployment is what is unknown');
+    assert.ok(r.json.error.candidates.some((c: any) => c.id === deployments.v1), JSON.stringify(r.json.error.candidates));
     const u = await odoobo(['rollback', 'pr-review', '--unpin', '--to', 'x', ...T()], env);
     assert.equal(u.code, 2);
     assert.match(u.err, /do not go together/);

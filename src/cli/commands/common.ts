@@ -10,7 +10,7 @@ import { formatSkillProblem, loadSkills, type Skill } from '../../core/skills/lo
 import { skillNameProblem } from '../../core/skills/names';
 import { SmokeAbortedError } from '../../core/smoke';
 import { StatusError } from '../../core/status/errors';
-import { resolveTarget, TargetError, type ResolvedTarget, type TargetOptions } from '../../core/target';
+import { resolveTarget, TargetError, type ResolvedTarget, type TargetName, type TargetOptions } from '../../core/target';
 import { startLocalPlatform } from '../../platform/index';
 import { UsageError, type CliIO } from '../command';
 
@@ -172,8 +172,27 @@ export function isCanceled(e: unknown): boolean {
   return e instanceof SmokeAbortedError || code === 'ABORTED' || (e as Error)?.name === 'AbortError';
 }
 
-/** Classifies an error: target problems exit 3, cancellation 130, usage 2, the rest 1. */
-export function describeFailure(e: unknown): CliFailure {
+/** A 401 from a local platform (only one at --api-url can refuse: the embedded one gets its token from us). */
+export const LOCAL_UNAUTHORIZED =
+  'The local App Platform at --api-url refused ODOOBO_LOCAL_TOKEN: set it to the token that platform was started with ' +
+  '(its ODOOBO_LOCAL_TOKEN or --token-file), or leave out --api-url to start an embedded one.';
+
+/**
+ * The mitigation that applies on `target`: App Platform errors carry the DigitalOcean one (DIGITALOCEAN_ACCESS_TOKEN),
+ * which is wrong advice after a 401 from a local platform.
+ */
+export function mitigationOn<M extends string | undefined>(target: string | undefined, code: string, mitigation: M): M | string {
+  return code === 'UNAUTHORIZED' && target === 'local' ? LOCAL_UNAUTHORIZED : mitigation;
+}
+
+/** Classifies an error: target problems exit 3, cancellation 130, usage 2, the rest 1. `target`: where it happened. */
+export function describeFailure(e: unknown, target?: TargetName): CliFailure {
+  const f = classify(e);
+  const mitigation = mitigationOn(target, f.code, f.mitigation);
+  return mitigation === f.mitigation ? f : { ...f, mitigation };
+}
+
+function classify(e: unknown): CliFailure {
   if (e instanceof UsageError) return { code: 'USAGE', message: e.message, exitCode: EXIT.USAGE };
   if (isCanceled(e)) return { code: 'ABORTED', message: 'Canceled.', exitCode: EXIT.CANCELED };
   if (e instanceof TargetError) {
@@ -190,10 +209,13 @@ export function describeFailure(e: unknown): CliFailure {
   return { code: 'ERROR', message: err?.message ?? String(e), exitCode: EXIT.FAILED };
 }
 
-/** Prints a failure (one JSON document with --json) and answers its exit code; usage errors go to `main`. */
+/**
+ * Prints a failure (one JSON document with --json) and answers its exit code; usage errors go to `main`. `extra.target`
+ * (the target it happened on) picks the mitigation that applies there.
+ */
 export function reportFailure(io: CliIO, command: string, e: unknown, json: boolean | undefined, extra: Record<string, unknown> = {}): number {
   if (e instanceof UsageError) throw e;
-  const f = describeFailure(e);
+  const f = describeFailure(e, typeof extra.target === 'string' ? (extra.target as TargetName) : undefined);
   if (json) {
     printJson(io, { command, ok: false, exitCode: f.exitCode, ...extra, error: { code: f.code, message: f.message, mitigation: f.mitigation } });
   } else {

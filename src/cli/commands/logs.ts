@@ -89,7 +89,7 @@ export const logs: CliCommand = {
         for (const l of text.replace(/\n$/, '').split('\n')) if (text) io.out(l);
         return EXIT.OK;
       } catch (e) {
-        return reportFailure(io, 'logs', e, false);
+        return reportFailure(io, 'logs', e, false, { target: target?.target });
       } finally {
         await target?.close();
       }

@@ -4,13 +4,15 @@ import {
   checkSkillRollback, commitSkillRollback, listRollbackTargets, mitigationFor, revertSkillRollback, rollbackSkill, type RollbackCheck, type RollbackResult,
   type SkillRollbackOptions,
 } from '../../core/deploy';
-import type { RollbackCondition } from '../../core/do/schemas';
+import type { AppPlatformClient } from '../../core/do/client';
+import type { Deployment, RollbackCondition } from '../../core/do/schemas';
+import type { Skill } from '../../core/skills/loadSkills';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { isInteractive } from '../ui/style';
 import { formatAgoIso, formatDuration } from '../../core/util/timeText';
 import {
-  COMMON_OPTIONS, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, openTarget, printJson, reportFailure, requireRepository,
-  selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,
+  appNameOf, COMMON_OPTIONS, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, mitigationOn, openTarget, printJson,
+  reportFailure, requireRepository, selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,
 } from './common';
 
 const HELP = `Usage: odoobo rollback <skill> [options]
@@ -21,7 +23,8 @@ The app stays pinned to the rollback (new deployments are refused) until --unpin
 --commit unpins at once.
 
 Options:
-  --to <deployment>              the deployment to roll back to (default: the newest SUPERSEDED one)
+  --to <deployment>              the deployment to roll back to: its id, or a unique prefix of 6+ characters
+                                 (default: the newest SUPERSEDED one)
   --yes                          do not ask; accept App Platform's rollback warnings (needed without a terminal)
   --commit                       unpin right after the rollback serves (deploys are allowed again)
   --unpin                        instead of rolling back: keep the pinned rollback and unpin the app
@@ -67,6 +70,85 @@ function printResult(io: CliIO, action: string, r: RollbackResult): void {
     if (r.error) io.out(`  → ${r.error.mitigation}`);
   }
   if (r.pinned) io.out('the app is pinned to this rollback: new deployments are refused until `odoobo rollback <skill> --unpin` (keep it) or `--revert` (undo it)');
+}
+
+/** How many deployments an unknown `--to` lists. */
+const LISTED = 10;
+const SHORT_ID = 8;
+const MIN_PREFIX = 6;
+
+interface DeploymentChoice {
+  id: string;
+  shortId: string;
+  phase?: string;
+  cause?: string;
+  createdAt?: string;
+}
+
+const choiceOf = (d: Deployment): DeploymentChoice => ({
+  id: d.id!,
+  shortId: d.id!.slice(0, SHORT_ID),
+  ...(d.phase ? { phase: d.phase } : {}),
+  ...(d.cause ? { cause: d.cause } : {}),
+  ...(d.created_at ? { createdAt: d.created_at } : {}),
+});
+
+interface UnknownDeployment {
+  code: 'DEPLOYMENT_NOT_FOUND';
+  message: string;
+  mitigation: string;
+  candidates: DeploymentChoice[];
+}
+
+const PICK_ONE =
+  `Pass --to one of these (its id or its first ${SHORT_ID} characters), or leave --to out to roll back to the newest SUPERSEDED one.`;
+
+/**
+ * `--to` against the app's deployments: its id, or a unique prefix of MIN_PREFIX+ characters. Checked here because App
+ * Platform answers an unknown deployment with a 404 that the client reads as "the app no longer exists".
+ * Undefined when there is no app (the core's rollback says so).
+ */
+async function findDeployment(
+  client: AppPlatformClient,
+  skill: Skill,
+  target: string,
+  to: string,
+  signal: AbortSignal,
+): Promise<{ id: string } | { error: UnknownDeployment } | undefined> {
+  const appName = await appNameOf(skill);
+  const app = await client.findAppByName(appName, { signal });
+  if (!app?.id) return undefined;
+  const all = (await client.listAllDeployments(app.id, { signal })).filter((d) => d.id);
+  if (all.some((d) => d.id === to)) return { id: to };
+  const lower = to.toLowerCase();
+  const prefixed = lower.length >= MIN_PREFIX ? all.filter((d) => d.id!.toLowerCase().startsWith(lower)) : [];
+  if (prefixed.length === 1) return { id: prefixed[0].id! };
+  const candidates = (prefixed.length ? prefixed : all).slice(0, LISTED).map(choiceOf);
+  const where = `the app ${appName} (${app.id}) on ${target}`;
+  const newest = candidates.length < all.length ? `its ${candidates.length} newest deployments` : 'its deployments';
+  const message = prefixed.length
+    ? `"${to}" matches ${prefixed.length} deployments of ${where}:`
+    : `no deployment "${to}" in ${where}${all.length ? `; ${newest}:` : ', which has no deployments.'}`;
+  return {
+    error: {
+      code: 'DEPLOYMENT_NOT_FOUND',
+      message: `${skill.name}: ${message}`,
+      mitigation: PICK_ONE,
+      candidates,
+    },
+  };
+}
+
+function choiceLine(c: DeploymentChoice): string {
+  const age = c.createdAt ? formatAgoIso(c.createdAt) : '';
+  return `  ${c.shortId}  ${(c.phase ?? '?').padEnd(11)} ${c.cause ?? ''}${age ? `${c.cause ? ', ' : ''}${age}` : ''}`;
+}
+
+/** The result with the mitigation that applies on `target` (after a local 401: ODOOBO_LOCAL_TOKEN). */
+function onTarget(r: RollbackResult, target: string): RollbackResult {
+  if (!r.error) return r;
+  const mitigation = mitigationOn(target, r.error.code, r.error.mitigation);
+  return mitigation === r.error.mitigation ? r : { ...r, error: { ...r.error, mitigation } };
 }
 
 function exitFor(r: RollbackResult): number {
@@ -117,14 +199,27 @@ export const rollback: CliCommand = {
         const base: SkillRollbackOptions = { repoRoot: root, client: target.client, target: target.target, skill: skill.name, signal };
 
         if (action !== 'rollback') {
-          const r = action === 'unpin' ? await commitSkillRollback(base) : await revertSkillRollback(base);
+          const r = onTarget(action === 'unpin' ? await commitSkillRollback(base) : await revertSkillRollback(base), target.target);
           if (values.json) json(exitFor(r), r);
           else printResult(io, action, r);
           return exitFor(r);
         }
 
         let to = values.to;
-        if (!to) {
+        if (to) {
+          const found = await findDeployment(target.client, skill, target.target, to, signal);
+          if (found && 'error' in found) {
+            const { error } = found;
+            if (values.json) json(EXIT.FAILED, undefined, { error });
+            else {
+              io.err(`odoobo rollback: ${error.code}: ${error.message}`);
+              for (const c of error.candidates) io.err(choiceLine(c));
+              io.err(`  → ${error.mitigation}`);
+            }
+            return EXIT.FAILED;
+          }
+          if (found) to = found.id;
+        } else {
           const candidates = await listRollbackTargets(base);
           if (!candidates.length) {
             const error = { code: 'NO_PREVIOUS_DEPLOYMENT', message: `${skill.name} has no earlier (SUPERSEDED) deployment on ${target.target} to roll back to.`, mitigation: mitigationFor('NO_PREVIOUS_DEPLOYMENT') };
@@ -154,12 +249,12 @@ export const rollback: CliCommand = {
             return signal.aborted ? EXIT.CANCELED : EXIT.FAILED;
           }
         }
-        const r = await rollbackSkill({ ...base, deploymentId: to, acceptWarnings: true, commit: values.commit });
+        const r = onTarget(await rollbackSkill({ ...base, deploymentId: to, acceptWarnings: true, commit: values.commit }), target.target);
         if (values.json) json(exitFor(r), r);
         else printResult(io, 'rollback', r);
         return exitFor(r);
       } catch (e) {
-        return reportFailure(io, 'rollback', e, values.json, { skill: skill.name, action });
+        return reportFailure(io, 'rollback', e, values.json, { skill: skill.name, action, ...(target ? { target: target.target } : {}) });
       } finally {
         await target?.close();
       }
