@@ -1,7 +1,8 @@
 """nl-sql skill: turns a natural-language question and a table schema into one read-only SQL query.
 
 The schema's CREATE TABLE statements build an empty SQLite database (schema.py). Common question shapes are
-answered by rules (questions.py); others by a model when ANTHROPIC_API_KEY is configured (llm.py). Every query,
+answered by rules (questions.py); others by a model when one is configured (llm.py, model_client.py: DigitalOcean
+Gradient AI, Anthropic or OpenAI). Every query,
 from rules or model, is compiled with EXPLAIN against that database under a read-only authorizer before it is
 returned, and questions that ask to change data are refused.
 """
@@ -15,6 +16,7 @@ from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
 import llm
+import model_client
 from questions import CannotAnswer, WriteRequested, explain, read_question, to_sql, write_asked
 from schema import QueryError, ReadOnlyError, Schema, SchemaError, check_query, load_schema, read_only_problem
 
@@ -38,8 +40,8 @@ class QueryRequest(BaseModel):
     )
     mode: Literal["auto", "rules", "model"] = Field(
         "auto",
-        description="auto: rules, then the model when the rules cannot answer and ANTHROPIC_API_KEY is set; "
-        "rules: rules only; model: the model only (needs ANTHROPIC_API_KEY).",
+        description="auto: rules, then the model when the rules cannot answer and a model is configured "
+        "(GRADIENT_MODEL_ACCESS_KEY, ANTHROPIC_API_KEY or OPENAI_API_KEY); rules: rules only; model: the model only.",
     )
 
 
@@ -49,12 +51,13 @@ def json_schema(model: Any) -> Dict[str, Any]:
     return as_schema()
 
 
-DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com"
-DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5"
 SHAPES = (
     "counts (how many …), sums/averages/max/min of a column, per/by <column>, top N … by <column>, "
     "filters (<column> is/over/under <value>), date ranges (in 2024, last 30 days, since 2024-01-01)"
 )
+
+
+NEEDS_KEY = "GRADIENT_MODEL_ACCESS_KEY (DigitalOcean Gradient AI), ANTHROPIC_API_KEY or OPENAI_API_KEY"
 
 
 def fail(status: int, message: str) -> HTTPException:
@@ -65,13 +68,12 @@ def tables_in(sql: str, schema: Schema) -> List[str]:
     return [name for name in schema.tables if re.search(rf'(?<![\w.]){re.escape(name)}(?![\w])', sql, re.I)]
 
 
-def answer_with_model(request: QueryRequest, schema: Schema, key: str, why: str) -> Dict[str, Any]:
-    base_url = os.environ.get("ANTHROPIC_BASE_URL", "").strip() or DEFAULT_ANTHROPIC_BASE_URL
-    model = os.environ.get("ANTHROPIC_MODEL", "").strip() or DEFAULT_ANTHROPIC_MODEL
+def answer_with_model(request: QueryRequest, schema: Schema, model: model_client.Model, why: str) -> Dict[str, Any]:
+    """The model's query, held to the rules' checks; 502 with the reason (and why the rules passed) when it fails."""
     try:
-        result = llm.ask(base_url, key, model, request.question, request.table_schema, request.dialect)
+        result = llm.ask(model, request.question, request.table_schema, request.dialect)
     except llm.ModelError as error:
-        raise fail(502, str(error))
+        raise fail(502, f"{error}" + (f"; the rules cannot answer either: {why}" if why else ""))
     problem = read_only_problem(result["sql"])
     try:
         if problem:
@@ -85,7 +87,8 @@ def answer_with_model(request: QueryRequest, schema: Schema, key: str, why: str)
         "sql": result["sql"],
         "dialect": request.dialect,
         "method": "model",
-        "model": model,
+        "provider": model.provider.name,
+        "model": model.model,
         "explanation": result["explanation"],
         "tables": tables_in(result["sqlite_sql"], schema),
         "checked_sql": result["sqlite_sql"],
@@ -111,13 +114,14 @@ def metadata() -> Dict[str, Any]:
         "health_path": "/health",
         "docs_path": "/docs",
         "inputs": json_schema(QueryRequest),
+        "model": model_client.from_env().describe(),
     }
 
 
 @app.post(
     "/invoke",
     responses={
-        400: {"description": "mode 'model' was asked for but ANTHROPIC_API_KEY is not configured."},
+        400: {"description": "mode 'model' was asked for but no model is configured."},
         403: {"description": "The question asks to change data; nl-sql writes read-only queries only."},
         422: {"description": "Invalid request, a schema SQLite cannot read, or a question the rules cannot answer."},
         502: {"description": "The model failed, or its query is not read-only or does not fit the schema."},
@@ -136,11 +140,12 @@ def invoke(request: QueryRequest) -> Dict[str, Any]:
         schema = load_schema(request.table_schema)
     except SchemaError as error:
         raise fail(422, f"'table_schema' cannot be read: {error}")
-    key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
+    settings = model_client.from_env()
+    model = settings.model
     if request.mode == "model":
-        if not key:
-            raise fail(400, "'mode' is 'model' but ANTHROPIC_API_KEY is not configured")
-        return answer_with_model(request, schema, key, "")
+        if not model:
+            raise fail(400, f"'mode' is 'model' but no model is configured: {settings.problem or 'set ' + NEEDS_KEY}")
+        return answer_with_model(request, schema, model, "")
     try:
         query = read_question(request.question, schema)
         sqlite_sql = to_sql(query, "sqlite")
@@ -148,9 +153,10 @@ def invoke(request: QueryRequest) -> Dict[str, Any]:
     except WriteRequested as error:
         raise fail(403, f"'question': {error}; nl-sql writes read-only queries (SELECT) only")
     except (CannotAnswer, QueryError, ReadOnlyError) as error:
-        if key and request.mode == "auto":
-            return answer_with_model(request, schema, key, str(error))
-        hint = "" if key else "; configure ANTHROPIC_API_KEY to have a model answer other questions"
+        if model and request.mode == "auto":
+            return answer_with_model(request, schema, model, str(error))
+        hint = f"; set {NEEDS_KEY} to have a model answer other questions"
+        hint = "" if model else f"; no model answers instead: {settings.problem}" if settings.problem else hint
         raise fail(422, f"'question' is not one the rules answer: {error}. They answer {SHAPES}{hint}")
     return {
         "sql": to_sql(query, request.dialect),

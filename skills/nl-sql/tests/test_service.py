@@ -14,13 +14,14 @@ SKILL_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(SKILL_DIR))
 
 import main  # noqa: E402
+from fake_models import GRADIENT_KEY, MODEL_ENVS, FakeModelServer  # noqa: E402
 
 MANIFEST = json.loads((SKILL_DIR / "manifest.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(autouse=True)
 def no_model(monkeypatch):
-    for key in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL"):
+    for key in MODEL_ENVS:
         monkeypatch.delenv(key, raising=False)
 
 
@@ -48,6 +49,7 @@ def test_metadata_matches_manifest(client):
     assert body["docs_path"] == MANIFEST["docsPath"]
     assert body["inputs"]["type"] == "object"
     assert set(["question", "table_schema", "dialect"]) <= set(body["inputs"]["properties"])
+    assert body["model"] == {"mode": "rules only", "provider": None, "model": None}
 
 
 def test_docs(client):
@@ -313,13 +315,19 @@ def test_questions_outside_the_rules_are_422_naming_the_question(client, questio
     assert response.status_code == 422
     detail = response.json()["detail"]
     assert detail.startswith(f"nl-sql: 'question' is not one the rules answer: {reason}. They answer counts")
-    assert detail.endswith("configure ANTHROPIC_API_KEY to have a model answer other questions")
+    assert detail.endswith(
+        "; set GRADIENT_MODEL_ACCESS_KEY (DigitalOcean Gradient AI), ANTHROPIC_API_KEY or OPENAI_API_KEY "
+        "to have a model answer other questions"
+    )
 
 
 def test_mode_model_without_a_key_is_400(client):
     response = client.post("/invoke", json={"question": "How many orders?", "table_schema": SCHEMA, "mode": "model"})
     assert response.status_code == 400
-    assert response.json()["detail"] == "nl-sql: 'mode' is 'model' but ANTHROPIC_API_KEY is not configured"
+    assert response.json()["detail"] == (
+        "nl-sql: 'mode' is 'model' but no model is configured: set GRADIENT_MODEL_ACCESS_KEY (DigitalOcean Gradient AI), "
+        "ANTHROPIC_API_KEY or OPENAI_API_KEY"
+    )
 
 
 # --- the model, stood in for by a local server answering like Anthropic's Messages API --------------------------
@@ -377,7 +385,7 @@ def test_the_model_answers_what_the_rules_cannot(client, sample_db, model):
     response = client.post("/invoke", json={"question": question, "table_schema": SCHEMA})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["method"] == "model" and body["model"] == "claude-test"
+    assert body["method"] == "model" and body["provider"] == "anthropic" and body["model"] == "claude-test"
     assert body["sql"] == JOIN and body["tables"] == ["customers", "orders"]
     assert body["warnings"] == ["rules: it needs both orders and customers; the rules answer about one table"]
     assert sorted(sample_db.execute(body["sql"]).fetchall()) == [("Ada", 1), ("Cy", 1)]
@@ -434,3 +442,85 @@ def test_the_read_only_check_refuses_writes_attach_and_pragmas():
             schema.check_query(loaded, sql)
     with pytest.raises(schema.QueryError, match="no such column: nope"):
         schema.check_query(loaded, "SELECT nope FROM orders")
+
+
+# --- the model through DigitalOcean Gradient AI: a fake OpenAI-compatible server on 127.0.0.1 ----------------------
+
+
+@pytest.fixture()
+def gradient(monkeypatch):
+    fake = FakeModelServer("chat_completions")
+    monkeypatch.setenv("GRADIENT_MODEL_ACCESS_KEY", GRADIENT_KEY)
+    monkeypatch.setenv("GRADIENT_BASE_URL", fake.base_url)
+    yield fake
+    fake.close()
+
+
+CROSS_TABLE = "orders with status pending from customers in Germany"
+CROSS_TABLE_WHY = "it needs both orders and customers; the rules answer about one table"
+
+
+def test_gradient_answers_what_the_rules_cannot(client, sample_db, gradient):
+    gradient.replies.append(gradient.text(json.dumps({"sql": JOIN, "sqlite_sql": JOIN, "explanation": "Pending per name."})))
+    assert client.get("/metadata").json()["model"] == {
+        "mode": "model", "provider": "gradient", "model": "llama3.3-70b-instruct"
+    }
+    response = client.post("/invoke", json={"question": CROSS_TABLE, "table_schema": SCHEMA})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["method"], body["provider"], body["model"]) == ("model", "gradient", "llama3.3-70b-instruct")
+    assert sorted(sample_db.execute(body["sql"]).fetchall()) == [("Ada", 1), ("Cy", 1)]
+    [request] = gradient.requests
+    assert request["path"] == "/v1/chat/completions"
+    assert request["headers"]["authorization"] == f"Bearer {GRADIENT_KEY}"
+    assert request["body"]["model"] == "llama3.3-70b-instruct" and request["body"]["max_tokens"] == 1024
+    assert "CREATE TABLE orders" in request["body"]["messages"][1]["content"]
+    assert GRADIENT_KEY not in response.text
+    assert ask(client, "How many orders?")["method"] == "rules", "the rules answer first, without the model"
+    assert len(gradient.requests) == 1
+
+
+def test_a_failing_gradient_model_says_why_and_why_the_rules_could_not(client, gradient, caplog):
+    caplog.set_level("DEBUG")
+    gradient.replies += [gradient.error(503, "no capacity"), gradient.error(500, f"broken {GRADIENT_KEY}")]
+    response = client.post("/invoke", json={"question": CROSS_TABLE, "table_schema": SCHEMA})
+    assert response.status_code == 502
+    assert response.json() == {"detail": (
+        "nl-sql: Gradient answered HTTP 500: broken [redacted] (after one retry; the first attempt got HTTP 503); "
+        f"the rules cannot answer either: {CROSS_TABLE_WHY}"
+    )}
+    assert GRADIENT_KEY not in response.text and GRADIENT_KEY not in caplog.text
+    assert ask(client, "How many orders?")["method"] == "rules", "what the rules answer never waits for the model"
+
+
+def test_a_rejected_gradient_key_in_model_mode(client, gradient):
+    gradient.replies.append(gradient.error(401, f"invalid key {GRADIENT_KEY}"))
+    response = client.post("/invoke", json={"question": "what is the weather", "table_schema": SCHEMA, "mode": "model"})
+    assert response.status_code == 502
+    assert response.json() == {"detail": "nl-sql: Gradient rejected GRADIENT_MODEL_ACCESS_KEY (HTTP 401)"}
+    assert len(gradient.requests) == 1
+
+
+def test_a_gradient_model_that_times_out(client, gradient, monkeypatch):
+    monkeypatch.setenv("MODEL_TIMEOUT_SECONDS", "0.3")
+    gradient.replies.append(gradient.text("{}"))
+    gradient.replies[0].delay = 2.0
+    response = client.post("/invoke", json={"question": CROSS_TABLE, "table_schema": SCHEMA})
+    assert response.status_code == 502
+    assert response.json()["detail"] == (
+        f"nl-sql: Gradient did not answer within 0.3 s; the rules cannot answer either: {CROSS_TABLE_WHY}"
+    )
+
+
+def test_a_wrong_model_setting_is_named(client, monkeypatch):
+    monkeypatch.setenv("MODEL_PROVIDER", "gradient")
+    response = client.post("/invoke", json={"question": CROSS_TABLE, "table_schema": SCHEMA})
+    assert response.status_code == 422
+    assert response.json()["detail"].endswith(
+        "; no model answers instead: MODEL_PROVIDER is gradient but GRADIENT_MODEL_ACCESS_KEY is not set"
+    )
+    response = client.post("/invoke", json={"question": CROSS_TABLE, "table_schema": SCHEMA, "mode": "model"})
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        "nl-sql: 'mode' is 'model' but no model is configured: MODEL_PROVIDER is gradient but GRADIENT_MODEL_ACCESS_KEY is not set"
+    )

@@ -87,7 +87,8 @@ def test_model_provider_and_model_choose_explicitly():
     [
         ({"MODEL_PROVIDER": "azure", "OPENAI_API_KEY": OPENAI_KEY},
          "MODEL_PROVIDER must be one of gradient, anthropic, openai or none, not 'azure'"),
-        ({"MODEL_PROVIDER": "openai", "GRADIENT_MODEL_ACCESS_KEY": GRADIENT_KEY}, "MODEL_PROVIDER is openai but OPENAI_API_KEY is not set"),
+        ({"MODEL_PROVIDER": "openai", "GRADIENT_MODEL_ACCESS_KEY": GRADIENT_KEY},
+         "MODEL_PROVIDER is openai but OPENAI_API_KEY is not set"),
         ({"GRADIENT_MODEL_ACCESS_KEY": GRADIENT_KEY + "\r\nX-Injected: 1"},
          "GRADIENT_MODEL_ACCESS_KEY holds a space, line break or other character a header cannot carry"),
         ({"ANTHROPIC_API_KEY": ANTHROPIC_KEY, "ANTHROPIC_BASE_URL": "api.anthropic.com"}, "ANTHROPIC_BASE_URL is not an http(s) URL"),
