@@ -2,7 +2,8 @@
 // `npm start`: a real VS Code (code-server) in which you can try Odoobo Skills, on http://127.0.0.1:<port>.
 //   npm ci when needed → scripts/ensure-env.sh → build → npm run package → scripts/lib/serve.ts, which builds a demo
 //   skills repository, installs the VSIX into a fresh extensions dir, starts code-server ($PORT or a free port) with
-//   the demo folder open and workspace trust disabled, prints
+//   the demo folder open and workspace trust disabled, as a person's workbench (no test-driver option: notifications
+//   pop up; the extension's walkthrough opens; the skills' ports are not auto-forwarded), prints
 //   `Odoobo Skills is running: http://127.0.0.1:<port>/?folder=<demo path>` and waits.
 // Ctrl-C / SIGTERM stops everything it started and removes the temporary folders. Works without a TTY.
 import { ensureEnv, header, installSignalForwarding, npmCiIfNeeded, red, root, run } from './lib/steps.mjs';

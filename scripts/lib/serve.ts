@@ -1,7 +1,8 @@
 /**
  * The long-running part of `npm start` (scripts/start.mjs runs it after building and packaging):
  * builds the demo skills repository, installs the packaged extension into a fresh extensions dir, starts
- * code-server on 127.0.0.1 (free port, or $PORT) with the demo folder open and workspace trust disabled, prints
+ * code-server on 127.0.0.1 (free port, or $PORT) with the demo folder open and workspace trust disabled, in the
+ * people's profile (startCodeServerForPeople, which the e2e tests use too), prints
  * the URL and waits. SIGINT/SIGTERM/SIGHUP stop code-server (its process group) and remove every temporary folder.
  *
  *   node --import tsx scripts/lib/serve.ts [--vsix dist/odoobo-skills.vsix] [--port N]
