@@ -71,11 +71,6 @@ export function shuttingDown(): boolean {
   return signalled;
 }
 
-/** Stops everything still running that this module started (for callers' finally blocks). */
-export async function stopAll(): Promise<void> {
-  await Promise.allSettled([...resources].map((r) => r.stop()));
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 
