@@ -32,7 +32,8 @@ describe('the deploy step list', () => {
   it('runs its steps in order, each with the previous output; a step that ends the run stops it', async () => {
     const events: DeployEvent[] = [];
     // The client is never called: the steps below make no request.
-    const session = new DeploySession({ repoRoot: __dirname, client: new AppPlatformClient({ baseUrl: 'http://127.0.0.1:9' }), target: 'local', status: false, onEvent: (e) => events.push(e) });
+    const client = new AppPlatformClient({ baseUrl: 'http://127.0.0.1:9' });
+    const session = new DeploySession({ repoRoot: __dirname, client, target: 'local', status: false, onEvent: (e) => events.push(e) });
     const seen: Array<[string, unknown]> = [];
     const step = <In, Out>(name: 'prepare' | 'validate' | 'apply', f: (v: In) => Out | Ending): Step<In, Out> => ({
       name,
@@ -90,12 +91,15 @@ describe('one "active and healthy" check for the pipeline and the rollback', () 
   });
 
   it('the verify step (outcomes.ts) and the rollback use checkServing; only it and the health step ask the health path', async () => {
-    const files = ['outcomes.ts', 'rollback.ts', 'pipeline.ts', 'serving.ts', ...(await fs.readdir(path.join(DEPLOY_DIR, 'steps'))).map((f) => `steps/${f}`)];
+    const steps = (await fs.readdir(path.join(DEPLOY_DIR, 'steps'))).map((f) => `steps/${f}`);
+    const files = ['outcomes.ts', 'rollback.ts', 'manualRollback.ts', 'pipeline.ts', 'serving.ts', ...steps];
     const askers: string[] = [];
     for (const f of files) {
       const imports = await importsOf(f);
       if ([...imports.values()].some((names) => names.includes('checkHealth'))) askers.push(f);
-      if (f === 'outcomes.ts' || f === 'rollback.ts') assert.ok(imports.get('serving')?.includes('checkServing'), `${f} uses checkServing`);
+      if (f === 'outcomes.ts' || f === 'rollback.ts') {
+        assert.ok(imports.get('serving')?.includes('checkServing'), `${f} uses checkServing`);
+      }
     }
     assert.deepEqual(askers.sort(), ['serving.ts', 'steps/health.ts']);
     // The circle rollback → pipeline → rollback is gone.

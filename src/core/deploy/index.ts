@@ -13,7 +13,7 @@ export {
   type RollbackCheck,
   type RollbackTarget,
   type SkillRollbackOptions,
-} from './rollback';
+} from './manualRollback';
 export { commitOf } from './apps';
 export { createDeployClient, type DeployClientOptions } from './client';
 export { MeteredBudget } from './meter';

@@ -44,7 +44,14 @@ export class Ending {
   /** Whether the previous deployment was verified to still serve (absent: not checked). */
   readonly previousStillServing?: boolean;
 
-  constructor(e: { status: DeployStatus; kind?: RecordKind; facts: Facts; error?: DeployError; rollback?: RollbackResult; previousStillServing?: boolean }) {
+  constructor(e: {
+    status: DeployStatus;
+    kind?: RecordKind;
+    facts: Facts;
+    error?: DeployError;
+    rollback?: RollbackResult;
+    previousStillServing?: boolean;
+  }) {
     this.status = e.status;
     this.kind = e.kind ?? e.status;
     this.facts = e.facts;
@@ -137,7 +144,13 @@ export async function canceledInFlight(run: DeployRun, created: Created, err: De
   return neverServed(run, created, phase, err.code === 'DEPLOY_TIMEOUT' ? 'failed' : 'canceled', err);
 }
 
-async function neverServed(run: DeployRun, created: Created, phase: string | undefined, status: DeployStatus, err: DeployError): Promise<Ending> {
+async function neverServed(
+  run: DeployRun,
+  created: Created,
+  phase: string | undefined,
+  status: DeployStatus,
+  err: DeployError,
+): Promise<Ending> {
   const v = await verifyPrevious(run, created.skill, created.app);
   return new Ending({ status, facts: { ...created, app: v.app, phase }, error: err, previousStillServing: v.serves });
 }
@@ -163,7 +176,8 @@ async function cancelOnServer(run: DeployRun, created: Created): Promise<string 
           try {
             d = await waitForDeployment(s.reader, appId, id, { timeoutMs: CANCEL_WAIT_MS, pollIntervalMs: s.interval });
           } catch (e) {
-            const ended = isAppPlatformError(e, 'DEPLOY_CANCELED') || isAppPlatformError(e, 'BUILD_FAILED') || isAppPlatformError(e, 'DEPLOY_ERROR');
+            const ended =
+              isAppPlatformError(e, 'DEPLOY_CANCELED') || isAppPlatformError(e, 'BUILD_FAILED') || isAppPlatformError(e, 'DEPLOY_ERROR');
             if (!ended) throw e;
             d = await s.client.getDeployment(appId, id);
           }
@@ -197,7 +211,9 @@ export async function failedAfterLive(run: DeployRun, live: Live, err: DeployErr
       const reason = `deployment ${id} never took the traffic: the previous deployment ${serving} still serves`;
       return failed({ rollback: skippedRollback(live, reason), app: v.app, previousStillServing: v.serves });
     }
-    const reason = serving ? `deployment ${serving} serves now (it replaced ${id}); nothing to roll back` : 'no deployment serves; nothing to roll back to';
+    const reason = serving
+      ? `deployment ${serving} serves now (it replaced ${id}); nothing to roll back`
+      : 'no deployment serves; nothing to roll back to';
     return failed({ rollback: skippedRollback(live, reason) });
   }
   if (run.session.options.autoRollback === false) return failed();
@@ -219,7 +235,8 @@ export async function failedAfterLive(run: DeployRun, live: Live, err: DeployErr
 
 function skippedRollback(live: Live, reason: string): RollbackResult {
   const { appId, previousDeploymentId } = live.app;
-  return { status: 'skipped', appId, fromDeploymentId: live.deploymentId, toDeploymentId: previousDeploymentId, pinned: false, reason, steps: [] };
+  const ids = { appId, fromDeploymentId: live.deploymentId, toDeploymentId: previousDeploymentId };
+  return { status: 'skipped', ...ids, pinned: false, reason, steps: [] };
 }
 
 /** The new version serves and passed every check. */
@@ -231,11 +248,16 @@ export function succeeded(live: Live): Ending {
  * The verify step: the previous deployment is still the active one and the live URL's health path answers (the check
  * the rollback's verify step makes too). Nothing to verify without a previous deployment.
  */
-export async function verifyPrevious(run: DeployRun, skill: Skill | undefined, app: AppFacts): Promise<{ app: AppFacts; serves?: boolean }> {
+export async function verifyPrevious(
+  run: DeployRun,
+  skill: Skill | undefined,
+  app: AppFacts,
+): Promise<{ app: AppFacts; serves?: boolean }> {
   const previous = app.previousDeploymentId;
   if (!previous) return { app };
+  const check = () => checkServing(run.session, app.appId, { healthPath: skill?.manifest.healthPath, liveUrl: app.liveUrl });
   try {
-    const s = await run.step('verify', () => checkServing(run.session, app.appId, { healthPath: skill?.manifest.healthPath, liveUrl: app.liveUrl }), {
+    const s = await run.step('verify', check, {
       message: (v) =>
         serves(v, previous)
           ? `the previous deployment ${previous} still serves (health ${v.health?.status})`

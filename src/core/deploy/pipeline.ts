@@ -41,7 +41,9 @@ export async function runDeploy(session: DeploySession, skillName: string, optio
   try {
     lock = await run.step('lock', async () => {
       const problem = skillNameProblem(skillName);
-      if (problem) throw new DeployError('SKILL_NOT_FOUND', `${JSON.stringify(skillName)} is not a valid skill name: ${problem}.`, { step: 'lock' });
+      if (problem) {
+        throw new DeployError('SKILL_NOT_FOUND', `${JSON.stringify(skillName)} is not a valid skill name: ${problem}.`, { step: 'lock' });
+      }
       return acquireDeployLock(await session.commonDir(), skillName, {
         purpose: `deploy ${skillName} to ${session.target}`,
         whenBusy: session.options.whenBusy ?? 'refuse',

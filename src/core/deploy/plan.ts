@@ -63,7 +63,9 @@ export async function planDeploy(options: DeployPlanOptions): Promise<PlanResult
   }
   if (stoppedBy) {
     for (const r of results) {
-      if (r.status === 'canceled' && r.error && !r.error.message.includes('plan stopped')) r.error.message += ` (the plan stopped because ${stoppedBy} failed)`;
+      if (r.status === 'canceled' && r.error && !r.error.message.includes('plan stopped')) {
+        r.error.message += ` (the plan stopped because ${stoppedBy} failed)`;
+      }
     }
   }
   const result: PlanResult = {

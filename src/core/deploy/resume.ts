@@ -10,7 +10,7 @@ import { resumeDeployment } from './pipeline';
 import { DeployRun } from './run';
 import { DeploySession } from './session';
 import type { DeployCommonOptions, DeployResult } from './types';
-import type { InflightRecord } from './persist';
+import type { InflightRecord, InflightStore } from './persist';
 
 export interface ResumeOptions extends DeployCommonOptions {
   /** Only these skills (default: every record for this target and API). */
@@ -26,7 +26,9 @@ export interface ResumeResult {
 }
 
 /** The in-flight records for this target and API, as persisted (read-only). */
-export async function listInFlight(options: Pick<DeployCommonOptions, 'repoRoot' | 'client' | 'target' | 'status'>): Promise<InflightRecord[]> {
+export async function listInFlight(
+  options: Pick<DeployCommonOptions, 'repoRoot' | 'client' | 'target' | 'status'>,
+): Promise<InflightRecord[]> {
   const session = new DeploySession(options as DeployCommonOptions);
   const store = await session.inflight();
   if (!store) return [];
@@ -39,12 +41,13 @@ export async function resumeInFlight(options: ResumeOptions): Promise<ResumeResu
   const out: ResumeResult = { results: [], skipped: [] };
   if (!store) return out;
   const wanted = options.skills ? new Set(options.skills) : undefined;
-  const records = (await store.read()).filter((r) => r.target === session.target && r.apiUrl === session.apiUrl && (!wanted || wanted.has(r.skill)));
+  const ours = (r: InflightRecord) => r.target === session.target && r.apiUrl === session.apiUrl && (!wanted || wanted.has(r.skill));
+  const records = (await store.read()).filter(ours);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < records.length) {
       const rec = records[next++];
-      const r = await resumeOne(session, rec, options.signal);
+      const r = await resumeOne(session, store, rec, options.signal);
       if ('skipped' in r) out.skipped.push(r.skipped);
       else out.results.push(r.result);
     }
@@ -53,10 +56,16 @@ export async function resumeInFlight(options: ResumeOptions): Promise<ResumeResu
   return out;
 }
 
-async function resumeOne(session: DeploySession, rec: InflightRecord, signal?: AbortSignal): Promise<{ result: DeployResult } | { skipped: ResumeResult['skipped'][number] }> {
+async function resumeOne(
+  session: DeploySession,
+  store: InflightStore,
+  rec: InflightRecord,
+  signal?: AbortSignal,
+): Promise<{ result: DeployResult } | { skipped: ResumeResult['skipped'][number] }> {
   let lock: DeployLock;
   try {
-    lock = await acquireDeployLock(await session.commonDir(), rec.skill, { purpose: `resume the deployment of ${rec.skill} to ${session.target}`, whenBusy: 'refuse', signal });
+    const purpose = `resume the deployment of ${rec.skill} to ${session.target}`;
+    lock = await acquireDeployLock(await session.commonDir(), rec.skill, { purpose, whenBusy: 'refuse', signal });
   } catch (e) {
     return { skipped: { skill: rec.skill, deploymentId: rec.deploymentId, reason: toDeployError(e, 'lock').message } };
   }
@@ -71,7 +80,7 @@ async function resumeOne(session: DeploySession, rec: InflightRecord, signal?: A
   let result: DeployResult;
   try {
     // Someone may have resumed and finished it between our read and our lock: the record says.
-    const still = (await (await session.inflight())!.read()).some((r) => r.deploymentId === rec.deploymentId && r.skill === rec.skill);
+    const still = (await store.read()).some((r) => r.deploymentId === rec.deploymentId && r.skill === rec.skill);
     if (!still) return { skipped: { skill: rec.skill, deploymentId: rec.deploymentId, reason: 'finished by another process meanwhile' } };
     result = await resumeDeployment(run, { ...known, skill: await session.skill(rec.skill) });
   } catch (e) {

@@ -49,7 +49,11 @@ export class DeployRun {
   }
 
   /** Runs one step: events, timing, and its failure as a DeployError of that step. */
-  async step<T>(name: DeployStepName, fn: () => Promise<T>, options: { remap?: Remap; message?: (v: T) => string | undefined } = {}): Promise<T> {
+  async step<T>(
+    name: DeployStepName,
+    fn: () => Promise<T>,
+    options: { remap?: Remap; message?: (v: T) => string | undefined } = {},
+  ): Promise<T> {
     const t0 = Date.now();
     this.session.emit({ type: 'step-started', skill: this.skillName, step: name, at: t0 });
     try {
@@ -87,7 +91,8 @@ export class DeployRun {
     const at = Date.now();
     const base = { skill: this.skillName, appId, deploymentId: d.id, at };
     if (d.phase !== this.seen.phase) {
-      this.session.emit({ type: 'phase-changed', ...base, ...(this.seen.phase ? { from: this.seen.phase } : {}), to: d.phase ?? 'UNKNOWN' });
+      const from = this.seen.phase ? { from: this.seen.phase } : {};
+      this.session.emit({ type: 'phase-changed', ...base, ...from, to: d.phase ?? 'UNKNOWN' });
     }
     const steps = flattenSteps(d.progress?.steps);
     const signature = `${d.phase}|${steps.map((s) => `${s.path}=${s.status}`).join(';')}`;

@@ -16,7 +16,11 @@ export interface Serving {
 }
 
 /** GETs the app (fresh) and asks its live URL's health path (within the session's health timeout). */
-export async function checkServing(session: DeploySession, appId: string, options: { healthPath?: string; liveUrl?: string }): Promise<Serving> {
+export async function checkServing(
+  session: DeploySession,
+  appId: string,
+  options: { healthPath?: string; liveUrl?: string },
+): Promise<Serving> {
   const app = await session.reader.getApp(appId);
   const liveUrl = app.live_url || options.liveUrl;
   const active = app.active_deployment?.id;

@@ -4,7 +4,14 @@
 export const DEPLOY_STEPS = ['prepare', 'validate', 'apply', 'create', 'monitor', 'health', 'traffic', 'post-deploy', 'record'] as const;
 export type DeployStep = (typeof DEPLOY_STEPS)[number];
 /** Steps of a rollback (automatic or manual) and of revert/commit of a pinned rollback. */
-export const ROLLBACK_STEPS = ['rollback-validate', 'rollback-create', 'rollback-monitor', 'rollback-commit', 'rollback-verify', 'rollback-record'] as const;
+export const ROLLBACK_STEPS = [
+  'rollback-validate',
+  'rollback-create',
+  'rollback-monitor',
+  'rollback-commit',
+  'rollback-verify',
+  'rollback-record',
+] as const;
 export type RollbackStep = (typeof ROLLBACK_STEPS)[number];
 /** `lock`: waiting for the skill's deploy lock; `cancel`: canceling on the server; `verify`: checking the old version still serves. */
 export type DeployStepName = DeployStep | RollbackStep | 'lock' | 'cancel' | 'verify';

@@ -125,7 +125,14 @@ export type DeployEvent =
   | (EventBase & { type: 'step-started'; step: DeployStepName })
   | (EventBase & { type: 'step-finished'; step: DeployStepName; status: StepStatus; durationMs: number; message?: string })
   | (EventBase & { type: 'phase-changed'; appId: string; deploymentId: string; from?: string; to: string })
-  | (EventBase & { type: 'deployment-progress'; appId: string; deploymentId: string; phase?: string; summary: string; steps: FlatProgressStep[] })
+  | (EventBase & {
+      type: 'deployment-progress';
+      appId: string;
+      deploymentId: string;
+      phase?: string;
+      summary: string;
+      steps: FlatProgressStep[];
+    })
   | (EventBase & { type: 'deploy-finished'; result: DeployResult });
 
 export type PlanEvent =
@@ -140,7 +147,10 @@ export interface LintLike {
   findings: Array<{ severity: 'error' | 'warning' | 'info'; code: string; message: string; line: number; column: number; file?: string }>;
   spec?: AppSpec;
 }
-export type LintFunction = (text: string, options: { file: string; repoRoot?: string; branchExists?: (branch: string) => Promise<boolean> }) => Promise<LintLike>;
+export type LintFunction = (
+  text: string,
+  options: { file: string; repoRoot?: string; branchExists?: (branch: string) => Promise<boolean> },
+) => Promise<LintLike>;
 
 export interface PostDeployContext {
   skill: string;

@@ -36,7 +36,8 @@ export const apply: Step<Validated, Applied> = {
           if (sameSpec(app0.spec, spec)) return { app: app0, started: undefined, how: 'spec unchanged' };
           const before = new Set([app0.in_progress_deployment?.id, app0.pending_deployment?.id].filter(Boolean));
           const app = await client.updateApp(app0.id, spec);
-          const inProgress = app.in_progress_deployment?.id && !before.has(app.in_progress_deployment.id) ? app.in_progress_deployment : undefined;
+          const fresh = app.in_progress_deployment?.id && !before.has(app.in_progress_deployment.id);
+          const inProgress = fresh ? app.in_progress_deployment : undefined;
           return { app, started: app.pending_deployment ?? inProgress, how: 'updated the spec' };
         },
         { remap: CREATE_REMAP, message: (a) => a.how },
@@ -52,7 +53,11 @@ export const apply: Step<Validated, Applied> = {
 };
 
 /** A request that should have started a deployment and did not: DEPLOYMENT_CREATE_FAILED (also the create step's). */
-export const CREATE_REMAP = { CONFLICT: 'DEPLOYMENT_CREATE_FAILED', SERVER_ERROR: 'DEPLOYMENT_CREATE_FAILED', NETWORK_ERROR: 'DEPLOYMENT_CREATE_FAILED' } as const;
+export const CREATE_REMAP = {
+  CONFLICT: 'DEPLOYMENT_CREATE_FAILED',
+  SERVER_ERROR: 'DEPLOYMENT_CREATE_FAILED',
+  NETWORK_ERROR: 'DEPLOYMENT_CREATE_FAILED',
+} as const;
 
 /**
  * Specs compared as JSON values: key order does not matter, nor do keys whose value is undefined (JSON drops them).

@@ -33,7 +33,10 @@ export const create: Step<Applied, Created> = {
     } catch (e) {
       return noDeployment(run, known, toDeployError(e, 'create'));
     }
-    if (run.aborted) return canceledInFlight(run, created, run.canceled('create', `Canceled; deployment ${created.deploymentId} was canceled on the server.`));
+    if (run.aborted) {
+      const why = `Canceled; deployment ${created.deploymentId} was canceled on the server.`;
+      return canceledInFlight(run, created, run.canceled('create', why));
+    }
     return created;
   },
 };

@@ -20,7 +20,10 @@ export const health: Step<Live, Checked> = {
         async () => {
           liveUrl ??= (await s.reader.getApp(appId)).live_url;
           const url = liveUrl;
-          if (!url) throw new DeployError('HEALTH_CHECK_FAIL', `${run.skillName}: App Platform reports no live URL for app ${appId}.`, { step: 'health' });
+          if (!url) {
+            const why = `${run.skillName}: App Platform reports no live URL for app ${appId}.`;
+            throw new DeployError('HEALTH_CHECK_FAIL', why, { step: 'health' });
+          }
           const timeoutMs = s.options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
           const h = await checkHealth(url, healthPath, { timeoutMs, signal: run.signal });
           run.checkAborted('health', 'Canceled during the health check.');

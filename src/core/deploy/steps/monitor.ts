@@ -35,7 +35,9 @@ export const monitor: Step<Created, Live> = {
       );
     } catch (e) {
       const err = toDeployError(e, 'monitor');
-      if (err.code === 'ABORTED') return canceledInFlight(run, created, run.canceled('monitor', `Canceled; deployment ${id} was canceled on the server.`));
+      if (err.code === 'ABORTED') {
+        return canceledInFlight(run, created, run.canceled('monitor', `Canceled; deployment ${id} was canceled on the server.`));
+      }
       if (err.code === 'DEPLOY_TIMEOUT' && (s.options.cancelOnTimeout ?? true)) return canceledInFlight(run, created, err);
       return failedInFlight(run, created, err);
     }

@@ -21,8 +21,8 @@ export const postDeploy: Step<Checked, Checked> = {
           run.signal?.addEventListener('abort', onAbort, { once: true });
           let outcome: PostDeployOutcome;
           try {
-            const ctx = { skill: run.skillName, manifest: skill.manifest, liveUrl: app.liveUrl, appId: app.appId, deploymentId, signal: ac.signal };
-            outcome = await post(ctx);
+            const where = { liveUrl: app.liveUrl, appId: app.appId, deploymentId };
+            outcome = await post({ skill: run.skillName, manifest: skill.manifest, ...where, signal: ac.signal });
           } catch (e) {
             const why = `${run.skillName}: the post-deploy checks threw: ${(e as Error)?.message ?? String(e)}`;
             throw new DeployError('POST_DEPLOY_FAILED', why, { step: 'post-deploy', cause: e });
@@ -32,7 +32,8 @@ export const postDeploy: Step<Checked, Checked> = {
           run.checkAborted('post-deploy', 'Canceled during the post-deploy checks.');
           if (!outcome.ok) {
             const code = (outcome.code as never) ?? 'POST_DEPLOY_FAILED';
-            throw new DeployError(code, `${run.skillName}: ${outcome.message}`, { step: 'post-deploy', details: { checks: outcome.checks } });
+            const details = { checks: outcome.checks };
+            throw new DeployError(code, `${run.skillName}: ${outcome.message}`, { step: 'post-deploy', details });
           }
           return outcome;
         },

@@ -12,7 +12,8 @@ import { writeStatusFile } from './recordStatusFile';
 export async function record(run: DeployRun, ending: Ending): Promise<DeployResult> {
   const t0 = Date.now();
   run.session.emit({ type: 'step-started', skill: run.skillName, step: 'record', at: t0 });
-  const [status, inflightProblems] = await Promise.all([writeStatusFile(run, ending, new Date().toISOString()), removeInflight(run, ending.facts.inflight)]);
+  const now = new Date().toISOString();
+  const [status, inflightProblems] = await Promise.all([writeStatusFile(run, ending, now), removeInflight(run, ending.facts.inflight)]);
   const odoo = await postToOdoo(run, ending);
   const notes = [...status.notes, ...odoo.notes];
   const problems = [...status.problems, ...inflightProblems, ...odoo.problems];

@@ -26,10 +26,12 @@ export async function writeStatusFile(run: DeployRun, ending: Ending, now: strin
       if (commit && /^[0-9a-f]{4,64}$/.test(commit)) {
         const duration = ending.facts.serverDurationMs !== undefined ? { durationMs: ending.facts.serverDurationMs } : {};
         const { appId } = app;
-        await recordDeployment(store, skill, { target: s.target, appId, deploymentId, phase: 'ACTIVE', commit, ...liveUrl, deployedAt: now, ...duration });
+        const what = { appId, deploymentId, phase: 'ACTIVE', commit, ...liveUrl };
+        await recordDeployment(store, skill, { target: s.target, ...what, deployedAt: now, ...duration });
         out.notes.push('deployment recorded');
       } else {
-        out.problems.push(`deployment ${deploymentId} has no source commit to record (an image source?): the status file keeps the previous record`);
+        const why = 'has no source commit to record (an image source?): the status file keeps the previous record';
+        out.problems.push(`deployment ${deploymentId} ${why}`);
       }
     }
     if (!live && err) {
@@ -60,7 +62,8 @@ export async function writeStatusFile(run: DeployRun, ending: Ending, now: strin
       // What serves now is the rollback's deployment.
       if (rollback.status === 'succeeded' && rollback.rollbackDeploymentId && rollback.commit) {
         const restored = { deploymentId: rollback.rollbackDeploymentId, commit: rollback.commit };
-        await recordDeployment(store, skill, { target: s.target, appId: app.appId, ...restored, phase: 'ACTIVE', ...liveUrl, deployedAt: now });
+        const what = { appId: app.appId, ...restored, phase: 'ACTIVE', ...liveUrl };
+        await recordDeployment(store, skill, { target: s.target, ...what, deployedAt: now });
       }
       out.notes.push('incident recorded');
     }

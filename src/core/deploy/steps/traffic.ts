@@ -25,10 +25,8 @@ export const traffic: Step<Checked, Checked> = {
           if (app.live_url) liveUrl = app.live_url;
           const active = app.active_deployment?.id;
           if (active !== id) {
-            throw new DeployError('TRAFFIC_SWITCH_FAILED', `${run.skillName}: deployment ${id} is ${live.phase}, but the app's active deployment is ${active ?? 'none'}.`, {
-              step: 'traffic',
-              details: { activeDeploymentId: active },
-            });
+            const why = `${run.skillName}: deployment ${id} is ${live.phase}, but the app's active deployment is ${active ?? 'none'}.`;
+            throw new DeployError('TRAFFIC_SWITCH_FAILED', why, { step: 'traffic', details: { activeDeploymentId: active } });
           }
           return active;
         },

@@ -22,7 +22,8 @@ export const validate: Step<Prepared, Validated> = {
       });
       run.checkAborted('validate');
     } catch (e) {
-      return noDeployment(run, { skill: prepared.skill, appName: spec.name, ...(existing ? { app: appFacts(existing) } : {}) }, toDeployError(e, 'validate'));
+      const known = { skill: prepared.skill, appName: spec.name, ...(existing ? { app: appFacts(existing) } : {}) };
+      return noDeployment(run, known, toDeployError(e, 'validate'));
     }
     return { ...prepared, ...(existing ? { existing } : {}) };
   },
