@@ -51,14 +51,17 @@ export async function acquireDeployLock(commonDir: string, skill: string, option
     const left = deadline - Date.now();
     if (left <= 0) throw busy(skill, `${h.purpose}, in this process since ${h.since}; waited ${options.busyTimeoutMs ?? 15 * 60_000} ms`);
     await wait(left, { signal: options.signal, until: h.released });
-    if (options.signal?.aborted) throw new DeployError('ABORTED', `Canceled while waiting for the deploy lock of ${skill}.`, { step: 'lock' });
+    if (options.signal?.aborted) {
+      throw new DeployError('ABORTED', `Canceled while waiting for the deploy lock of ${skill}.`, { step: 'lock' });
+    }
   }
   let release!: () => void;
   const holder: Holder = { purpose: options.purpose, since: new Date().toISOString(), released: new Promise<void>((r) => (release = r)) };
   inProcess.set(file, holder);
   let lock: HeldLock;
   try {
-    lock = await acquireLock(file, { purpose: options.purpose, timeoutMs: Math.max(0, deadline - Date.now()), staleMs: 30_000, signal: options.signal });
+    const timeoutMs = Math.max(0, deadline - Date.now());
+    lock = await acquireLock(file, { purpose: options.purpose, timeoutMs, staleMs: 30_000, signal: options.signal });
   } catch (e) {
     inProcess.delete(file);
     release();

@@ -17,7 +17,14 @@ export class OdooRpcError extends Error {
 let nextId = 1;
 
 /** One JSON-RPC 2.0 `call`; Odoo's `{error: {message, data: {message}}}` becomes an OdooRpcError. */
-export async function odooCall(url: string, service: string, method: string, args: unknown[], timeoutMs = 10_000, signal?: AbortSignal): Promise<unknown> {
+export async function odooCall(
+  url: string,
+  service: string,
+  method: string,
+  args: unknown[],
+  timeoutMs = 10_000,
+  signal?: AbortSignal,
+): Promise<unknown> {
   const endpoint = `${url.replace(/\/+$/, '')}/jsonrpc`;
   const body = JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service, method, args }, id: nextId++ });
   let res;
@@ -34,7 +41,9 @@ export async function odooCall(url: string, service: string, method: string, arg
     throw new OdooRpcError(`${service}.${method}: ${endpoint} did not answer: ${(e as Error).message}`);
   }
   const text = await res.body.text();
-  if (res.statusCode < 200 || res.statusCode >= 300) throw new OdooRpcError(`${service}.${method}: ${endpoint} answered ${res.statusCode}: ${text.slice(0, 200)}`);
+  if (res.statusCode < 200 || res.statusCode >= 300) {
+    throw new OdooRpcError(`${service}.${method}: ${endpoint} answered ${res.statusCode}: ${text.slice(0, 200)}`);
+  }
   let json: { result?: unknown; error?: { message?: string; data?: { message?: string; name?: string } } };
   try {
     json = JSON.parse(text);
@@ -43,7 +52,8 @@ export async function odooCall(url: string, service: string, method: string, arg
   }
   if (json.error) {
     const e = json.error;
-    throw new OdooRpcError(`${service}.${method}: ${e.data?.message ?? e.message ?? 'error'}${e.data?.name ? ` (${e.data.name})` : ''}`, e.data);
+    const name = e.data?.name ? ` (${e.data.name})` : '';
+    throw new OdooRpcError(`${service}.${method}: ${e.data?.message ?? e.message ?? 'error'}${name}`, e.data);
   }
   return json.result;
 }
@@ -57,7 +67,10 @@ export function odooUid(o: OdooOptions, signal?: AbortSignal): Promise<number> {
   let p = uids.get(key);
   if (!p) {
     p = odooCall(o.url, 'common', 'authenticate', [o.database, o.login, o.apiKey, {}], o.timeoutMs, signal).then((uid) => {
-      if (typeof uid !== 'number' || uid <= 0) throw new OdooRpcError(`common.authenticate: Odoo refused the login ${JSON.stringify(o.login)} on database ${JSON.stringify(o.database)} (wrong login or API key)`);
+      if (typeof uid !== 'number' || uid <= 0) {
+        const who = `the login ${JSON.stringify(o.login)} on database ${JSON.stringify(o.database)}`;
+        throw new OdooRpcError(`common.authenticate: Odoo refused ${who} (wrong login or API key)`);
+      }
       return uid;
     });
     uids.set(key, p);
@@ -82,7 +95,8 @@ export async function postOnTask(o: OdooOptions, taskId: number, body: string, s
   return undefined;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 
 /** The note: outcome, live URL, deployment, commit, and the error with its mitigation. */
 export function deployNote(r: {

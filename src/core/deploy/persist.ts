@@ -147,7 +147,9 @@ export type InflightRecord = z.infer<typeof InflightRecordSchema>;
 
 const InflightFileSchema = z.looseObject({ version: z.literal(1), deployments: z.array(InflightRecordSchema) });
 
-type InflightMutation = { kind: 'put'; record: InflightRecord } | { kind: 'remove'; target: string; apiUrl: string; skill: string; deploymentId: string };
+type InflightMutation =
+  | { kind: 'put'; record: InflightRecord }
+  | { kind: 'remove'; target: string; apiUrl: string; skill: string; deploymentId: string };
 
 const sameSlot = (a: { target: string; apiUrl: string; skill: string }, b: { target: string; apiUrl: string; skill: string }) =>
   a.target === b.target && a.apiUrl === b.apiUrl && a.skill === b.skill;
@@ -199,7 +201,8 @@ export class InflightStore {
   }
 
   remove(record: Pick<InflightRecord, 'target' | 'apiUrl' | 'skill' | 'deploymentId'>): Promise<void> {
-    return this.writer.submit({ kind: 'remove', target: record.target, apiUrl: record.apiUrl, skill: record.skill, deploymentId: record.deploymentId });
+    const { target, apiUrl, skill, deploymentId } = record;
+    return this.writer.submit({ kind: 'remove', target, apiUrl, skill, deploymentId });
   }
 
   private async apply(batch: InflightMutation[]): Promise<void> {

@@ -29,7 +29,7 @@ export interface ResumeResult {
 export async function listInFlight(
   options: Pick<DeployCommonOptions, 'repoRoot' | 'client' | 'target' | 'status'>,
 ): Promise<InflightRecord[]> {
-  const session = new DeploySession(options as DeployCommonOptions);
+  const session = new DeploySession(options);
   const store = await session.inflight();
   if (!store) return [];
   return (await store.read()).filter((r) => r.target === session.target && r.apiUrl === session.apiUrl);

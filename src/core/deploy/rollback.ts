@@ -24,7 +24,11 @@ export interface RollbackParams {
 }
 
 /** The rollback itself; never throws (its failure is in the result). */
-export async function performRollback(session: DeploySession, p: RollbackParams, run = new DeployRun(session, p.skill)): Promise<RollbackResult> {
+export async function performRollback(
+  session: DeploySession,
+  p: RollbackParams,
+  run = new DeployRun(session, p.skill),
+): Promise<RollbackResult> {
   const client = session.client;
   const result: RollbackResult = {
     status: 'failed',

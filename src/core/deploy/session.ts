@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { LintCache, lintAppSpec } from '../appspec';
 import type { AppPlatformClient } from '../do/client';
 import type { PollContext } from '../do/progress';
-import { simpleGitRunner } from '../git/flows/gitRunner';
-import { gitCommonDir } from '../git/worktrees';
+import { simpleGitRunner } from '../git/runner';
+import { gitCommonDir } from '../git/git';
 import { formatSkillProblem, loadSkill, type Skill, type SkillProblem } from '../skills/loadSkills';
 import { skillNameProblem } from '../skills/names';
 import { StatusStore } from '../status/statusStore';
@@ -69,7 +69,10 @@ export class DeploySession {
   /** The git common dir: where the status file, locks and in-flight records live. */
   commonDir(): Promise<string> {
     this.commonP ??= findCommonDir(this.options.repoRoot).then((d) => {
-      if (!d) throw new DeployError('INTERNAL_ERROR', `${this.options.repoRoot} is not inside a git repository: deploy state lives in its git directory.`, { step: 'lock' });
+      if (!d) {
+        const why = `${this.options.repoRoot} is not inside a git repository: deploy state lives in its git directory.`;
+        throw new DeployError('INTERNAL_ERROR', why, { step: 'lock' });
+      }
       return d;
     });
     return this.commonP;
@@ -128,13 +131,17 @@ export class DeploySession {
   async skill(name: string): Promise<Skill> {
     let p = this.skillsP.get(name);
     if (!p) {
-      p = skillNameProblem(name) ? Promise.resolve({ problems: [] }) : loadSkill(this.options.repoRoot, this.options.skillsLocation ?? 'skills', name);
+      const location = this.options.skillsLocation ?? 'skills';
+      p = skillNameProblem(name) ? Promise.resolve({ problems: [] }) : loadSkill(this.options.repoRoot, location, name);
       this.skillsP.set(name, p);
     }
     const { skill, problems } = await p;
     if (!skill) {
-      const why = problems.length ? `: ${problems.map((x) => formatSkillProblem(x)).join('; ')}` : ' (skills/' + name + '/manifest.json is missing)';
-      throw new DeployError('SKILL_NOT_FOUND', `No skill named ${JSON.stringify(name)} in ${this.options.repoRoot}${why}.`, { step: 'prepare' });
+      const why = problems.length
+        ? `: ${problems.map((x) => formatSkillProblem(x)).join('; ')}`
+        : ' (skills/' + name + '/manifest.json is missing)';
+      const where = `${JSON.stringify(name)} in ${this.options.repoRoot}`;
+      throw new DeployError('SKILL_NOT_FOUND', `No skill named ${where}${why}.`, { step: 'prepare' });
     }
     return skill;
   }
@@ -154,14 +161,18 @@ export class DeploySession {
   }
 }
 
+/** What is not an API call, or must not wait through a 429 storm. */
+const NOT_PATIENT = new Set<string | symbol>(['close', 'onRateLimit', 'followLiveLogs', 'constructor']);
+
 /** The client with every API call wrapped in `patiently`. */
 function patientClient(client: AppPlatformClient): AppPlatformClient {
   return new Proxy(client, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function' || prop === 'close' || prop === 'onRateLimit' || prop === 'followLiveLogs' || prop === 'constructor') return v;
+      if (typeof v !== 'function' || NOT_PATIENT.has(prop)) return v;
       return (...args: unknown[]) => {
-        const signal = (args.find((a) => a && typeof a === 'object' && 'signal' in (a as object)) as { signal?: AbortSignal } | undefined)?.signal;
+        const hasSignal = (a: unknown): a is { signal?: AbortSignal } => !!a && typeof a === 'object' && 'signal' in a;
+        const signal = args.find(hasSignal)?.signal;
         return patiently(() => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args), { signal });
       };
     },
@@ -204,7 +215,8 @@ export async function readBranchNames(commonDir: string, repoRoot: string): Prom
     else if (ref.startsWith('refs/remotes/')) names.add(ref.slice('refs/remotes/'.length).replace(/^[^/]+\//, ''));
   };
   if (await fs.stat(path.join(commonDir, 'reftable')).then(() => true, () => false)) {
-    const out = await simpleGitRunner(repoRoot, ['for-each-ref', '--format=%(refname)', 'refs/heads/', 'refs/remotes/']).catch(() => undefined);
+    const args = ['for-each-ref', '--format=%(refname)', 'refs/heads/', 'refs/remotes/'];
+    const out = await simpleGitRunner(repoRoot, args).catch(() => undefined);
     if (out === undefined) return undefined;
     for (const ref of out.split('\n')) add(ref);
     return names;
@@ -217,7 +229,11 @@ export async function readBranchNames(commonDir: string, repoRoot: string): Prom
   }
   const walk = async (rel: string): Promise<void> => {
     const entries = await fs.readdir(path.join(commonDir, rel), { withFileTypes: true }).catch(() => []);
-    await Promise.all(entries.map((e) => (e.isDirectory() ? walk(`${rel}/${e.name}`) : e.isFile() && !e.name.endsWith('.lock') ? add(`${rel}/${e.name}`) : undefined)));
+    const visit = async (e: (typeof entries)[number]): Promise<void> => {
+      if (e.isDirectory()) await walk(`${rel}/${e.name}`);
+      else if (e.isFile() && !e.name.endsWith('.lock')) add(`${rel}/${e.name}`);
+    };
+    await Promise.all(entries.map(visit));
   };
   await Promise.all([walk('refs/heads'), walk('refs/remotes')]);
   names.delete('HEAD');

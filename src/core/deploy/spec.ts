@@ -67,7 +67,8 @@ export function setSource(doc: Document, skill: Skill, repoRoot: string, source:
     });
   }
   // The skill's components: named after it or built from its folder; when none is, every component.
-  const own = comps.filter((c) => c.name === skill.name || (typeof c.sourceDir === 'string' && c.sourceDir.replace(/^\.?\/+/, '').replace(/\/+$/, '') === skillDir));
+  const inSkillDir = (dir: unknown) => typeof dir === 'string' && dir.replace(/^\.?\/+/, '').replace(/\/+$/, '') === skillDir;
+  const own = comps.filter((c) => c.name === skill.name || inSkillDir(c.sourceDir));
   for (const c of own.length ? own : comps) {
     for (const src of GIT_SOURCES) {
       const s = c.map.get(src);
@@ -98,8 +99,14 @@ export function setSource(doc: Document, skill: Skill, repoRoot: string, source:
  */
 const sourceSet = new LRUCache<string, { text: string; changes: string[] }>({ max: 256, maxSize: 1024 * 1024 });
 
-function withSource(original: string, skill: Skill, repoRoot: string, source: SourceOverride | undefined): { text: string; changes: string[] } {
-  const key = original.length <= LintCache.MAX_TEXT ? JSON.stringify([skill.name, path.relative(repoRoot, skill.dir), source ?? {}, original]) : undefined;
+function withSource(
+  original: string,
+  skill: Skill,
+  repoRoot: string,
+  source: SourceOverride | undefined,
+): { text: string; changes: string[] } {
+  const cacheable = original.length <= LintCache.MAX_TEXT;
+  const key = cacheable ? JSON.stringify([skill.name, path.relative(repoRoot, skill.dir), source ?? {}, original]) : undefined;
   const hit = key !== undefined ? sourceSet.get(key) : undefined;
   if (hit) return { text: hit.text, changes: [...hit.changes] };
   let text = original;
@@ -121,7 +128,8 @@ export async function prepareSpec(skill: Skill, options: PrepareOptions): Promis
   try {
     original = await fs.readFile(skill.appSpecPath, 'utf8');
   } catch (e) {
-    throw new DeployError('APP_SPEC_MISSING', `${skill.name}: cannot read its app spec ${file}: ${(e as Error).message}`, { step: 'prepare', cause: e });
+    const why = `${skill.name}: cannot read its app spec ${file}: ${(e as Error).message}`;
+    throw new DeployError('APP_SPEC_MISSING', why, { step: 'prepare', cause: e });
   }
   const { text, changes } = withSource(original, skill, options.repoRoot, options.source);
   const result = await options.lint(text, { file, repoRoot: options.repoRoot, branchExists: options.branchExists });
@@ -132,10 +140,19 @@ export async function prepareSpec(skill: Skill, options: PrepareOptions): Promis
     const more = errors.length > 1 ? ` (+${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
     throw new DeployError(code, `${skill.name}: the app spec has errors: ${describe(first, file)}${more}`, {
       step: 'prepare',
-      details: { findings: errors.map((f) => ({ code: f.code, severity: f.severity, message: f.message, line: f.line, column: f.column, file: f.file ?? file })) },
+      details: {
+        findings: errors.map((f) => ({
+          code: f.code,
+          severity: f.severity,
+          message: f.message,
+          line: f.line,
+          column: f.column,
+          file: f.file ?? file,
+        })),
+      },
     });
   }
-  const spec = (result.spec ?? (parseDocument(text, { version: '1.1' }).toJS() as AppSpec)) as AppSpec;
+  const spec = (result.spec ?? (parseDocument(text, { version: '1.1' }).toJS() as AppSpec));
   if (options.writeSpec && text !== original) await writeFileAtomic(skill.appSpecPath, text);
   return {
     spec,

@@ -22,7 +22,7 @@ export class StepList<In, Out> {
   }
 
   then<Next>(step: Step<Out, Next>): StepList<In, Next> {
-    return new StepList<In, Next>([...this.list, step as Step<unknown, unknown>]);
+    return new StepList<In, Next>([...this.list, step]);
   }
 
   /** This list followed by `rest` (which starts where this one ends). */

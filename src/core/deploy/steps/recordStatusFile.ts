@@ -37,7 +37,7 @@ export async function writeStatusFile(run: DeployRun, ending: Ending, now: strin
     if (!live && err) {
       await recordAttempt(store, skill, {
         target: s.target,
-        status: kind as 'failed' | 'canceled' | 'rolled-back',
+        status: kind,
         ...(app ? { appId: app.appId } : {}),
         ...(deploymentId ? { deploymentId } : {}),
         ...(ending.facts.phase ? { phase: ending.facts.phase } : {}),
