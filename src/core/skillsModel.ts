@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { listWorktrees, isGitRepository, type Worktree } from './git/worktrees';
+import { isGitRepository } from './git/git';
+import { listWorktrees, type Worktree } from './git/worktrees';
 import { loadSkills, type Skill, type SkillProblem } from './skills/loadSkills';
 
 /** A skill with what the tree shows about it. */

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { simpleGit } from 'simple-git';
 import { IncrementalYaml, lintAppSpec, type Finding } from '../core/appspec';
+import { lintGitContext } from '../core/git/git';
 import { Disposable } from './util/disposable';
 
 const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
@@ -34,17 +34,6 @@ export function toDiagnostic(f: Finding): vscode.Diagnostic {
   return new AppSpecDiagnostic(f);
 }
 
-function branchChecker(repoRoot: string): (branch: string) => Promise<boolean> {
-  const git = simpleGit({ baseDir: repoRoot });
-  return async (branch) => {
-    for (const ref of [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`]) {
-      const out = await git.raw(['rev-parse', '--verify', '--quiet', ref]).catch(() => '');
-      if (out.trim()) return true;
-    }
-    return false;
-  };
-}
-
 /** Lints one app spec with the core linter and publishes its findings as diagnostics. */
 export async function lintDocument(collection: vscode.DiagnosticCollection, doc: vscode.TextDocument): Promise<Finding[]> {
   const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
@@ -53,7 +42,9 @@ export async function lintDocument(collection: vscode.DiagnosticCollection, doc:
   const key = doc.uri.toString();
   let parser = parsers.get(key);
   if (!parser && !doc.isClosed) parsers.set(key, (parser = new IncrementalYaml()));
-  const { findings } = await lintAppSpec(doc.getText(), { file: doc.uri.fsPath, repoRoot, branchExists: branchChecker(repoRoot), parser });
+  // The same git context as `odoobo validate`: the editor and the CLI judge a spec's branches alike.
+  const git = await lintGitContext(doc.uri.fsPath, { repoRoot });
+  const { findings } = await lintAppSpec(doc.getText(), { file: doc.uri.fsPath, repoRoot, branchExists: git.branchExists, parser });
   // A newer edit may have been linted meanwhile: never publish stale ranges over it.
   if (doc.version === version && !doc.isClosed) {
     published.set(doc.uri.toString(), findings);

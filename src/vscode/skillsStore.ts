@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { buildSkillsModel, type SkillsModel } from '../core/skillsModel';
-import { gitCommonDir } from '../core/git/worktrees';
+import { gitCommonDir } from '../core/git/git';
 import { settings } from './config';
 import { Disposable } from './util/disposable';
 

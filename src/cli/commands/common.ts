@@ -1,11 +1,10 @@
 /** What the CLI commands share: exit codes, options, skills and repository lookup, targets, errors and Ctrl-C. */
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { AppPlatformError, type AppPlatformErrorCode } from '../../core/do/errors';
 import { GitFlowError } from '../../core/git/flows/errors';
+import { gitToplevel } from '../../core/git/git';
 import { formatSkillProblem, loadSkills, type Skill } from '../../core/skills/loadSkills';
 import { skillNameProblem } from '../../core/skills/names';
 import { SmokeAbortedError } from '../../core/smoke';
@@ -13,8 +12,6 @@ import { StatusError } from '../../core/status/errors';
 import { resolveTarget, TargetError, type ResolvedTarget, type TargetName, type TargetOptions } from '../../core/target';
 import { startLocalPlatform } from '../../platform/index';
 import { UsageError, type CliIO } from '../command';
-
-const run = promisify(execFile);
 
 /** Exit codes of every odoobo command. */
 export const EXIT = {
@@ -68,15 +65,6 @@ export function parseConcurrency(value: string | undefined, fallback = 5): numbe
   return n;
 }
 
-async function git(cwd: string, args: string[]): Promise<string | undefined> {
-  try {
-    const { stdout } = await run('git', args, { cwd, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } });
-    return stdout.trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The folder a command works in (`-C`), checked to exist. */
 export async function workDir(directory: string | undefined): Promise<string> {
   const dir = path.resolve(directory ?? process.cwd());
@@ -85,20 +73,10 @@ export async function workDir(directory: string | undefined): Promise<string> {
   return dir;
 }
 
-/** The top of the worktree holding `dir`, or undefined outside a git repository. */
-export function gitToplevel(dir: string): Promise<string | undefined> {
-  return git(dir, ['rev-parse', '--show-toplevel']);
-}
-
 export async function requireRepository(dir: string): Promise<string> {
   const top = await gitToplevel(dir);
   if (!top) throw new UsageError(`${dir} is not inside a git repository: run odoobo in the skills repository, or pass -C <dir>`);
   return top;
-}
-
-/** The commit `HEAD` of `dir`, if any. */
-export function headCommit(dir: string): Promise<string | undefined> {
-  return git(dir, ['rev-parse', 'HEAD']);
 }
 
 /** The skills of the repository (or folder) at `root`; manifest problems are printed as warnings. */

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { LOG_TYPES, type LogType } from '../../core/do/schemas';
 import { appLogSource, followLogs } from '../../core/do/logFollow';
+import { gitToplevel } from '../../core/git/git';
 import { skillNameProblem } from '../../core/skills/names';
 import { UsageError, type CliCommand } from '../command';
 import {
-  appNameOf, DIR_HELP, EXIT, exitCodesHelp, gitToplevel, HELP_HELP, loadRepoSkills, openTarget, reportFailure, TARGET_HELP, TARGET_OPTIONS,
+  appNameOf, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, loadRepoSkills, openTarget, reportFailure, TARGET_HELP, TARGET_OPTIONS,
   withCancellation, workDir,
 } from './common';
 

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { App } from '../../core/do/schemas';
+import { gitToplevel } from '../../core/git/git';
 import type { Skill } from '../../core/skills/loadSkills';
 import { runSmokeSuite, summarizeSmoke, type SmokeResult } from '../../core/smoke';
 import { StatusStore } from '../../core/status/statusStore';
@@ -9,7 +10,7 @@ import type { CliCommand, CliIO } from '../command';
 import { LiveTable } from '../ui/liveTable';
 import { formatDuration } from '../../core/util/timeText';
 import {
-  appNameOf, COMMON_OPTIONS, describeFailure, DIR_HELP, EXIT, exitCodesHelp, gitToplevel, HELP_HELP, JSON_HELP, loadRepoSkills,
+  appNameOf, COMMON_OPTIONS, describeFailure, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills,
   openTarget, parseConcurrency, printJson, reportFailure, selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,
 } from './common';
 

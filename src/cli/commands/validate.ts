@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { FINDINGS_FORMATS, formatFindings, lintAppSpecFile, summarize, type Finding, type FindingsFormat } from '../../core/appspec';
 import type { AppSpec } from '../../core/do/schemas';
+import { gitToplevel, lintGitContext } from '../../core/git/git';
 import { UsageError, type CliCommand } from '../command';
-
-const run = promisify(execFile);
 
 const HELP = `Usage: odoobo validate <files…> [options]
 
@@ -24,23 +22,6 @@ Options:
 
 Exit status: 0 when no file has an error (warnings alone pass), 1 when any has, 2 on wrong usage.
 `;
-
-async function git(cwd: string, args: string[]): Promise<string | undefined> {
-  try {
-    const { stdout } = await run('git', args, { cwd, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } });
-    return stdout.trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/** A branch exists when it is a local branch or a remote-tracking branch of any remote. */
-function gitBranchExists(root: string): (branch: string) => Promise<boolean> {
-  return async (branch) => {
-    if ((await git(root, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])) !== undefined) return true;
-    return !!(await git(root, ['for-each-ref', '--count=1', '--format=%(refname)', `refs/remotes/*/${branch}`]));
-  };
-}
 
 /** Whether any component builds from a git branch (only then is skipping the branch check worth a note). */
 function hasBranches(spec: AppSpec): boolean {
@@ -74,20 +55,17 @@ export const validate: CliCommand = {
 
     const toplevels = new Map<string, Promise<string | undefined>>();
     const toplevel = (dir: string) => {
-      if (!toplevels.has(dir)) toplevels.set(dir, git(dir, ['rev-parse', '--show-toplevel']).then((t) => t || undefined));
+      if (!toplevels.has(dir)) toplevels.set(dir, gitToplevel(dir));
       return toplevels.get(dir)!;
     };
 
     const perFile = await Promise.all(
       positionals.map(async (file): Promise<Finding[]> => {
-        const root = explicitRoot ?? (await toplevel(path.dirname(path.resolve(file))));
-        const inRepo = root !== undefined && (await toplevel(root)) !== undefined;
-        const result = await lintAppSpecFile(file, { repoRoot: root, branchExists: inRepo ? gitBranchExists(root) : undefined });
-        if (!inRepo && result.spec && hasBranches(result.spec)) {
-          result.findings.unshift({
-            file, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'info', code: 'BRANCH_NOT_CHECKED',
-            message: root ? `branches not checked: ${root} is not a git repository` : 'source_dir and branches not checked: the file is not inside a git repository (pass --repo-root)',
-          });
+        const git = await lintGitContext(file, { repoRoot: explicitRoot, toplevel });
+        const result = await lintAppSpecFile(file, { repoRoot: git.repoRoot, branchExists: git.branchExists });
+        if (git.unchecked && result.spec && hasBranches(result.spec)) {
+          const at = { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+          result.findings.unshift({ ...at, severity: 'info', code: 'BRANCH_NOT_CHECKED', message: git.unchecked });
         }
         return result.findings;
       }),

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { runWorktreeRead, simpleGitRunner, type GitRunner } from './runner';
 import { skillForBranch } from '../skills/names';
 import { mapLimit } from '../util/concurrency';
 
@@ -82,8 +82,8 @@ export interface BranchTracking {
 }
 
 /** Reads upstream and ahead/behind of every local branch in one `git for-each-ref` call. */
-export async function readBranchTracking(git: SimpleGit): Promise<Map<string, BranchTracking>> {
-  const out = await git.raw(['for-each-ref', '--format=%(refname)%00%(upstream:short)%00%(upstream:track,nobracket)', 'refs/heads']);
+export async function readBranchTracking(repoDir: string, run: GitRunner = simpleGitRunner): Promise<Map<string, BranchTracking>> {
+  const out = await run(repoDir, ['for-each-ref', '--format=%(refname)%00%(upstream:short)%00%(upstream:track,nobracket)', 'refs/heads']);
   const map = new Map<string, BranchTracking>();
   for (const line of out.split('\n')) {
     if (!line) continue;
@@ -104,7 +104,7 @@ async function readDirty(worktreePath: string): Promise<{ dirty?: boolean; chang
   try {
     // --no-optional-locks: a background status must never take index.lock from under the user's own git commands.
     // --branch makes the output never empty: simple-git waits 50 ms for more output after a command that printed nothing.
-    const out = await simpleGit({ baseDir: worktreePath }).raw(['--no-optional-locks', 'status', '--porcelain=v1', '--branch', '-z', '--untracked-files=normal', '--ignore-submodules=dirty']);
+    const out = await simpleGitRunner(worktreePath, ['--no-optional-locks', 'status', '--porcelain=v1', '--branch', '-z', '--untracked-files=normal', '--ignore-submodules=dirty']);
     // Each record is `XY path\0`, renames carry one extra `\0origPath`; the `## branch` header is not a change.
     let count = 0;
     const records = out.split('\0');
@@ -120,18 +120,6 @@ async function readDirty(worktreePath: string): Promise<{ dirty?: boolean; chang
   }
 }
 
-/** `git worktree list` fails for a moment while another process is adding a worktree (`failed to read …/commondir`). */
-async function readWorktreeList(git: SimpleGit, attempts = 5): Promise<string> {
-  for (let i = 1; ; i++) {
-    try {
-      return await git.raw(['worktree', 'list', '--porcelain', '-z']);
-    } catch (e) {
-      if (i >= attempts || !/failed to read .*(commondir|gitdir)/.test((e as Error).message)) throw e;
-      await new Promise((r) => setTimeout(r, 20 * i));
-    }
-  }
-}
-
 export interface ListWorktreesOptions {
   /** Parallel `git status` calls for dirty state. */
   readonly concurrency?: number;
@@ -144,8 +132,10 @@ export interface ListWorktreesOptions {
  * one `git worktree list`, one `git for-each-ref`, and one `git status` per existing worktree.
  */
 export async function listWorktrees(repoDir: string, options: ListWorktreesOptions = {}): Promise<Worktree[]> {
-  const git = simpleGit({ baseDir: repoDir });
-  const [porcelain, tracking] = await Promise.all([readWorktreeList(git), readBranchTracking(git)]);
+  const [porcelain, tracking] = await Promise.all([
+    runWorktreeRead(simpleGitRunner, repoDir, ['worktree', 'list', '--porcelain', '-z']),
+    readBranchTracking(repoDir),
+  ]);
   const entries = parseWorktreePorcelain(porcelain);
   return mapLimit(entries, options.concurrency ?? 8, async (entry, index): Promise<Worktree> => {
     const exists = await fs.stat(entry.path).then((s) => s.isDirectory(), () => false);
@@ -169,23 +159,4 @@ export async function listWorktrees(repoDir: string, options: ListWorktreesOptio
       behind: track?.upstream && !track.gone ? track.behind : undefined,
     };
   });
-}
-
-/** Whether `dir` is inside a git work tree. */
-export async function isGitRepository(dir: string): Promise<boolean> {
-  try {
-    return (await simpleGit({ baseDir: dir }).raw(['rev-parse', '--is-inside-work-tree'])).trim() === 'true';
-  } catch {
-    return false;
-  }
-}
-
-/** The shared git directory (`.git` of the main worktree), absolute; watchers use it for refs and worktree metadata. */
-export async function gitCommonDir(dir: string): Promise<string | undefined> {
-  try {
-    const out = (await simpleGit({ baseDir: dir }).raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
-    return out || undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
-import { simpleGit } from 'simple-git';
 import { detectMainBranch } from '../git/flows/mainBranch';
+import { simpleGitRunner } from '../git/runner';
 import { listWorktrees, readBranchTracking, type Worktree } from '../git/worktrees';
 import { loadSkills } from '../skills/loadSkills';
 import { branchForSkill, skillForBranch } from '../skills/names';
@@ -114,7 +114,7 @@ export async function buildWorktreeStatus(repoDir: string, options: ExportOption
   const store = options.store ?? (await StatusStore.forRepository(root));
   const [loaded, tracking, mainBranch, status] = await Promise.all([
     loadSkills(root, options.skillsLocation),
-    readBranchTracking(simpleGit({ baseDir: root })),
+    readBranchTracking(root),
     detectMainBranch(root, { override: options.mainBranch }),
     store.read().catch((e): StatusFile | undefined => {
       if (e instanceof StatusError) {
@@ -125,7 +125,7 @@ export async function buildWorktreeStatus(repoDir: string, options: ExportOption
     }),
   ]);
   const heads = new Map<string, string>();
-  const refs = await simpleGit({ baseDir: root }).raw(['for-each-ref', '--format=%(refname)%00%(objectname)', 'refs/heads/skill/']);
+  const refs = await simpleGitRunner(root, ['for-each-ref', '--format=%(refname)%00%(objectname)', 'refs/heads/skill/']);
   for (const line of refs.split('\n')) {
     const [ref, sha] = line.split('\0');
     const skill = skillForBranch(ref);

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { gitCommonDir } from '../git/worktrees';
+import { gitCommonDir } from '../git/git';
 import { assertSkillName } from '../skills/names';
 import { writeFileAtomic } from './atomicFile';
 import { StatusError } from './errors';

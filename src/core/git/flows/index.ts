@@ -1,6 +1,6 @@
 /** The git flows of the parallel workflow (no vscode): set up, list, remove, sync and merge skill worktrees. */
 export * from './errors';
-export { simpleGitRunner, type GitRunner } from './gitRunner';
+export { simpleGitRunner, type GitRunner } from '../runner';
 export { detectMainBranch } from './mainBranch';
 export { resolveWorktreeRoot, defaultWorktreeRoot } from './worktreeRoot';
 export { setupWorktrees, type SetupOutcome, type SetupReport } from './setup';

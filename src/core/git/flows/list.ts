@@ -1,5 +1,5 @@
 import { listWorktrees, type ListWorktreesOptions, type Worktree, type WorktreeEntry } from '../worktrees';
-import { runWithLockRetry } from './gitRunner';
+import { runWithLockRetry } from '../runner';
 import { checkpoint, dirExists, openRepo, readWorktreeEntries, withRepoMutex, type FlowOptions, type RepoContext } from './repo';
 
 /** What the tree shows: path, branch, HEAD, dirty, ahead/behind, locked, prunable, missing folder (main first). */

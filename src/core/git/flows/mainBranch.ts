@@ -1,5 +1,6 @@
 import { GitFlowError } from './errors';
-import { GitCommandError, simpleGitRunner, type GitRunner } from './gitRunner';
+import { tryGit } from '../git';
+import { simpleGitRunner, type GitRunner } from '../runner';
 
 export interface MainBranch {
   /** Short name, e.g. `main`. */
@@ -9,16 +10,6 @@ export interface MainBranch {
 }
 
 const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*\.lock$)[A-Za-z0-9._/-]{1,200}(?<![/.])$/;
-
-/** Runs git and returns trimmed stdout, or undefined when git exits non-zero (e.g. a ref that does not exist). */
-export async function tryGit(run: GitRunner, cwd: string, args: readonly string[]): Promise<string | undefined> {
-  try {
-    return (await run(cwd, args)).trim();
-  } catch (e) {
-    if (e instanceof GitCommandError && e.exitCode > 0) return undefined;
-    throw e;
-  }
-}
 
 async function refExists(run: GitRunner, cwd: string, ref: string): Promise<boolean> {
   return (await tryGit(run, cwd, ['rev-parse', '--verify', `${ref}^{commit}`])) !== undefined;

@@ -2,7 +2,7 @@ import { branchForSkill } from '../../skills/names';
 import type { SkillDeployment, SkillTestResult } from '../../status/schema';
 import { StatusFileDeploymentSource, type DeploymentSource } from './deployments';
 import { GitFlowError, type FlowProblem, type GitFlowErrorCode } from './errors';
-import { tryGit } from './mainBranch';
+import { tryGit } from '../git';
 import { pushBranch, type PushOutcome } from './push';
 import { removeLocked, type RemoveResult } from './remove';
 import {

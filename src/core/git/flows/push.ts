@@ -1,5 +1,5 @@
 import { GitFlowError } from './errors';
-import { GitCommandError, runWithLockRetry } from './gitRunner';
+import { GitCommandError, runWithLockRetry } from '../runner';
 import { isAncestor, type RepoContext } from './repo';
 
 /** `behind`: origin has commits the local branch has not (nothing pushed; sync first). */

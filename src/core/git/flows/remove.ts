@@ -1,7 +1,7 @@
 import { branchForSkill } from '../../skills/names';
 import type { HeldLock } from '../../status/lockFile';
 import { formatFiles, GitFlowError, refusal, type FlowProblem } from './errors';
-import { runWithLockRetry } from './gitRunner';
+import { runWithLockRetry } from '../runner';
 import { pruneStale } from './list';
 import {
   assertSkillNames,

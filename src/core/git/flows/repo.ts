@@ -6,8 +6,9 @@ import { StatusError } from '../../status/errors';
 import { acquireLock, type HeldLock } from '../../status/lockFile';
 import { odooboDir, StatusStore } from '../../status/statusStore';
 import { GitFlowError, type GitFlowErrorCode } from './errors';
-import { GitCommandError, gitAtLeast, runWorktreeRead, simpleGitRunner, type GitRunner } from './gitRunner';
-import { detectMainBranch, tryGit, type MainBranch } from './mainBranch';
+import { GitCommandError, gitAtLeast, runWorktreeRead, simpleGitRunner, type GitRunner } from '../runner';
+import { gitCommonDir, tryGit } from '../git';
+import { detectMainBranch, type MainBranch } from './mainBranch';
 import { repositoryMutex } from './mutex';
 
 /** One step of a flow, for progress output. */
@@ -59,12 +60,8 @@ export function assertSkillNames(names: readonly string[]): string[] {
 export async function openRepo(dir: string, options: FlowOptions = {}): Promise<RepoContext> {
   const run = options.runner ?? simpleGitRunner;
   checkAborted(options.signal);
-  let commonDir: string | undefined;
-  try {
-    commonDir = (await run(dir, ['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
-  } catch (e) {
-    throw new GitFlowError('NOT_A_REPOSITORY', `${dir} is not inside a git repository.`, { path: dir, cause: e });
-  }
+  const commonDir = await gitCommonDir(dir);
+  if (!commonDir) throw new GitFlowError('NOT_A_REPOSITORY', `${dir} is not inside a git repository.`, { path: dir });
   const [porcelain, remotes, mainBranch] = await Promise.all([
     runWorktreeRead(run, dir, ['worktree', 'list', '--porcelain', '-z']),
     run(dir, ['remote']),

@@ -6,7 +6,7 @@ import type { HeldLock } from '../../status/lockFile';
 import { mapLimit } from '../../util/concurrency';
 import type { WorktreeEntry } from '../worktrees';
 import { GitFlowError } from './errors';
-import { runWithLockRetry } from './gitRunner';
+import { runWithLockRetry } from '../runner';
 import type { MainBranch } from './mainBranch';
 import { pushBranch, type PushOutcome } from './push';
 import {

@@ -1,8 +1,8 @@
 import { branchForSkill } from '../../skills/names';
 import type { HeldLock } from '../../status/lockFile';
 import { GitFlowError, refusal, type FlowProblem } from './errors';
-import { gitAtLeast, runWithLockRetry } from './gitRunner';
-import { tryGit } from './mainBranch';
+import { gitAtLeast, runWithLockRetry } from '../runner';
+import { tryGit } from '../git';
 import { pushBranch, type PushOutcome } from './push';
 import {
   assertSkillNames,

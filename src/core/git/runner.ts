@@ -1,3 +1,4 @@
+/** The one way odoobo runs git: an argument array through simple-git, a typed failure, and retries for lock races. */
 import { simpleGit } from 'simple-git';
 
 export interface GitRunOptions {
