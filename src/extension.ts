@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { COMMAND_IDS } from './vscode/commands/commandIds';
 import { registerCommands } from './vscode/commands/registerCommands';
-import type { PromptScript } from './vscode/commands/handlers';
+import type { PromptScript } from './vscode/commands/shared/prompts';
 import { SkillsStore } from './vscode/skillsStore';
 import { LocalPlatformManager } from './vscode/localPlatform';
 import { AppSpecDiagnostics } from './vscode/appSpecDiagnostics';
@@ -23,7 +23,7 @@ const moduleLoadedAt = performance.now();
 /** Milliseconds from this module's evaluation to `activate` returning, and to the first model being shown. */
 export interface ActivationTimes {
   readonly activateMs: number;
-  firstModelMs?: number;
+  readonly firstModelMs?: number;
 }
 
 /** What the extension exposes to its integration tests (and to other extensions, read-only). */
@@ -51,6 +51,8 @@ export interface OdooboApi {
 }
 
 export function activate(context: vscode.ExtensionContext): OdooboApi {
+  // Filled in as activation ends and as the first model is shown; the API hands out this same object.
+  const activation: { activateMs: number; firstModelMs?: number } = { activateMs: 0 };
   const log = vscode.window.createOutputChannel('Odoobo Skills', { log: true });
   context.subscriptions.push(log);
 
@@ -72,10 +74,15 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   const history = new AppHistoryLoader(() => deployments.connect());
   const dashboard = new DashboardController({ extensionUri: context.extensionUri, deployments, stores: allStores, log, history });
   context.subscriptions.push(dashboard, dashboard.registerSerializer());
-  const apps = new AppDetailsCache(deployments, history, localPlatform, async () => !!(await context.secrets.get(TOKEN_SECRET_KEY)));
+  const hasToken = async () => !!(await context.secrets.get(TOKEN_SECRET_KEY));
+  const apps = new AppDetailsCache(deployments, history, localPlatform, hasToken);
   const tree = new SkillsTreeProvider(allStores, (skill) => deployments.state(skill), apps);
   context.subscriptions.push(apps, deployments.onDidChange(() => tree.changed()));
-  const treeView = vscode.window.createTreeView('odoobo.skills', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  const treeView = vscode.window.createTreeView('odoobo.skills', {
+    treeDataProvider: tree,
+    showCollapseAll: true,
+    canSelectMany: true,
+  });
   apps.setVisible(treeView.visible);
   context.subscriptions.push(tree, treeView, treeView.onDidChangeVisibility((e) => apps.setVisible(e.visible)));
 
@@ -98,7 +105,8 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
       .then(() => deployments.load(store))
       .then(() => {
         // In the background: a deployment left in flight (a reloaded window, a killed CLI) is monitored to its end.
-        if (vscode.workspace.isTrusted) void deployments.resume(store).catch((e) => log.warn(`could not resume in-flight deployments: ${(e as Error).message}`));
+        if (!vscode.workspace.isTrusted) return;
+        void deployments.resume(store).catch((e) => log.warn(`could not resume in-flight deployments: ${(e as Error).message}`));
       })
       .catch(() => undefined);
   };
@@ -125,7 +133,9 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   context.subscriptions.push(
     diagnostics,
     new AppSpecDiagnostics(diagnostics),
-    vscode.languages.registerCodeActionsProvider({ language: 'yaml', scheme: 'file' }, new AppSpecQuickFixes(), { providedCodeActionKinds: AppSpecQuickFixes.kinds }),
+    vscode.languages.registerCodeActionsProvider({ language: 'yaml', scheme: 'file' }, new AppSpecQuickFixes(), {
+      providedCodeActionKinds: AppSpecQuickFixes.kinds,
+    }),
   );
 
   let prompts: PromptScript | undefined;
@@ -144,7 +154,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   });
 
   void openWalkthroughOnFirstStart(context, log);
-  const activation: ActivationTimes = { activateMs: performance.now() - moduleLoadedAt };
+  activation.activateMs = performance.now() - moduleLoadedAt;
   return {
     activation,
     localPlatform,

@@ -1,4 +1,6 @@
-/** Every command the extension contributes; `package.json` must list exactly these (a test checks). */
+// No `vscode` import: test/unit reads these lists beside package.json without an extension host.
+
+/** Every command the extension contributes; `package.json` must list exactly these (test/unit/vscode-commands.test.ts). */
 export const COMMAND_IDS = [
   'odoobo.deploy',
   'odoobo.deployChosen',
@@ -26,7 +28,10 @@ export const COMMAND_IDS = [
 
 export type CommandId = (typeof COMMAND_IDS)[number];
 
-/** Commands that run code, change git state or deploy: refused in an untrusted workspace. */
+/**
+ * Commands that run code, change git state or deploy: refused in an untrusted workspace. Exactly these carry
+ * `"enablement": "isWorkspaceTrusted"` in package.json (the same test checks).
+ */
 export const TRUST_REQUIRED: ReadonlySet<CommandId> = new Set<CommandId>([
   'odoobo.deploy',
   'odoobo.deployChosen',
@@ -41,10 +46,3 @@ export const TRUST_REQUIRED: ReadonlySet<CommandId> = new Set<CommandId>([
   'odoobo.openWorktreeTerminal',
   'odoobo.scaffoldSkill',
 ]);
-
-/** What a command handler returns when it did not run; tests read it, people read the notification. */
-export type CommandRefusal = { readonly refused: 'untrusted' | 'cancelled' | 'invalid-input'; readonly message: string };
-
-export function isRefusal(value: unknown): value is CommandRefusal {
-  return typeof value === 'object' && value !== null && 'refused' in value;
-}

@@ -18,13 +18,13 @@ export function tildify(p: string): string {
   return home && (p === home || p.startsWith(home + path.sep)) ? '~' + p.slice(home.length) : p;
 }
 
-/** GitLens-style state flags: `worktree+present+dirty+ahead`. Menus match them with `viewItem =~ /\+dirty/`. */
 /** A worktree's folder as short as it stays clear: relative to the repository when a sibling (`../repo-worktrees/x`). */
 export function displayPath(repoRoot: string, p: string): string {
   const rel = path.relative(repoRoot, p);
   return rel && rel.split(path.sep).filter((s) => s === '..').length <= 1 && !path.isAbsolute(rel) ? rel : tildify(p);
 }
 
+/** GitLens-style state flags: `worktree+present+dirty+ahead`. Menus match them with `viewItem =~ /\+dirty/`. */
 export function flags(kind: string, set: Record<string, boolean | undefined>): string {
   return [kind, ...Object.entries(set).filter(([, on]) => on).map(([f]) => f)].join('+');
 }

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { OdooboApi } from '../../../src/extension';
-import { isRefusal, TRUST_REQUIRED } from '../../../src/vscode/commands/commandIds';
+import { TRUST_REQUIRED } from '../../../src/vscode/commands/commandIds';
+import { isRefusal } from '../../../src/vscode/commands/shared/refusal';
 import { api, children, fixture, type Fixture } from './helpers';
 
 export function untrustedTests(): void {

@@ -1,0 +1,11 @@
+import { WorktreeItem } from '../../tree/items';
+import type { CommandContext } from '../context';
+import { skillRefs, worktreeOfRef } from '../shared/skillRefs';
+
+/** The worktree folder a command was invoked on (a worktree item, a skill item or a name), when it exists on disk. */
+export function worktreePath(ctx: CommandContext, arg: unknown): { skill: string; path: string } | undefined {
+  if (arg instanceof WorktreeItem) return arg.worktree.exists ? { skill: arg.skillName, path: arg.worktree.path } : undefined;
+  const [ref] = skillRefs(ctx, arg);
+  const w = ref ? worktreeOfRef(ref) : undefined;
+  return w?.exists ? { skill: ref.name, path: w.path } : undefined;
+}
