@@ -7,6 +7,7 @@
 // Each N gets a fresh platform in its own process (its own event loop; on 2 cores it shares them with the client). A
 // first plan creates the apps; the runs compared then redeploy them (the common case), each with its own metered client
 // budget (250 a minute). A floor (platformFloor) shows what N deployments at once cost before any orchestration.
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -89,7 +90,7 @@ interface PlatformProcess {
 /** A local App Platform in a child process (its own event loop and core), simulating components. */
 async function startPlatformProcess(origin: string, faults: object): Promise<PlatformProcess> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'odoobo-bench-platform-'));
-  const token = `bench-${Math.random().toString(36).slice(2)}-token`;
+  const token = `bench-${randomBytes(24).toString('hex')}`;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', __filename], {
     env: { ...process.env, ODOOBO_BENCH_PLATFORM: JSON.stringify({ dataDir, token, origin, faults }) },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -5,6 +5,9 @@ import { LocalAppPlatform } from './platform';
 export type { LocalPlatformOptions, HealthCheckTuning } from './config';
 export type { Faults } from './faults';
 
+/** Shortest bearer token the platform accepts at start. */
+export const MIN_TOKEN_LENGTH = 32;
+
 /** A running local App Platform. */
 export interface LocalPlatformHandle {
   /** Base URL of the API (`http://127.0.0.1:<port>`): use it where you would use https://api.digitalocean.com. */
@@ -23,6 +26,12 @@ export interface LocalPlatformHandle {
  */
 export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatformHandle> {
   if (!options.token) throw new Error('a bearer token is required');
+  // Any local process (and, through a browser, any web page) can try tokens: a short one can be guessed.
+  if (options.token.length < MIN_TOKEN_LENGTH) {
+    const length = options.token.length;
+    const hint = 'e.g. `openssl rand -hex 24`';
+    throw new Error(`the bearer token is ${length} characters long; the local App Platform needs at least ${MIN_TOKEN_LENGTH} (${hint})`);
+  }
   if (!options.dataDir) throw new Error('a data folder is required');
   const platform = new LocalAppPlatform(options);
   try {

@@ -44,7 +44,7 @@ export function validatedResponses(): number {
 /** Starts a platform on a free port of 127.0.0.1 with test-friendly settings. */
 export async function startTestPlatform(options: Partial<LocalPlatformOptions> = {}): Promise<TestPlatform> {
   const dataDir = options.dataDir ?? (await tempDir());
-  const token = options.token ?? `test-${randomBytes(8).toString('hex')}`;
+  const token = options.token ?? `test-${randomBytes(24).toString('hex')}`;
   const logLines: string[] = [];
   const handle = await startLocalPlatform({
     port: 0,

@@ -39,7 +39,7 @@ describe('local App Platform: restart with persisted state', () => {
   });
 
   it('stops everything on stop(); a new platform on the same data folder serves the ACTIVE deployment again', async () => {
-    const token = 'restart-token';
+    const token = 'restart-token-0123456789abcdef0123456789';
     const p1 = await startTestPlatform({ dataDir, token, repos: { 'odoobo/odoobo-skills': repo.origin } });
     let appId = '';
     let liveUrl = '';
@@ -145,7 +145,7 @@ describe('odoobo platform start: crash cleanup', () => {
   });
 
   it('after SIGKILL, the next start stops the leftover processes and serves the app again', async () => {
-    const token = 'cli-token';
+    const token = 'cli-token-0123456789abcdef0123456789';
     const args = ['--port', '0', '--data-dir', dataDir, '--repo', `odoobo/odoobo-skills=${repo.origin}`, '--python', '/usr/bin/python3', '--health-period-ms', '100'];
     const first = await startCli(args, { ODOOBO_LOCAL_TOKEN: token });
     children.push(first.child);
