@@ -158,6 +158,7 @@ export class LocalAppPlatform {
     this.shimDir = await writeShims(this.dir.shims, this.python);
     // Build folders of deployments that no longer run are stale after a crash; the active ones are reused.
     const apps = await this.store.loadApps();
+    for (const f of this.store.setAside) this.log(`state file ${f.file} is corrupt (${f.reason}): moved to ${f.movedTo}, left out`);
     const keep = new Set(apps.map((a) => a.activeDeploymentId).filter((v): v is string => !!v));
     for (const name of await fs.readdir(this.dir.builds).catch(() => [] as string[])) {
       if (!keep.has(name)) await fs.rm(path.join(this.dir.builds, name), { recursive: true, force: true });

@@ -92,9 +92,10 @@ export class LogStore {
         const n = e.buffer.length;
         const data = e.buffer.slice(0, n).join('');
         if (!data) return;
-        if (!e.dirMade) mkdirSync(path.dirname(e.file), { recursive: true });
+        if (!e.dirMade) mkdirSync(path.dirname(e.file), { recursive: true, mode: 0o700 });
         e.dirMade = true;
-        appendFileSync(e.file, data);
+        // 0600: logs hold whatever skills print, secrets included.
+        appendFileSync(e.file, data, { mode: 0o600 });
         e.buffer.splice(0, n);
         e.size += Buffer.byteLength(data);
       }).catch(() => {

@@ -1,5 +1,11 @@
 // The app spec as the local App Platform reads it: DigitalOcean's `app_spec` (OpenAPI components.schemas.app_spec)
-// plus the app-level `envs` and `alerts` that real specs and godo use. Unknown component fields are kept as they are.
+// plus the app-level `envs` and `alerts` that real specs and godo use. A spec is checked against the AppSpec schema
+// DigitalOcean publishes (the linter's closed JSON Schema, src/core/appspec/appSpec.schema.json, a data file), then
+// against the rules App Platform applies beyond types (unique names, ranges, what the local platform cannot run).
+
+import * as path from 'node:path';
+import { z } from 'zod';
+import published from '../../core/appspec/appSpec.schema.json';
 
 export type EnvScope = 'UNSET' | 'RUN_TIME' | 'BUILD_TIME' | 'RUN_AND_BUILD_TIME';
 
@@ -83,11 +89,6 @@ export const ENV_KEY_PATTERN = /^[_A-Za-z][_A-Za-z0-9]*$/;
 export const REGIONS = ['atl', 'nyc', 'sfo', 'tor', 'ams', 'fra', 'lon', 'blr', 'sgp', 'syd'] as const;
 export const DEFAULT_REGION = 'nyc';
 
-const TOP_LEVEL_FIELDS = new Set([
-  'name', 'region', 'disable_edge_cache', 'disable_email_obfuscation', 'enhanced_threat_control_enabled', 'domains',
-  'services', 'static_sites', 'jobs', 'workers', 'functions', 'databases', 'ingress', 'egress', 'maintenance', 'vpc',
-  'envs', 'alerts', 'features',
-]);
 const SOURCES = ['git', 'github', 'gitlab', 'bitbucket', 'image'] as const;
 const ENV_SCOPES = new Set(['UNSET', 'RUN_TIME', 'BUILD_TIME', 'RUN_AND_BUILD_TIME']);
 const UNSUPPORTED_KINDS = ['static_sites', 'jobs', 'functions', 'databases'] as const;
@@ -109,6 +110,18 @@ export type SpecCheck =
   /** `unsupported`: valid for DigitalOcean but not runnable by the local platform (answered 422, not 400). */
   | { readonly ok: false; readonly errors: string[]; readonly unsupported: boolean };
 
+let compiled: z.ZodType | undefined;
+/** The published AppSpec as a zod schema (compiled on first use, a few ms), closed: unknown fields are errors. */
+function publishedSchema(): z.ZodType {
+  compiled ??= z.fromJSONSchema(published.schema as z.core.JSONSchema.JSONSchema, { defaultTarget: 'openapi-3.0' });
+  return compiled;
+}
+
+/** `services[0].github.branch` from a path of keys and indices. */
+function fieldPath(keys: readonly PropertyKey[]): string {
+  return keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i > 0 ? '.' : ''}${String(k)}`)).join('');
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -121,9 +134,14 @@ function isInt(v: unknown, min: number, max: number): boolean {
 export function checkAppSpec(input: unknown, options: { instanceSizes?: readonly string[] } = {}): SpecCheck {
   const errors: string[] = [];
   const unsupported: string[] = [];
-  const field = (f: string, msg: string): void => void errors.push(`error validating app spec field "${f}": ${msg}`);
+  // One message per field: the rules below speak first, the published schema adds what they do not cover.
+  const reported = new Set<string>();
+  const field = (f: string, msg: string): void => {
+    if (reported.has(f)) return;
+    reported.add(f);
+    errors.push(`error validating app spec field "${f}": ${msg}`);
+  };
   if (!isRecord(input)) return { ok: false, errors: ['error validating app spec: spec must be an object'], unsupported: false };
-  for (const key of Object.keys(input)) if (!TOP_LEVEL_FIELDS.has(key)) field(key, 'unknown field');
 
   if (typeof input.name !== 'string' || !NAME_PATTERN.test(input.name)) {
     field('name', `must match ${NAME_PATTERN.source} (2 to 32 lowercase letters, digits and dashes, starting with a letter)`);
@@ -191,6 +209,14 @@ export function checkAppSpec(input: unknown, options: { instanceSizes?: readonly
     }
   }
 
+  const typed = publishedSchema().safeParse(input);
+  if (!typed.success) {
+    for (const issue of typed.error.issues) {
+      if (issue.code === 'unrecognized_keys') for (const key of issue.keys) field(fieldPath([...issue.path, key]), 'unknown field');
+      else field(fieldPath(issue.path), issue.message.replace(/^Invalid input: /, ''));
+    }
+  }
+
   if (errors.length > 0) return { ok: false, errors, unsupported: false };
   if (unsupported.length > 0) return { ok: false, errors: unsupported, unsupported: true };
   return { ok: true, spec: input as AppSpec };
@@ -234,11 +260,14 @@ function checkComponent(
   if (c.image !== undefined) unsupported.push(`${where}: image sources are not supported by the local App Platform (no container runtime)`);
   if (c.source_dir !== undefined) {
     if (typeof c.source_dir !== 'string') field(`${where}.source_dir`, 'must be a string');
-    else if (c.source_dir.split(/[\\/]/).includes('..')) field(`${where}.source_dir`, 'must stay inside the repository');
+    else if (path.posix.isAbsolute(c.source_dir) || path.win32.isAbsolute(c.source_dir) || c.source_dir.split(/[\\/]/).includes('..')) {
+      field(`${where}.source_dir`, 'must be a relative path inside the repository (no leading "/", no "..")');
+    }
   }
   for (const f of ['build_command', 'run_command', 'environment_slug', 'dockerfile_path'] as const) {
     if (c[f] !== undefined && typeof c[f] !== 'string') field(`${where}.${f}`, 'must be a string');
   }
+  if (c.environment_slug === '') field(`${where}.environment_slug`, 'must not be empty (leave it out to detect the buildpack)');
   if (c.dockerfile_path !== undefined) unsupported.push(`${where}: Dockerfile builds are not supported by the local App Platform`);
   if (sources.length === 1 && sources[0] !== 'image' && (typeof c.run_command !== 'string' || c.run_command.trim() === '')) {
     unsupported.push(`${where}: run_command is required by the local App Platform (it does not detect buildpacks)`);

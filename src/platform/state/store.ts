@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CoalescingWriter, readJson, writeFileAtomic } from '../util/atomicFile';
+import { z } from 'zod';
+import { CoalescingWriter, writeFileAtomic } from '../util/atomicFile';
 import { isInFlight, type AppRecord, type DeploymentRecord } from './model';
 
 /** Layout of the data folder. Everything the platform keeps lives under it. */
@@ -28,6 +29,25 @@ export interface PlatformMeta {
   createdAt: string;
 }
 
+/** What an app file must hold to be loaded; the rest is the platform's own writing and is trusted. */
+const storedApp = z.looseObject({
+  id: z.string().min(1),
+  spec: z.looseObject({ name: z.string() }),
+  createdAt: z.string(),
+  ingressPort: z.number().int(),
+  deployments: z.array(z.looseObject({ id: z.string(), phase: z.string(), spec: z.looseObject({}), steps: z.array(z.unknown()) })),
+  alerts: z.array(z.unknown()).optional(),
+});
+
+const storedMeta = z.looseObject({ logSecret: z.string().min(32), ownerUuid: z.string(), createdAt: z.string() });
+
+/** A state file that could not be read: it was moved aside (kept) and the platform started without it. */
+export interface SetAside {
+  readonly file: string;
+  readonly movedTo: string;
+  readonly reason: string;
+}
+
 /**
  * How long a save of progress alone (a step starting or ending, an in-flight phase) may wait for more. Each write of
  * an app costs a millisecond or two of CPU, much of it in the kernel (a rename over the old file makes ext4 write the
@@ -43,15 +63,23 @@ export class StateStore {
   private readonly deleted = new Set<string>();
   private readonly finished = new WeakMap<DeploymentRecord, { key: string; json: string }>();
 
+  /** State files found corrupt at start (`loadApps`, `init`): each was renamed `<file>.corrupt-<time>`. */
+  readonly setAside: SetAside[] = [];
+
   constructor(readonly dir: DataDir) {}
 
   async init(): Promise<PlatformMeta> {
-    await fs.mkdir(this.dir.apps, { recursive: true });
-    await fs.mkdir(this.dir.logs, { recursive: true });
-    await fs.mkdir(this.dir.builds, { recursive: true });
-    await fs.mkdir(this.dir.processes, { recursive: true });
-    const existing = await readJson<PlatformMeta>(this.dir.platformFile);
-    if (existing?.logSecret) return existing;
+    // Private to its user: logs hold what skills print, state holds specs (envs included).
+    await fs.mkdir(this.dir.root, { recursive: true, mode: 0o700 });
+    await fs.chmod(this.dir.root, 0o700).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`cannot make the data folder ${this.dir.root} private (mode 0700): ${err.code ?? err.message}`);
+    });
+    await fs.mkdir(this.dir.apps, { recursive: true, mode: 0o700 });
+    await fs.mkdir(this.dir.logs, { recursive: true, mode: 0o700 });
+    await fs.mkdir(this.dir.builds, { recursive: true, mode: 0o700 });
+    await fs.mkdir(this.dir.processes, { recursive: true, mode: 0o700 });
+    const existing = await this.readStateFile(this.dir.platformFile, storedMeta);
+    if (existing) return existing as PlatformMeta;
     const meta: PlatformMeta = { logSecret: randomBytes(32).toString('hex'), ownerUuid: randomUUID(), createdAt: new Date().toISOString() };
     await writeFileAtomic(this.dir.platformFile, JSON.stringify(meta, null, 2));
     return meta;
@@ -66,10 +94,39 @@ export class StateStore {
         if (name.endsWith('.tmp')) await fs.rm(path.join(this.dir.apps, name), { force: true });
         continue;
       }
-      const app = await readJson<AppRecord>(path.join(this.dir.apps, name));
-      if (app?.id) apps.push(app);
+      // The platform writes each app to `<id>.json`: a file under another name is not one of its own.
+      const id = name.slice(0, -'.json'.length);
+      const schema = storedApp.refine((a) => a.id === id, { message: `the id differs from the file name (${id})`, path: ['id'] });
+      const app = await this.readStateFile(path.join(this.dir.apps, name), schema);
+      if (app) apps.push({ ...app, alerts: app.alerts ?? [] } as unknown as AppRecord);
     }
     return apps.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /**
+   * A state file parsed and checked against `schema`; `undefined` when it does not exist. A corrupt one (not JSON, not
+   * the expected shape) is renamed `<file>.corrupt-<time>`, kept for inspection, and reported in `setAside`.
+   */
+  private async readStateFile<S extends z.ZodType>(file: string, schema: S): Promise<z.infer<S> | undefined> {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new Error(`cannot read the state file ${file}: ${(err as Error).message}`);
+    }
+    let reason: string;
+    try {
+      const r = schema.safeParse(JSON.parse(text));
+      if (r.success) return r.data;
+      reason = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'the file'}: ${i.message}`).join('; ');
+    } catch (err) {
+      reason = (err as Error).message;
+    }
+    const movedTo = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await fs.rename(file, movedTo);
+    this.setAside.push({ file, movedTo, reason });
+    return undefined;
   }
 
   /**

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { writeFileAtomic as writeAtomic } from '../../core/status/atomicFile';
 
 /**
@@ -88,14 +87,4 @@ interface Slot {
   started: boolean;
   timer?: NodeJS.Timeout;
   immediate?: NodeJS.Immediate;
-}
-
-/** Reads and parses a JSON file; `undefined` when it does not exist. */
-export async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
 }
