@@ -6,7 +6,7 @@ export type { LocalPlatformOptions, HealthCheckTuning } from './config';
 export type { Faults } from './faults';
 
 /** Shortest bearer token the platform accepts at start. */
-export const MIN_TOKEN_LENGTH = 32;
+const MIN_TOKEN_LENGTH = 32;
 
 /** A running local App Platform. */
 export interface LocalPlatformHandle {

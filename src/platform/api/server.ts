@@ -24,7 +24,7 @@ const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['/_local/logs/archive/:deplo
 export const MAX_BODY_DEPTH = 64;
 
 /** Whether `value` nests objects/arrays deeper than `max` levels (iterative, so a hostile body cannot overflow it). */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
+function nestsDeeperThan(value: unknown, max: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;

@@ -42,7 +42,7 @@ const storedApp = z.looseObject({
 const storedMeta = z.looseObject({ logSecret: z.string().min(32), ownerUuid: z.string(), createdAt: z.string() });
 
 /** A state file that could not be read: it was moved aside (kept) and the platform started without it. */
-export interface SetAside {
+interface SetAside {
   readonly file: string;
   readonly movedTo: string;
   readonly reason: string;
