@@ -11,7 +11,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLocalPlatform } from '../../src/platform/index';
-import { defaultLocalDataDir, parseTargetName, resolveTarget, TargetError, type EmbeddedPlatformStarter } from '../../src/core/target';
+import { defaultLocalDataDir, parseTargetName, connectTarget, TargetError, type EmbeddedPlatformStarter } from '../../src/core/target';
+import { AppPlatformError } from '../../src/core/do/errors';
+import { toDeployError } from '../../src/core/deploy/errors';
 import { git, RepoFixture } from '../builders/repo';
 import type { CliIO } from '../../src/cli/command';
 import { main } from '../../src/cli/odoobo';
@@ -49,7 +51,7 @@ async function rejectsWith(p: Promise<unknown>, code: string): Promise<TargetErr
   assert.fail(`expected ${code}`);
 }
 
-describe('resolveTarget', () => {
+describe('connectTarget', () => {
   let api: Awaited<ReturnType<typeof recordingApi>>;
   let repo: RepoFixture;
   before(async () => {
@@ -70,19 +72,19 @@ describe('resolveTarget', () => {
   });
 
   it('digitalocean: DIGITALOCEAN_ACCESS_TOKEN wins over DO_ACCESS_TOKEN; DO_ACCESS_TOKEN alone is used', async () => {
-    const both = await resolveTarget({ target: 'digitalocean', apiUrl: api.url, env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN, DO_ACCESS_TOKEN: DO_TOKEN_2 }, cwd: repo.dir });
+    const both = await connectTarget({ target: 'digitalocean', apiUrl: api.url, env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN, DO_ACCESS_TOKEN: DO_TOKEN_2 }, cwd: repo.dir });
     assert.equal(both.target, 'digitalocean');
     assert.equal(both.embedded, false);
     await both.client.listApps();
     await both.close();
-    const only = await resolveTarget({ target: 'digitalocean', apiUrl: api.url, env: { DO_ACCESS_TOKEN: DO_TOKEN_2 }, cwd: repo.dir });
+    const only = await connectTarget({ target: 'digitalocean', apiUrl: api.url, env: { DO_ACCESS_TOKEN: DO_TOKEN_2 }, cwd: repo.dir });
     await only.client.listApps();
     await only.close();
     assert.deepEqual(api.auth.splice(0), [`Bearer ${DO_TOKEN}`, `Bearer ${DO_TOKEN_2}`]);
   });
 
   it('digitalocean defaults to https://api.digitalocean.com', async () => {
-    const t = await resolveTarget({ target: 'digitalocean', env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: repo.dir });
+    const t = await connectTarget({ target: 'digitalocean', env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: repo.dir });
     assert.equal(t.apiUrl, 'https://api.digitalocean.com');
     await t.close();
     await t.close(); // twice is fine
@@ -90,7 +92,7 @@ describe('resolveTarget', () => {
 
   it('digitalocean without a token → UNAUTHORIZED with a mitigation and no token material', async () => {
     const env = { DO_ACCESS_TOKEN: '   ', ODOOBO_LOCAL_TOKEN: LOCAL_TOKEN, GITHUB_TOKEN: DO_TOKEN_2 };
-    const e = await rejectsWith(resolveTarget({ target: 'digitalocean', env, cwd: repo.dir }), 'UNAUTHORIZED');
+    const e = await rejectsWith(connectTarget({ target: 'digitalocean', env, cwd: repo.dir }), 'UNAUTHORIZED');
     assert.match(e.message, /DIGITALOCEAN_ACCESS_TOKEN and DO_ACCESS_TOKEN are not set/);
     assert.match(e.mitigation, /DIGITALOCEAN_ACCESS_TOKEN/);
     for (const secret of [LOCAL_TOKEN, DO_TOKEN_2, 'dop_v1_']) {
@@ -99,27 +101,29 @@ describe('resolveTarget', () => {
   });
 
   it('the target comes from --target, else $ODOOBO_TARGET, else local', async () => {
-    const fromEnv = await resolveTarget({ apiUrl: api.url, env: { ODOOBO_TARGET: 'digitalocean', DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: repo.dir });
+    const fromEnv = await connectTarget({ apiUrl: api.url, env: { ODOOBO_TARGET: 'digitalocean', DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: repo.dir });
     assert.equal(fromEnv.target, 'digitalocean');
     await fromEnv.close();
-    const flagWins = await resolveTarget({ target: 'local', apiUrl: api.url, env: { ODOOBO_TARGET: 'digitalocean', ODOOBO_LOCAL_TOKEN: LOCAL_TOKEN }, cwd: repo.dir });
+    const flagWins = await connectTarget({ target: 'local', apiUrl: api.url, env: { ODOOBO_TARGET: 'digitalocean', ODOOBO_LOCAL_TOKEN: LOCAL_TOKEN }, cwd: repo.dir });
     assert.equal(flagWins.target, 'local');
     await flagWins.client.listApps();
     await flagWins.close();
     assert.deepEqual(api.auth.splice(0), [`Bearer ${LOCAL_TOKEN}`], 'local with --api-url sends ODOOBO_LOCAL_TOKEN, never the DigitalOcean token');
-    await rejectsWith(resolveTarget({ env: { ODOOBO_TARGET: 'heroku' }, cwd: repo.dir }), 'INVALID_TARGET');
+    await rejectsWith(connectTarget({ env: { ODOOBO_TARGET: 'heroku' }, cwd: repo.dir }), 'INVALID_TARGET');
   });
 
   it('local with --api-url but no ODOOBO_LOCAL_TOKEN → LOCAL_TOKEN_MISSING (the DigitalOcean token is not sent there)', async () => {
-    const e = await rejectsWith(resolveTarget({ target: 'local', apiUrl: api.url, env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: repo.dir }), 'LOCAL_TOKEN_MISSING');
+    const e = await rejectsWith(connectTarget({ target: 'local', apiUrl: api.url, env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: repo.dir }), 'LOCAL_TOKEN_MISSING');
     assert.ok(!e.message.includes(DO_TOKEN));
     assert.match(e.mitigation, /ODOOBO_LOCAL_TOKEN/);
+    assert.match(e.mitigation, /ODOOBO_LOCAL_TOKEN or --token-file/, 'a platform reads its token from the environment or a file');
+    assert.doesNotMatch(e.mitigation, /--token /, 'never advise a token on the command line (other users see argv)');
   });
 
   it('a malformed --api-url, or one with credentials → INVALID_API_URL', async () => {
-    await rejectsWith(resolveTarget({ target: 'local', apiUrl: 'not a url', env: { ODOOBO_LOCAL_TOKEN: LOCAL_TOKEN }, cwd: repo.dir }), 'INVALID_API_URL');
-    await rejectsWith(resolveTarget({ target: 'local', apiUrl: 'ftp://127.0.0.1', env: { ODOOBO_LOCAL_TOKEN: LOCAL_TOKEN }, cwd: repo.dir }), 'INVALID_API_URL');
-    const e = await rejectsWith(resolveTarget({ target: 'digitalocean', apiUrl: 'https://user:secret-pass@example.com', env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: repo.dir }), 'INVALID_API_URL');
+    await rejectsWith(connectTarget({ target: 'local', apiUrl: 'not a url', env: { ODOOBO_LOCAL_TOKEN: LOCAL_TOKEN }, cwd: repo.dir }), 'INVALID_API_URL');
+    await rejectsWith(connectTarget({ target: 'local', apiUrl: 'ftp://127.0.0.1', env: { ODOOBO_LOCAL_TOKEN: LOCAL_TOKEN }, cwd: repo.dir }), 'INVALID_API_URL');
+    const e = await rejectsWith(connectTarget({ target: 'digitalocean', apiUrl: 'https://user:secret-pass@example.com', env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: repo.dir }), 'INVALID_API_URL');
     assert.ok(!e.message.includes('secret-pass'));
   });
 
@@ -133,7 +137,7 @@ describe('resolveTarget', () => {
     const notes: string[] = [];
     const sub = path.join(repo.dir, 'skills');
     await fs.mkdir(sub, { recursive: true });
-    const t = await resolveTarget({ env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: sub, startEmbedded: starter, onNote: (l) => notes.push(l) });
+    const t = await connectTarget({ env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: sub, startEmbedded: starter, onNote: (l) => notes.push(l) });
     assert.equal(t.target, 'local');
     assert.equal(t.embedded, true);
     assert.equal(calls.length, 1);
@@ -162,7 +166,7 @@ describe('resolveTarget', () => {
 
   it('a platform that does not start → PLATFORM_START_FAILED', async () => {
     const e = await rejectsWith(
-      resolveTarget({ env: {}, cwd: repo.dir, dataDir: '/tmp/x', startEmbedded: async () => Promise.reject(new Error('the data folder /tmp/x is in use by another local App Platform (pid 1)')) }),
+      connectTarget({ env: {}, cwd: repo.dir, dataDir: '/tmp/x', startEmbedded: async () => Promise.reject(new Error('the data folder /tmp/x is in use by another local App Platform (pid 1)')) }),
       'PLATFORM_START_FAILED',
     );
     assert.match(e.message, /in use by another local App Platform/);
@@ -171,7 +175,7 @@ describe('resolveTarget', () => {
   it('the real embedded platform answers the API and stops with close()', async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'odoobo-embedded-'));
     try {
-      const t = await resolveTarget({ target: 'local', env: {}, cwd: repo.dir, dataDir, startEmbedded: startLocalPlatform, waitRestored: true });
+      const t = await connectTarget({ target: 'local', env: {}, cwd: repo.dir, dataDir, startEmbedded: startLocalPlatform, waitRestored: true });
       assert.match(t.apiUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.deepEqual(await t.client.listApps(), []);
       const url = t.apiUrl;
@@ -218,5 +222,66 @@ describe('the CLI reports target problems with exit 3', () => {
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
+  });
+});
+
+describe('connectTarget for the extension, and the 401 hint of each target', () => {
+  let api: Awaited<ReturnType<typeof recordingApi>>;
+  let refusing: http.Server;
+  let refusingUrl: string;
+  let repo: RepoFixture;
+  before(async () => {
+    api = await recordingApi();
+    refusing = http.createServer((_q, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end('{"id":"unauthorized","message":"Unable to authenticate you","request_id":"r-1"}');
+    });
+    await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+    refusingUrl = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+    repo = await RepoFixture.create({ prefix: 'odoobo-connect-' });
+  });
+  after(async () => {
+    await api.close();
+    await new Promise<void>((r) => refusing.close(() => r()));
+    await repo.remove();
+  });
+
+  it("uses the caller's own local platform and its stored DigitalOcean token; close() leaves that platform alone", async () => {
+    let asked = 0;
+    const localPlatform = async () => (asked++, { url: api.url, token: LOCAL_TOKEN });
+    const local = await connectTarget({ target: 'local', env: {}, cwd: repo.dir, localPlatform });
+    assert.equal(local.embedded, false);
+    assert.equal(local.apiUrl, api.url);
+    await local.client.listApps();
+    await local.close();
+    const remote = await connectTarget({ target: 'digitalocean', apiUrl: api.url, env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN_2 }, cwd: repo.dir, digitalOceanToken: DO_TOKEN });
+    await remote.client.listApps();
+    await remote.close();
+    assert.equal(asked, 1);
+    assert.deepEqual(api.auth.splice(0), [`Bearer ${LOCAL_TOKEN}`, `Bearer ${DO_TOKEN}`]);
+  });
+
+  it('a 401 from a local platform names ODOOBO_LOCAL_TOKEN (client and deploy errors alike); from DigitalOcean its token', async () => {
+    const refusal = async (options: Partial<Parameters<typeof connectTarget>[0]>): Promise<AppPlatformError> => {
+      const t = await connectTarget({ apiUrl: refusingUrl, cwd: repo.dir, env: { ODOOBO_LOCAL_TOKEN: LOCAL_TOKEN, DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, ...options });
+      try {
+        await t.client.listApps();
+      } catch (e) {
+        assert.ok(e instanceof AppPlatformError && e.code === 'UNAUTHORIZED', String(e));
+        return e;
+      } finally {
+        await t.close();
+      }
+      assert.fail('expected a 401');
+    };
+    const cli = await refusal({ target: 'local' });
+    assert.match(cli.mitigation, /^The local App Platform at --api-url refused ODOOBO_LOCAL_TOKEN: .*--token-file.*leave out --api-url/);
+    assert.equal(toDeployError(cli, 'apply').mitigation, cli.mitigation, 'the deploy procedure keeps the hint');
+    const editor = await refusal({ target: 'local', apiUrlName: 'odoobo.apiUrl' });
+    assert.match(editor.mitigation, /local App Platform at odoobo\.apiUrl refused ODOOBO_LOCAL_TOKEN/);
+    for (const e of [cli, editor]) assert.doesNotMatch(e.mitigation + toDeployError(e, 'apply').mitigation, /DIGITALOCEAN_ACCESS_TOKEN|DigitalOcean Token/);
+    const remote = await refusal({ target: 'digitalocean' });
+    assert.match(remote.mitigation, /DIGITALOCEAN_ACCESS_TOKEN/);
+    assert.match(toDeployError(remote, 'apply').mitigation, /DIGITALOCEAN_ACCESS_TOKEN/);
   });
 });

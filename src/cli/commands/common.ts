@@ -9,7 +9,7 @@ import { formatSkillProblem, loadSkills, type Skill } from '../../core/skills/lo
 import { skillNameProblem } from '../../core/skills/names';
 import { SmokeAbortedError } from '../../core/smoke';
 import { StatusError } from '../../core/status/errors';
-import { resolveTarget, TargetError, type ResolvedTarget, type TargetName, type TargetOptions } from '../../core/target';
+import { connectTarget, TargetError, type ResolvedTarget, type TargetOptions } from '../../core/target';
 import { startLocalPlatform } from '../../platform/index';
 import { UsageError, type CliIO } from '../command';
 
@@ -122,7 +122,7 @@ export function openTarget(
   cwd: string,
   options: { waitRestored?: boolean; onNote?: (line: string) => void; client?: TargetOptions['client'] } = {},
 ): Promise<ResolvedTarget> {
-  return resolveTarget({
+  return connectTarget({
     target: values.target,
     apiUrl: values['api-url'],
     env: io.env,
@@ -150,27 +150,11 @@ export function isCanceled(e: unknown): boolean {
   return e instanceof SmokeAbortedError || code === 'ABORTED' || (e as Error)?.name === 'AbortError';
 }
 
-/** A 401 from a local platform (only one at --api-url can refuse: the embedded one gets its token from us). */
-export const LOCAL_UNAUTHORIZED =
-  'The local App Platform at --api-url refused ODOOBO_LOCAL_TOKEN: set it to the token that platform was started with ' +
-  '(its ODOOBO_LOCAL_TOKEN or --token-file), or leave out --api-url to start an embedded one.';
-
 /**
- * The mitigation that applies on `target`: App Platform errors carry the DigitalOcean one (DIGITALOCEAN_ACCESS_TOKEN),
- * which is wrong advice after a 401 from a local platform.
+ * Classifies an error: target problems exit 3, cancellation 130, usage 2, the rest 1. The mitigation is the error's
+ * own: a local target's client already names ODOOBO_LOCAL_TOKEN after a 401 (see connectTarget).
  */
-export function mitigationOn<M extends string | undefined>(target: string | undefined, code: string, mitigation: M): M | string {
-  return code === 'UNAUTHORIZED' && target === 'local' ? LOCAL_UNAUTHORIZED : mitigation;
-}
-
-/** Classifies an error: target problems exit 3, cancellation 130, usage 2, the rest 1. `target`: where it happened. */
-export function describeFailure(e: unknown, target?: TargetName): CliFailure {
-  const f = classify(e);
-  const mitigation = mitigationOn(target, f.code, f.mitigation);
-  return mitigation === f.mitigation ? f : { ...f, mitigation };
-}
-
-function classify(e: unknown): CliFailure {
+export function describeFailure(e: unknown): CliFailure {
   if (e instanceof UsageError) return { code: 'USAGE', message: e.message, exitCode: EXIT.USAGE };
   if (isCanceled(e)) return { code: 'ABORTED', message: 'Canceled.', exitCode: EXIT.CANCELED };
   if (e instanceof TargetError) {
@@ -187,13 +171,10 @@ function classify(e: unknown): CliFailure {
   return { code: 'ERROR', message: err?.message ?? String(e), exitCode: EXIT.FAILED };
 }
 
-/**
- * Prints a failure (one JSON document with --json) and answers its exit code; usage errors go to `main`. `extra.target`
- * (the target it happened on) picks the mitigation that applies there.
- */
+/** Prints a failure (one JSON document with --json) and answers its exit code; usage errors go to `main`. */
 export function reportFailure(io: CliIO, command: string, e: unknown, json: boolean | undefined, extra: Record<string, unknown> = {}): number {
   if (e instanceof UsageError) throw e;
-  const f = describeFailure(e, typeof extra.target === 'string' ? (extra.target as TargetName) : undefined);
+  const f = describeFailure(e);
   if (json) {
     printJson(io, { command, ok: false, exitCode: f.exitCode, ...extra, error: { code: f.code, message: f.message, mitigation: f.mitigation } });
   } else {

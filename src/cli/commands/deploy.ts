@@ -7,7 +7,7 @@ import { LiveTable } from '../ui/liveTable';
 import type { Style } from '../ui/style';
 import { formatDuration } from '../../core/util/timeText';
 import {
-  COMMON_OPTIONS, describeFailure, mitigationOn, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, openTarget, parseConcurrency, printJson, reportFailure,
+  COMMON_OPTIONS, describeFailure, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, openTarget, parseConcurrency, printJson, reportFailure,
   requireRepository, selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,
 } from './common';
 
@@ -218,8 +218,6 @@ export const deploy: CliCommand = {
           onEvent,
         });
         table?.finish();
-        // A 401 from a local platform is about ODOOBO_LOCAL_TOKEN, not the DigitalOcean token the core's table names.
-        for (const r of plan.results) if (r.error) r.error.mitigation = mitigationOn(t.target, r.error.code, r.error.mitigation);
 
         // The smoke tests of the post-deploy step are the skill's last test.
         const store = await StatusStore.forRepository(root).catch(() => undefined);

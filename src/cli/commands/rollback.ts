@@ -11,7 +11,7 @@ import { UsageError, type CliCommand, type CliIO } from '../command';
 import { isInteractive } from '../ui/style';
 import { formatAgoIso, formatDuration } from '../../core/util/timeText';
 import {
-  appNameOf, COMMON_OPTIONS, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, mitigationOn, openTarget, printJson,
+  appNameOf, COMMON_OPTIONS, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, openTarget, printJson,
   reportFailure, requireRepository, selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,
 } from './common';
 
@@ -144,13 +144,6 @@ function choiceLine(c: DeploymentChoice): string {
   return `  ${c.shortId}  ${(c.phase ?? '?').padEnd(11)} ${c.cause ?? ''}${age ? `${c.cause ? ', ' : ''}${age}` : ''}`;
 }
 
-/** The result with the mitigation that applies on `target` (after a local 401: ODOOBO_LOCAL_TOKEN). */
-function onTarget(r: RollbackResult, target: string): RollbackResult {
-  if (!r.error) return r;
-  const mitigation = mitigationOn(target, r.error.code, r.error.mitigation);
-  return mitigation === r.error.mitigation ? r : { ...r, error: { ...r.error, mitigation } };
-}
-
 function exitFor(r: RollbackResult): number {
   if (r.status === 'succeeded') return EXIT.OK;
   if (r.error?.code === 'ABORTED') return EXIT.CANCELED;
@@ -199,7 +192,7 @@ export const rollback: CliCommand = {
         const base: SkillRollbackOptions = { repoRoot: root, client: target.client, target: target.target, skill: skill.name, signal };
 
         if (action !== 'rollback') {
-          const r = onTarget(action === 'unpin' ? await commitSkillRollback(base) : await revertSkillRollback(base), target.target);
+          const r = action === 'unpin' ? await commitSkillRollback(base) : await revertSkillRollback(base);
           if (values.json) json(exitFor(r), r);
           else printResult(io, action, r);
           return exitFor(r);
@@ -249,7 +242,7 @@ export const rollback: CliCommand = {
             return signal.aborted ? EXIT.CANCELED : EXIT.FAILED;
           }
         }
-        const r = onTarget(await rollbackSkill({ ...base, deploymentId: to, acceptWarnings: true, commit: values.commit }), target.target);
+        const r = await rollbackSkill({ ...base, deploymentId: to, acceptWarnings: true, commit: values.commit });
         if (values.json) json(exitFor(r), r);
         else printResult(io, 'rollback', r);
         return exitFor(r);

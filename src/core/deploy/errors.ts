@@ -85,7 +85,9 @@ export class DeployError extends Error {
   constructor(readonly code: DeployErrorCode, message: string, init: DeployErrorInit) {
     super(redact(message), init.cause === undefined ? undefined : { cause: init.cause });
     this.step = init.step;
-    this.mitigation = mitigationFor(code);
+    // a 401 keeps the client's hint: which token applies depends on the target (ODOOBO_LOCAL_TOKEN on a local platform)
+    const hint = code === 'UNAUTHORIZED' && init.cause instanceof AppPlatformError ? init.cause.mitigation : undefined;
+    this.mitigation = hint ?? mitigationFor(code);
     this.details = init.details;
   }
 

@@ -46,6 +46,8 @@ export interface AppPlatformErrorInit {
   step?: { name: string; path: string; reason?: string; componentName?: string };
   deploymentId?: string;
   phase?: string;
+  /** Replaces the code's default mitigation (after a 401 from a local App Platform: ODOOBO_LOCAL_TOKEN, not DigitalOcean's). */
+  mitigation?: string;
   cause?: unknown;
 }
 
@@ -87,7 +89,7 @@ export class AppPlatformError extends Error {
     };
     this.deploymentId = init.deploymentId;
     this.phase = init.phase;
-    this.mitigation = ERROR_MITIGATIONS[init.code];
+    this.mitigation = init.mitigation ?? ERROR_MITIGATIONS[init.code];
   }
 
   toJSON(): Record<string, unknown> {

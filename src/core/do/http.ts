@@ -60,6 +60,8 @@ export interface HttpOptions {
    * once sends N proposes and N creates together; fewer connections queue them (50 at once: 60 ms later, measured).
    */
   connections?: number;
+  /** What to do after a 401 from this API: the default names DigitalOcean's token, wrong advice for a local platform. */
+  authMitigation?: string;
 }
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
@@ -108,6 +110,7 @@ export class HttpTransport {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly log: LogSink;
+  private readonly authMitigation?: string;
   private readonly rateLimitListeners = new Set<(info: RateLimitInfo) => void>();
   private lastRateLimit?: RateLimitInfo;
 
@@ -117,6 +120,7 @@ export class HttpTransport {
     this.token = options.token;
     if (typeof options.token === 'string') registerSecret(options.token);
     this.userAgent = options.userAgent ?? 'odoobo-skills';
+    this.authMitigation = options.authMitigation;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retry = { maxAttempts: 5, baseDelayMs: 250, maxDelayMs: 8_000, maxRateLimitWaitMs: 60_000, ...options.retry };
     this.clock = options.clock ?? systemClock;
@@ -302,7 +306,8 @@ export class HttpTransport {
     try {
       token = await this.token();
     } catch (e) {
-      throw new AppPlatformError({ code: 'UNAUTHORIZED', operation, message: `${operation}: the DigitalOcean token could not be read (${errorMessage(e)})` });
+      const message = `${operation}: the DigitalOcean token could not be read (${errorMessage(e)})`;
+      throw new AppPlatformError({ code: 'UNAUTHORIZED', operation, message, mitigation: this.authMitigation });
     }
     registerSecret(token);
     return token || undefined;
@@ -345,6 +350,7 @@ export class HttpTransport {
       requestId,
       attempts,
       retryable: res.status === 429 || res.status >= 500,
+      mitigation: code === 'UNAUTHORIZED' ? this.authMitigation : undefined,
       message: `${req.operation}: ${req.method} ${where} -> ${res.status}${id ? ` ${id}` : ''}: ${what}`,
     });
   }
