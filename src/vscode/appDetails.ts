@@ -57,7 +57,9 @@ export class AppDetailsCache extends Disposable {
         if (deployments.state(skill)?.phase !== 'deploying') this.forget(skill);
       }),
     );
-    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('odoobo.target') || e.affectsConfiguration('odoobo.apiUrl') ? this.forgetAll() : undefined));
+    const targetChanged = (e: vscode.ConfigurationChangeEvent) =>
+      e.affectsConfiguration('odoobo.target') || e.affectsConfiguration('odoobo.apiUrl');
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => (targetChanged(e) ? this.forgetAll() : undefined)));
     this._register({ dispose: () => this.polls.forEach((t) => clearTimeout(t)) });
   }
 

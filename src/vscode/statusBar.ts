@@ -41,7 +41,9 @@ export class DeployStatusBar extends Disposable {
       if (st?.phase === 'deploying') deploying++;
       else if (st?.phase === 'active') active++;
       else if (st?.phase === 'failed') failed++;
-      lines.push(`${name}: ${st ? `${st.phase}${st.detail ? ` — ${st.detail}` : ''}${st.liveUrl && st.phase === 'active' ? ` · ${st.liveUrl}` : ''}` : 'not deployed'}`);
+      const detail = st?.detail ? ` — ${st.detail}` : '';
+      const url = st?.liveUrl && st.phase === 'active' ? ` · ${st.liveUrl}` : '';
+      lines.push(`${name}: ${st ? `${st.phase}${detail}${url}` : 'not deployed'}`);
     }
     const parts = [deploying ? `$(sync~spin) ${deploying}` : '', `$(check) ${active}`, failed ? `$(error) ${failed}` : ''].filter(Boolean);
     const text = parts.join('  ');

@@ -40,7 +40,8 @@ class SkillLogSource implements LogSource, vscode.Disposable {
     const app = await client.findAppByName(this.skill, { signal });
     if (!app) throw new NotDeployedError(`${this.skill} is not deployed on ${target}: there is no app named ${this.skill}.`);
     // Build and deploy logs are the latest deployment's, even a failed one; run logs follow the active deployment.
-    const deploymentId = this.type === 'RUN' ? undefined : (await client.listDeployments(app.id, { per_page: 1, signal })).deployments?.[0]?.id;
+    const latest = this.type === 'RUN' ? undefined : await client.listDeployments(app.id, { per_page: 1, signal });
+    const deploymentId = latest?.deployments?.[0]?.id;
     if (this.type !== 'RUN' && !deploymentId) throw new NotDeployedError(`${this.skill} has no deployment on ${target} yet.`);
     return (this.inner = appLogSource(client, app.id, { type: this.type, deploymentId }));
   }
@@ -173,11 +174,16 @@ export class SkillLogs extends Disposable {
   }
 
   private failed(skill: string, type: SkillLogType, e: unknown): ShowLogsResult {
-    const notDeployed = e instanceof NotDeployedError || (e instanceof AppPlatformError && (e.code === 'NOT_FOUND' || e.code === 'APP_NOT_FOUND'));
-    const message = redact(notDeployed && !(e instanceof NotDeployedError) ? `${skill} has no active deployment on ${settings().target}: ${(e as Error).message}` : (e as Error).message);
+    const noApp = e instanceof AppPlatformError && (e.code === 'NOT_FOUND' || e.code === 'APP_NOT_FOUND');
+    const notDeployed = e instanceof NotDeployedError || noApp;
+    const why = (e as Error).message;
+    const noActive = noApp && !(e instanceof NotDeployedError);
+    const message = redact(noActive ? `${skill} has no active deployment on ${settings().target}: ${why}` : why);
     this.write(skill, 'error', message);
     const actions = notDeployed ? ['Deploy'] : ['Retry', 'Deploy'];
-    const shown = notDeployed ? vscode.window.showWarningMessage(`${message} Deploy it to see its logs.`, ...actions) : vscode.window.showErrorMessage(`The logs of ${skill} could not be read: ${message}`, ...actions);
+    const shown = notDeployed
+      ? vscode.window.showWarningMessage(`${message} Deploy it to see its logs.`, ...actions)
+      : vscode.window.showErrorMessage(`The logs of ${skill} could not be read: ${message}`, ...actions);
     void shown.then((a) => {
       if (a === 'Deploy') void vscode.commands.executeCommand('odoobo.deploy', skill);
       else if (a === 'Retry') void this.show(skill, type);

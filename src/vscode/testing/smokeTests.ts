@@ -42,7 +42,8 @@ export class SmokeTests extends Disposable {
       await Promise.all(this.stores().map((s) => s.refresh()));
       this.sync();
     };
-    this.profile = this._register(this.controller.createRunProfile('Run smoke tests', vscode.TestRunProfileKind.Run, (request, token) => this.run(request, token), true));
+    const run = (request: vscode.TestRunRequest, token: vscode.CancellationToken) => this.run(request, token);
+    this.profile = this._register(this.controller.createRunProfile('Run smoke tests', vscode.TestRunProfileKind.Run, run, true));
     this._register({ dispose: () => this.running.forEach((c) => c.abort()) });
     this.sync();
   }
@@ -56,7 +57,8 @@ export class SmokeTests extends Disposable {
       for (const { skill } of store.model?.skills ?? []) {
         if (this.storeOf.has(skill.name)) continue; // the same skill in two folders: the first one is tested
         this.storeOf.set(skill.name, store);
-        const item = this.controller.items.get(skill.name) ?? this.controller.createTestItem(skill.name, skill.name, vscode.Uri.file(skill.manifestPath));
+        const manifest = vscode.Uri.file(skill.manifestPath);
+        const item = this.controller.items.get(skill.name) ?? this.controller.createTestItem(skill.name, skill.name, manifest);
         item.description = skill.manifest.description;
         if (item.children.size === 0) {
           item.children.replace(
@@ -135,7 +137,8 @@ export class SmokeTests extends Disposable {
     } catch (e) {
       const cancelled = signal.aborted;
       this.report(run, job.item, cancelled ? { state: 'skipped' } : { state: 'errored', message: (e as Error).message });
-      for (const c of job.checks) this.report(run, c, { state: 'skipped', message: cancelled ? 'cancelled' : `${skill} could not be tested.` });
+      const why = cancelled ? 'cancelled' : `${skill} could not be tested.`;
+      for (const c of job.checks) this.report(run, c, { state: 'skipped', message: why });
     }
   }
 }

@@ -42,6 +42,8 @@ export function worktreeSummary(w: Worktree): string {
   return parts.join(' · ');
 }
 
+const MODIFIED_COLOR = 'gitDecoration.modifiedResourceForeground';
+
 export class SkillItem extends vscode.TreeItem {
   readonly kind = 'skill' as const;
   constructor(readonly folder: vscode.WorkspaceFolder, readonly view: SkillView, multiRoot: boolean, readonly deploy?: SkillDeployState) {
@@ -51,10 +53,11 @@ export class SkillItem extends vscode.TreeItem {
     const state = worktree ? worktreeSummary(worktree) : 'no worktree';
     // Drift: the branch HEAD is not what is deployed.
     const drift = deploy?.phase === 'active' && deploy.commit && worktree?.head && !worktree.head.startsWith(deploy.commit.slice(0, 7));
-    const deployText = deploy
-      ? (deploy.phase === 'deploying' ? `deploying${deploy.detail ? ` (${deploy.detail})` : ''}` : `${deploy.phase} ${shortTime(deploy.at)}`) + (drift ? ' · HEAD ahead of deployed' : '')
-      : undefined;
-    this.description = [multiRoot ? folder.name : undefined, deployText, `v${skill.manifest.version}`, state || undefined].filter(Boolean).join(' · ');
+    const phaseText = (d: SkillDeployState) =>
+      d.phase === 'deploying' ? `deploying${d.detail ? ` (${d.detail})` : ''}` : `${d.phase} ${shortTime(d.at)}`;
+    const deployText = deploy ? phaseText(deploy) + (drift ? ' · HEAD ahead of deployed' : '') : undefined;
+    const version = `v${skill.manifest.version}`;
+    this.description = [multiRoot ? folder.name : undefined, deployText, version, state || undefined].filter(Boolean).join(' · ');
     this.iconPath =
       deploy?.phase === 'deploying'
         ? new vscode.ThemeIcon('sync~spin')
@@ -62,7 +65,7 @@ export class SkillItem extends vscode.TreeItem {
           ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
           : deploy?.phase === 'active'
             ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
-            : new vscode.ThemeIcon('symbol-event', worktree?.dirty ? new vscode.ThemeColor('gitDecoration.modifiedResourceForeground') : undefined);
+            : new vscode.ThemeIcon('symbol-event', worktree?.dirty ? new vscode.ThemeColor(MODIFIED_COLOR) : undefined);
     this.contextValue = flags('skill', {
       valid: true,
       worktree: !!worktree,
@@ -84,7 +87,8 @@ export class SkillItem extends vscode.TreeItem {
     if (deploy) {
       md.appendMarkdown(`\n\n$(cloud) ${deploy.phase}${deploy.detail ? ` — ${deploy.detail}` : ''}`);
       if (deploy.liveUrl) md.appendMarkdown(`\n\n$(link-external) ${deploy.liveUrl}`);
-      if (deploy.commit) md.appendMarkdown(`\n\ndeployed commit \`${deploy.commit.slice(0, 12)}\`${drift ? ' (the branch HEAD is ahead)' : ''}`);
+      const ahead = drift ? ' (the branch HEAD is ahead)' : '';
+      if (deploy.commit) md.appendMarkdown(`\n\ndeployed commit \`${deploy.commit.slice(0, 12)}\`${ahead}`);
     }
     this.tooltip = md;
   }
@@ -120,7 +124,8 @@ export class WorktreeItem extends vscode.TreeItem {
     md.appendMarkdown(`$(git-branch) **${w.branch ?? '(detached HEAD)'}**\n\n`);
     md.appendText(`${w.path}\n`);
     md.appendMarkdown(`\n\nHEAD \`${w.head?.slice(0, 12) ?? '?'}\``);
-    md.appendMarkdown(w.upstream ? ` · upstream \`${w.upstream}\`${w.upstreamGone ? ' (gone)' : ` · ↑${w.ahead ?? 0} ↓${w.behind ?? 0}`}` : ' · no upstream');
+    const tracking = w.upstreamGone ? ' (gone)' : ` · ↑${w.ahead ?? 0} ↓${w.behind ?? 0}`;
+    md.appendMarkdown(w.upstream ? ` · upstream \`${w.upstream}\`${tracking}` : ' · no upstream');
     if (w.dirty) md.appendMarkdown(`\n\n${w.changedFiles} uncommitted change${w.changedFiles === 1 ? '' : 's'}`);
     if (w.locked) md.appendText(`\n\nLocked${w.lockedReason ? `: ${w.lockedReason}` : ''}`);
     if (w.prunable) md.appendText(`\n\nPrunable: ${w.prunableReason ?? 'stale entry'}`);
@@ -146,11 +151,19 @@ export class NoWorktreeItem extends vscode.TreeItem {
 
 export class AppSpecItem extends vscode.TreeItem {
   readonly kind = 'appspec' as const;
-  constructor(readonly folder: vscode.WorkspaceFolder, readonly skillName: string, readonly specPath: string, exists: boolean, relative: string) {
+  constructor(
+    readonly folder: vscode.WorkspaceFolder,
+    readonly skillName: string,
+    readonly specPath: string,
+    exists: boolean,
+    relative: string,
+  ) {
     super(relative, vscode.TreeItemCollapsibleState.None);
     this.id = `${folder.uri.toString()}#skill:${skillName}/appspec`;
     this.description = exists ? 'app spec' : 'app spec missing';
-    this.iconPath = exists ? new vscode.ThemeIcon('file-code') : new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    this.iconPath = exists
+      ? new vscode.ThemeIcon('file-code')
+      : new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
     this.contextValue = flags('appspec', { missing: !exists });
     this.resourceUri = vscode.Uri.file(specPath);
     if (exists) this.command = { command: 'vscode.open', title: 'Open App Spec', arguments: [vscode.Uri.file(specPath)] };
@@ -192,7 +205,9 @@ export class FolderItem extends vscode.TreeItem {
 export function shortTime(at: number, now = new Date()): string {
   const d = new Date(at);
   const today = d.toDateString() === now.toDateString();
-  return today ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }) : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+  return today
+    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+    : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
 /** How long a settled deployment took (created → its last phase change). */
@@ -221,18 +236,24 @@ function phaseIcon(phase: string | undefined): vscode.ThemeIcon {
 /** The skill's app on the current target: live URL, region, instance size and its monthly price. */
 export class AppItem extends vscode.TreeItem {
   readonly kind = 'app' as const;
-  constructor(readonly folder: vscode.WorkspaceFolder, readonly skillName: string, readonly details: AppDetails & { app: NonNullable<AppDetails['app']> }) {
+  constructor(
+    readonly folder: vscode.WorkspaceFolder,
+    readonly skillName: string,
+    readonly details: AppDetails & { app: NonNullable<AppDetails['app']> },
+  ) {
     super(details.app.live_url ?? details.app.spec.name, vscode.TreeItemCollapsibleState.None);
     const { app } = details;
     this.id = `${folder.uri.toString()}#skill:${skillName}/app`;
-    this.description = [app.region?.slug ?? app.spec.region, details.size, details.target === 'local' ? 'local' : undefined].filter(Boolean).join(' · ');
+    const local = details.target === 'local';
+    this.description = [app.region?.slug ?? app.spec.region, details.size, local ? 'local' : undefined].filter(Boolean).join(' · ');
     this.iconPath = new vscode.ThemeIcon('cloud');
     this.contextValue = flags('app', { live: !!app.live_url, pinned: !!app.pinned_deployment?.id });
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`$(cloud) **${app.spec.name}** on ${details.target === 'local' ? 'the local App Platform' : 'DigitalOcean App Platform'}\n\n`);
+    md.appendMarkdown(`$(cloud) **${app.spec.name}** on ${local ? 'the local App Platform' : 'DigitalOcean App Platform'}\n\n`);
     if (app.live_url) md.appendMarkdown(`$(link-external) ${app.live_url}\n\n`);
     md.appendText(`app ${app.id}${app.region?.label ? ` · ${app.region.label}` : ''}${details.size ? ` · ${details.size}` : ''}`);
-    if (app.pinned_deployment?.id) md.appendMarkdown(`\n\n$(pinned) pinned to rollback deployment \`${app.pinned_deployment.id.slice(0, 8)}\``);
+    const pinned = app.pinned_deployment?.id;
+    if (pinned) md.appendMarkdown(`\n\n$(pinned) pinned to rollback deployment \`${pinned.slice(0, 8)}\``);
     this.tooltip = md;
     if (app.live_url) this.command = { command: 'vscode.open', title: 'Open Live URL', arguments: [vscode.Uri.parse(app.live_url)] };
   }
@@ -253,19 +274,26 @@ export class DeploymentsItem extends vscode.TreeItem {
 /** One deployment: phase, cause, age and duration; redeploy, or roll back to it when it is an earlier good one. */
 export class DeploymentItem extends vscode.TreeItem {
   readonly kind = 'deployment' as const;
-  constructor(readonly folder: vscode.WorkspaceFolder, readonly skillName: string, readonly deployment: Deployment, activeId: string | undefined) {
+  constructor(
+    readonly folder: vscode.WorkspaceFolder,
+    readonly skillName: string,
+    readonly deployment: Deployment,
+    activeId: string | undefined,
+  ) {
     super(deployment.cause ?? deployment.id.slice(0, 8), vscode.TreeItemCollapsibleState.None);
     const d = deployment;
     const active = d.id === activeId;
     this.id = `${folder.uri.toString()}#skill:${skillName}/deployment:${d.id}`;
-    this.description = [active ? 'live' : d.phase?.toLowerCase().replace(/_/g, ' '), formatAgoIso(d.created_at, Date.now(), UI_AGO), deploymentDuration(d)].filter(Boolean).join(' · ');
+    const phase = active ? 'live' : d.phase?.toLowerCase().replace(/_/g, ' ');
+    const took = deploymentDuration(d);
+    this.description = [phase, formatAgoIso(d.created_at, Date.now(), UI_AGO), took].filter(Boolean).join(' · ');
     this.iconPath = phaseIcon(d.phase);
     // App Platform rolls back to SUPERSEDED deployments only (an earlier good one, not the live one).
     this.contextValue = flags('deployment', { active, rollbackable: d.phase === 'SUPERSEDED', failed: d.phase === 'ERROR' });
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${d.phase ?? '?'}**${active ? ' (live)' : ''} · deployment \`${d.id}\`\n\n`);
     if (d.cause) md.appendText(`${d.cause}\n\n`);
-    if (d.created_at) md.appendText(`created ${new Date(d.created_at).toLocaleString()}${deploymentDuration(d) ? `, took ${deploymentDuration(d)}` : ''}`);
+    if (d.created_at) md.appendText(`created ${new Date(d.created_at).toLocaleString()}${took ? `, took ${took}` : ''}`);
     const commit = commitOf(d, skillName);
     if (commit) md.appendMarkdown(`\n\ncommit \`${commit.slice(0, 12)}\``);
     this.tooltip = md;
@@ -275,7 +303,13 @@ export class DeploymentItem extends vscode.TreeItem {
 /** A line of information under a skill (not deployed, cannot read the app…), optionally with an action. */
 export class InfoItem extends vscode.TreeItem {
   readonly kind = 'info' as const;
-  constructor(readonly folder: vscode.WorkspaceFolder, readonly skillName: string, key: string, label: string, options: { description?: string; icon?: string; command?: vscode.Command; tooltip?: string } = {}) {
+  constructor(
+    readonly folder: vscode.WorkspaceFolder,
+    readonly skillName: string,
+    key: string,
+    label: string,
+    options: { description?: string; icon?: string; command?: vscode.Command; tooltip?: string } = {},
+  ) {
     super(label, vscode.TreeItemCollapsibleState.None);
     this.id = `${folder.uri.toString()}#skill:${skillName}/${key}`;
     this.description = options.description;
@@ -286,4 +320,14 @@ export class InfoItem extends vscode.TreeItem {
   }
 }
 
-export type SkillsTreeNode = SkillItem | WorktreeItem | NoWorktreeItem | AppSpecItem | ProblemItem | FolderItem | AppItem | DeploymentsItem | DeploymentItem | InfoItem;
+export type SkillsTreeNode =
+  | SkillItem
+  | WorktreeItem
+  | NoWorktreeItem
+  | AppSpecItem
+  | ProblemItem
+  | FolderItem
+  | AppItem
+  | DeploymentsItem
+  | DeploymentItem
+  | InfoItem;

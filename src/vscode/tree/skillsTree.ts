@@ -4,7 +4,19 @@ import { Disposable } from '../util/disposable';
 import type { SkillDeployState } from '../deployService';
 import type { AppDetailsCache } from '../appDetails';
 import { settings } from '../config';
-import { AppItem, AppSpecItem, DeploymentItem, DeploymentsItem, FolderItem, InfoItem, NoWorktreeItem, ProblemItem, SkillItem, WorktreeItem, type SkillsTreeNode } from './items';
+import {
+  AppItem,
+  AppSpecItem,
+  DeploymentItem,
+  DeploymentsItem,
+  FolderItem,
+  InfoItem,
+  NoWorktreeItem,
+  ProblemItem,
+  SkillItem,
+  WorktreeItem,
+  type SkillsTreeNode,
+} from './items';
 
 /** The Skills view: skill → its worktree, its app and recent deployments, its app spec; invalid manifests as errors. */
 export class SkillsTreeProvider extends Disposable implements vscode.TreeDataProvider<SkillsTreeNode> {
@@ -47,7 +59,9 @@ export class SkillsTreeProvider extends Disposable implements vscode.TreeDataPro
       const store = this.stores().find((s) => s.folder.uri.toString() === element.folder.uri.toString());
       const { skill, worktree } = element.view;
       const children: SkillsTreeNode[] = [
-        worktree ? new WorktreeItem(element.folder, skill.name, worktree) : new NoWorktreeItem(element.folder, skill.name, !!store?.model?.isGitRepository),
+        worktree
+          ? new WorktreeItem(element.folder, skill.name, worktree)
+          : new NoWorktreeItem(element.folder, skill.name, !!store?.model?.isGitRepository),
         ...(await this.appChildren(element.folder, skill.name)),
         new AppSpecItem(element.folder, skill.name, skill.appSpecPath, skill.appSpecExists, skill.manifest.appSpec),
       ];
@@ -79,10 +93,13 @@ export class SkillsTreeProvider extends Disposable implements vscode.TreeDataPro
       details = await this.apps.get(skill);
     }
     if (details.error) {
-      return [new InfoItem(folder, skill, 'app', 'App', { icon: 'warning', description: `could not be read: ${details.error}`, tooltip: details.error, command: { command: 'odoobo.refresh', title: 'Refresh' } })];
+      const refresh = { command: 'odoobo.refresh', title: 'Refresh' };
+      const description = `could not be read: ${details.error}`;
+      return [new InfoItem(folder, skill, 'app', 'App', { icon: 'warning', description, tooltip: details.error, command: refresh })];
     }
     if (!details.app) {
-      return [new InfoItem(folder, skill, 'app', 'Not deployed', { icon: 'cloud', description: `no app named ${skill} on ${details.target === 'local' ? 'the local App Platform' : 'DigitalOcean'}`, command: deploy })];
+      const description = `no app named ${skill} on ${details.target === 'local' ? 'the local App Platform' : 'DigitalOcean'}`;
+      return [new InfoItem(folder, skill, 'app', 'Not deployed', { icon: 'cloud', description, command: deploy })];
     }
     return [new AppItem(folder, skill, { ...details, app: details.app }), new DeploymentsItem(folder, skill, details)];
   }
