@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { MeteredBudget, planDeploy, type DeployEvent, type DeployResult, type PostDeployCheck } from '../../core/deploy';
+import { DEFAULT_CONCURRENCY, MeteredBudget, planDeploy, type DeployEvent, type DeployResult, type PostDeployCheck } from '../../core/deploy';
 import { runSmokeSuite, SmokeAbortedError, summarizeSmoke, type SmokeResult } from '../../core/smoke';
 import { StatusStore } from '../../core/status/statusStore';
 import { UsageError, type CliCommand, type CliIO } from '../command';
@@ -22,7 +22,7 @@ served, and the previous version is checked to still serve. Ctrl-C cancels the d
 Options:
   --all                          deploy every skill (skills/<name>/manifest.json)
 ${TARGET_HELP}
-  --concurrency <n>              skills deployed at the same time (default 5)
+  --concurrency <n>              skills deployed at the same time (default ${DEFAULT_CONCURRENCY})
   --force-rebuild                build from scratch instead of reusing App Platform's build cache
   --no-rollback                  leave a version that failed after going live in place (no automatic rollback)
   --fail-fast                    stop at the first failure: start no other skill, cancel the deployments in flight
@@ -117,7 +117,7 @@ export const deploy: CliCommand = {
       io.out(HELP);
       return EXIT.OK;
     }
-    const concurrency = parseConcurrency(values.concurrency);
+    const concurrency = parseConcurrency(values.concurrency, DEFAULT_CONCURRENCY);
     const timeoutS = values.timeout === undefined ? undefined : Number(values.timeout);
     if (timeoutS !== undefined && (!Number.isFinite(timeoutS) || timeoutS < 1 || timeoutS > 7200)) throw new UsageError(`--timeout expects seconds from 1 to 7200, got "${values.timeout}"`);
     const dir = await workDir(values.directory);

@@ -2,8 +2,8 @@
  * The deployment procedure (no vscode): one skill (deploySkill), many (planDeploy), rollbacks (automatic and manual),
  * resume of in-flight deployments after a restart, and the client/budget a plan runs on.
  */
-export { deploySkill, planDeploy, deploySkills, DEFAULT_CONCURRENCY } from './plan';
-export { resumeInFlight, listInFlight, type ResumeOptions, type ResumeResult } from './resume';
+export { deploySkill, planDeploy } from './plan';
+export { resumeInFlight, listInFlight, type ResumeResult } from './resume';
 export {
   checkSkillRollback,
   rollbackSkill,
@@ -15,14 +15,12 @@ export {
   type SkillRollbackOptions,
 } from './manualRollback';
 export { commitOf } from './apps';
-export { createDeployClient, type DeployClientOptions } from './client';
+export { createDeployClient } from './client';
 export { MeteredBudget } from './meter';
-export { DeployTimings, DEFAULT_POLL_POLICY, type PollPolicy } from './poll';
-export { DeployError, DEPLOY_MITIGATIONS, mitigationFor, type DeployErrorCode, type DeployProcedureCode } from './errors';
-export { checkHealth, type HealthOutcome } from './health';
+export { DeployTimings } from './poll';
+export { DeployError, DEPLOY_MITIGATIONS, mitigationFor } from './errors';
+export { checkHealth } from './health';
 export { deployLockFile } from './locks';
-export { InflightStore, type InflightRecord, type DeployAttemptRecord, type DeployIncident } from './persist';
-export { flattenSteps, DEFAULT_TIMEOUT_MS, DEFAULT_HEALTH_TIMEOUT_MS } from './run';
+export { flattenSteps, DEFAULT_CONCURRENCY } from './run';
 export { codeForFindings, setSource } from './spec';
-export { odooCall, postOnTask, deployNote, OdooRpcError } from './odoo';
 export * from './types';

@@ -5,10 +5,9 @@
 import { setMaxListeners } from 'node:events';
 import { DeployError } from './errors';
 import { runDeploy } from './pipeline';
+import { DEFAULT_CONCURRENCY } from './run';
 import { DeploySession } from './session';
 import type { DeployPlanOptions, DeployResult, DeploySkillOptions, PlanResult } from './types';
-
-export const DEFAULT_CONCURRENCY = 5;
 
 /** Deploys one skill (steps 1–9, rollback when needed). Never throws: a failure is in the result. */
 export function deploySkill(options: DeploySkillOptions): Promise<DeployResult> {
@@ -79,9 +78,6 @@ export async function planDeploy(options: DeployPlanOptions): Promise<PlanResult
   options.onPlanEvent?.({ type: 'plan-finished', result, at: Date.now() });
   return result;
 }
-
-/** Alias of planDeploy. */
-export const deploySkills = planDeploy;
 
 function notStarted(session: DeploySession, skill: string, stoppedBy: string | undefined): DeployResult {
   const why = stoppedBy ? `not started: the plan stopped because ${stoppedBy} failed` : 'not started: the plan was canceled';

@@ -7,7 +7,7 @@ import { toDeployError } from './errors';
 import { acquireDeployLock, type DeployLock } from './locks';
 import { Ending, resultOf } from './outcomes';
 import { resumeDeployment } from './pipeline';
-import { DeployRun } from './run';
+import { DEFAULT_CONCURRENCY, DeployRun } from './run';
 import { DeploySession } from './session';
 import type { DeployCommonOptions, DeployResult } from './types';
 import type { InflightRecord, InflightStore } from './persist';
@@ -15,7 +15,7 @@ import type { InflightRecord, InflightStore } from './persist';
 export interface ResumeOptions extends DeployCommonOptions {
   /** Only these skills (default: every record for this target and API). */
   skills?: readonly string[];
-  /** Deployments monitored at the same time (default 5). */
+  /** Deployments monitored at the same time (default DEFAULT_CONCURRENCY). */
   concurrency?: number;
 }
 
@@ -52,7 +52,7 @@ export async function resumeInFlight(options: ResumeOptions): Promise<ResumeResu
       else out.results.push(r.result);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, options.concurrency ?? 5), Math.max(1, records.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY), Math.max(1, records.length)) }, worker));
   return out;
 }
 

@@ -12,6 +12,8 @@ import type { FlatProgressStep, SourceOverride, StepRecord } from './types';
 
 export const DEFAULT_TIMEOUT_MS = 600_000;
 export const DEFAULT_HEALTH_TIMEOUT_MS = 10_000;
+/** Skills deployed (or resumed) at the same time when the caller does not say. */
+export const DEFAULT_CONCURRENCY = 5;
 
 export interface RunOptions {
   source?: SourceOverride;

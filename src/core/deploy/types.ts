@@ -8,7 +8,7 @@ import type { DeployErrorCode } from './errors';
 import type { DeployTimings, PollPolicy } from './poll';
 import type { DeployStepName, StepStatus } from './stepNames';
 
-export { DEPLOY_STEPS, ROLLBACK_STEPS, type DeployStep, type DeployStepName, type RollbackStep, type StepStatus } from './stepNames';
+export { DEPLOY_STEPS, type DeployStepName, type StepStatus } from './stepNames';
 
 export interface StepRecord {
   name: DeployStepName;
