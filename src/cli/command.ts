@@ -7,7 +7,7 @@ export interface CliIO {
   readonly isTTY?: boolean;
 }
 
-/** One CLI command, addressed by words (`odoobo platform start`). Later commands (`deploy`, `test`, …) plug in the same way. */
+/** One CLI command, addressed by words (`odoobo platform start`); commands/index.ts lists them all. */
 export interface CliCommand {
   readonly path: readonly string[];
   readonly summary: string;

@@ -9,5 +9,5 @@ import { test } from './test';
 import { validate } from './validate';
 import { worktreesList, worktreesRemove, worktreesSetup } from './worktrees';
 
-/** Every CLI command. Add new ones here (`deploy`, `test`, …). */
+/** Every CLI command, in the order `odoobo --help` lists them; a new command is a file here and an entry below. */
 export const COMMANDS: readonly CliCommand[] = [platformStart, validate, deploy, test, rollback, merge, status, logs, worktreesSetup, worktreesList, worktreesRemove];
