@@ -20,7 +20,7 @@ import { patiently } from '../../src/core/deploy/errors';
 import { acquireDeployLock } from '../../src/core/deploy/locks';
 import { CoalescedWriter, recordAttempt, recordDeployment } from '../../src/core/deploy/persist';
 import { pollInterval } from '../../src/core/deploy/poll';
-import { findCommonDir, readBranchNames } from '../../src/core/deploy/session';
+import { DeploySession, findCommonDir, readBranchNames } from '../../src/core/deploy/session';
 import { sameSpec } from '../../src/core/deploy/steps/apply';
 import { prepareSpec } from '../../src/core/deploy/spec';
 import { appFor, deploymentAt } from '../builders/do';
@@ -369,5 +369,60 @@ describe('small parts', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('the deploy session', () => {
+  let repo: RepoFixture;
+  let client: AppPlatformClient;
+  /** A real status file that counts how often it is read. */
+  class CountingStore extends StatusStore {
+    reads = 0;
+    override read(...args: Parameters<StatusStore['read']>): ReturnType<StatusStore['read']> {
+      this.reads++;
+      return super.read(...args);
+    }
+  }
+  const recorded = { alpha: 41_000, beta: 52_000 };
+
+  before(async () => {
+    repo = await RepoFixture.create({});
+    client = new AppPlatformClient({ baseUrl: 'http://127.0.0.1:9', budget: false });
+    const store = new StatusStore(path.join(repo.dir, '.git'));
+    for (const [skill, durationMs] of Object.entries(recorded)) {
+      const d = { target: 'local', appId: `app-${skill}`, deploymentId: `dep-${skill}`, phase: 'ACTIVE', commit: 'abcdef0' };
+      await recordDeployment(store, skill, { ...d, durationMs, deployedAt: new Date().toISOString() });
+    }
+  });
+  after(async () => {
+    await client?.close();
+    await repo?.remove();
+  });
+
+  it('a skill without a manifest is named at the configured skills location, not at skills/', async () => {
+    const session = new DeploySession({ repoRoot: repo.dir, client, target: 'local', status: false, skillsLocation: 'agents' });
+    await assert.rejects(session.skill('ghost'), (e: DeployError) => {
+      assert.equal(e.code, 'SKILL_NOT_FOUND');
+      assert.equal(e.message, `No skill named "ghost" in ${repo.dir} (agents/ghost/manifest.json is missing).`);
+      return true;
+    });
+    const fallback = new DeploySession({ repoRoot: repo.dir, client, target: 'local', status: false });
+    await assert.rejects(fallback.skill('ghost'), /\(skills\/ghost\/manifest\.json is missing\)/);
+  });
+
+  it('learned timings: a later call naming other skills seeds them too; the file is read once, and not while all are known', async () => {
+    const store = new CountingStore(path.join(repo.dir, '.git'));
+    const timings = new DeployTimings();
+    timings.observe(1_234, 'alpha');
+    const session = new DeploySession({ repoRoot: repo.dir, client, target: 'local', status: store, timings });
+    await session.seedTimings(['alpha']);
+    assert.equal(store.reads, 0, 'every skill of the first plan is known: no read');
+    await session.seedTimings(['beta']);
+    assert.equal(timings.expected('beta'), recorded.beta, 'the second plan\'s skill is seeded from the status file');
+    assert.equal(timings.expected('alpha'), 1_234, 'what the session saw itself wins');
+    assert.equal(store.reads, 1);
+    await Promise.all([session.seedTimings(['beta', 'gamma']), session.seedTimings(['gamma'])]);
+    assert.equal(store.reads, 1, 'read at most once per session');
+    assert.equal(timings.knows('gamma'), false, 'a skill the file does not have learns nothing');
   });
 });

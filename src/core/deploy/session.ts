@@ -93,13 +93,14 @@ export class DeploySession {
   /**
    * What earlier processes learned: the status file records, per skill and target, how long its last deployment took
    * by App Platform's clock. A skill this session has not seen finish starts from that, so the first deploy after a
-   * reload (or in a new CLI run) polls densely near its usual end instead of backing off past it. Read once per
-   * session, and not at all when the timings already know every one of `skills` (the next plan of the same window);
-   * a file that is missing or cannot be read seeds nothing.
+   * reload (or in a new CLI run) polls densely near its usual end instead of backing off past it. Read at most once
+   * per session, when a caller first names a skill the timings do not know (not at all for the next plan of the same
+   * window); that read seeds every skill the file has. A file that is missing or cannot be read seeds nothing.
    */
   seedTimings(skills: readonly string[]): Promise<void> {
+    // Asked per call, not once: a later caller (another plan, a resumed skill) may name skills the first one did not.
+    if (skills.every((skill) => this.timings.knows(skill))) return Promise.resolve();
     this.seedP ??= (async () => {
-      if (skills.every((skill) => this.timings.knows(skill))) return;
       try {
         const store = await this.status();
         if (!store) return;
@@ -129,9 +130,9 @@ export class DeploySession {
 
   /** The skill's manifest and spec path: only its own manifest is read, once per session. */
   async skill(name: string): Promise<Skill> {
+    const location = this.options.skillsLocation ?? 'skills';
     let p = this.skillsP.get(name);
     if (!p) {
-      const location = this.options.skillsLocation ?? 'skills';
       p = skillNameProblem(name) ? Promise.resolve({ problems: [] }) : loadSkill(this.options.repoRoot, location, name);
       this.skillsP.set(name, p);
     }
@@ -139,7 +140,7 @@ export class DeploySession {
     if (!skill) {
       const why = problems.length
         ? `: ${problems.map((x) => formatSkillProblem(x)).join('; ')}`
-        : ' (skills/' + name + '/manifest.json is missing)';
+        : ` (${path.join(location, name, 'manifest.json')} is missing)`;
       const where = `${JSON.stringify(name)} in ${this.options.repoRoot}`;
       throw new DeployError('SKILL_NOT_FOUND', `No skill named ${where}${why}.`, { step: 'prepare' });
     }
