@@ -12,6 +12,7 @@ import { AppSpecSchema, type AppSpec } from '../do/schemas';
 import { firstLine, formatPath, keyRange, locate, nodeRange, toPosition, type Range } from './positions';
 import * as rules from './rules';
 import { knownFieldsAt, strictAppSpecSchema } from './schema';
+import { Fixer } from './fixes';
 import { findSecret } from './secrets';
 import { didYouMean, suggest } from './suggest';
 import type { Finding, FindingCode, FixHint, LintOptions, LintResult, Severity, SpecPath } from './types';
@@ -32,11 +33,16 @@ class Reporter {
   constructor(
     readonly file: string,
     readonly lc: LineCounter,
+    /** Turns fix hints into edits; absent where there is no parsed document. */
+    readonly fixer?: Fixer,
   ) {}
-  add(code: FindingCode, severity: Severity, range: Range, message: string, path?: SpecPath, fix?: FixHint): void {
+  add(code: FindingCode, severity: Severity, range: Range, message: string, path?: SpecPath, fix?: FixHint | FixHint[]): void {
     const f: Finding = { file: this.file, ...toPosition(this.lc, range), severity, code, message };
     if (path) f.path = path;
-    if (fix) f.fix = fix;
+    const hints = fix === undefined ? [] : Array.isArray(fix) ? fix : [fix];
+    if (hints.length) f.fix = hints[0];
+    const fixes = this.fixer?.fixes(hints, range, path) ?? [];
+    if (fixes.length) f.fixes = fixes;
     this.findings.push(f);
   }
 }
@@ -58,7 +64,7 @@ export async function lintAppSpec(text: string, options: LintOptions): Promise<L
 
   // What the text alone does not say: the repository's folders and branches, asked again on every call.
   const { doc, lc, spec, strict } = pure;
-  const out = new Reporter(options.file, lc);
+  const out = new Reporter(options.file, lc, new Fixer(text, doc));
   out.findings.push(...pure.findings.map((f) => ({ ...f })));
   const ctx = context(text, doc, spec, pure.strings, options, out);
   await Promise.all([rules.sourceDirs(ctx), rules.branches(ctx)]);
@@ -108,7 +114,7 @@ function lintText(text: string, options: LintOptions): TextLint {
   // YAML 1.1, as doctl reads specs (sigs.k8s.io/yaml): `yes`/`no` are booleans there too. An editor passes its
   // IncrementalYaml, which re-parses only what an edit touched.
   const { doc, lc } = options.parser ? options.parser.parse(text) : parseYaml(text);
-  const out = new Reporter(options.file, lc);
+  const out = new Reporter(options.file, lc, new Fixer(text, doc));
   const tooDeep = doc.errors.find((e) => /call stack/i.test(e.message));
   if (tooDeep) {
     out.add('APP_SPEC_TOO_DEEP', 'error', tooDeep.pos, `the YAML nests too deeply to be an app spec (an app spec nests ${LIMITS.maxDepth} levels at most)`);
@@ -145,6 +151,7 @@ function lintText(text: string, options: LintOptions): TextLint {
 
   rules.duplicateComponents(ctx);
   rules.openEnums(ctx);
+  rules.instanceCounts(ctx);
   rules.valuesAndSecrets(ctx);
   const plaintext = new Set(out.findings.filter((f) => f.code === 'PLAINTEXT_SECRET' && f.path).map((f) => formatPath(f.path!)));
   rules.unencryptedSecrets(ctx, plaintext);
@@ -322,6 +329,53 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
+/** The same value in the type the schema wants, when the conversion is lossless: `8080` → `"8080"`, `"3"` → `3`. */
+function convertType(value: unknown, expected: string): FixHint | undefined {
+  if (expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
+    return { kind: 'set-value', values: [String(value)] };
+  }
+  if ((expected === 'number' || expected === 'int') && typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) {
+    const n = Number(value);
+    if (expected === 'number' || Number.isSafeInteger(n)) return { kind: 'set-value', values: [n] };
+  }
+  if (expected === 'boolean' && typeof value === 'string' && /^(true|false)$/i.test(value.trim())) {
+    return { kind: 'set-value', values: [/^true$/i.test(value.trim())] };
+  }
+  return undefined;
+}
+
+/** The valid number nearest a number out of bounds (`instance_count: 0` → 1); integers stay integers. */
+type BoundIssue = { code: 'too_small' | 'too_big'; origin?: string; inclusive?: boolean; minimum?: unknown; maximum?: unknown };
+function nearestInRange(value: unknown, issue: BoundIssue): FixHint | undefined {
+  if (typeof value !== 'number' || (issue.origin !== 'number' && issue.origin !== 'int')) return undefined;
+  const bound = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+  if (!Number.isFinite(bound)) return undefined;
+  const step = issue.code === 'too_small' ? 1 : -1;
+  // an exclusive bound on an integer field moves one step inside; on a fractional one there is no nearest value
+  const nearest = issue.inclusive === false ? (Number.isInteger(value) && Number.isInteger(bound) ? bound + step : undefined) : bound;
+  return nearest === undefined ? undefined : { kind: 'set-value', values: [nearest] };
+}
+
+/** A component name DigitalOcean accepts, from one it does not: `My_Service` → `my-service`. */
+function slugName(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 32)
+    .replace(/-+$/, '');
+}
+
+/** A pattern as zod reports it (`/^[a-z]…$/`) back as a RegExp. */
+function patternOf(pattern: string): RegExp | undefined {
+  const m = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
+  try {
+    return m ? new RegExp(m[1], m[2]) : new RegExp(pattern);
+  } catch {
+    return undefined;
+  }
+}
+
 const TYPE_NAMES: Record<string, string> = { number: 'a number', int: 'an integer', string: 'a string', boolean: 'a boolean (true/false)', array: 'a list', object: 'a mapping' };
 
 function schemaFindings(
@@ -370,7 +424,8 @@ function schemaFindings(
         }
         const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
         const hint = issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean') ? ` (YAML reads ${String(value)} as a ${typeof value}: quote it)` : '';
-        out.add('SCHEMA_ERROR', 'error', valueRange(path), `${where} must be ${expected}, got ${describe(value)}${hint}`, path);
+        const converted = convertType(value, issue.expected);
+        out.add('SCHEMA_ERROR', 'error', valueRange(path), `${where} must be ${expected}, got ${describe(value)}${hint}`, path, converted);
         break;
       }
       case 'invalid_value': {
@@ -387,7 +442,10 @@ function schemaFindings(
         const value = valueAt(spec, path);
         const isName = path[path.length - 1] === 'name' && 'pattern' in issue && String(issue.pattern).includes('a-z0-9-');
         const rule = isName ? 'lowercase letters, digits and dashes, starting with a letter and not ending with a dash' : `the pattern ${'pattern' in issue ? String(issue.pattern) : issue.format}`;
-        out.add('SCHEMA_ERROR', 'error', valueRange(path), `${where} must match ${rule}; got ${describe(value)}`, path);
+        const name = isName && typeof value === 'string' ? slugName(value) : undefined;
+        const valid = name && 'pattern' in issue && patternOf(String(issue.pattern))?.test(name);
+        const fix = valid ? { kind: 'set-value' as const, values: [name] } : undefined;
+        out.add('SCHEMA_ERROR', 'error', valueRange(path), `${where} must match ${rule}; got ${describe(value)}`, path, fix);
         break;
       }
       case 'too_small':
@@ -395,7 +453,8 @@ function schemaFindings(
         const value = valueAt(spec, path);
         const bound = issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
         const unit = issue.origin === 'string' ? ' characters long' : issue.origin === 'array' ? ' items' : '';
-        out.add('SCHEMA_ERROR', 'error', valueRange(path), `${where} must be ${bound}${unit}; got ${describe(value)}`, path);
+        const message = `${where} must be ${bound}${unit}; got ${describe(value)}`;
+        out.add('SCHEMA_ERROR', 'error', valueRange(path), message, path, nearestInRange(value, issue));
         break;
       }
       default:

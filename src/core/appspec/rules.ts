@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Scalar } from 'yaml';
 import { formatPath, subRange, type Range } from './positions';
-import { DEPRECATED_INSTANCE_SIZES, INSTANCE_SIZES, REGIONS } from './schema';
+import { DEPRECATED_INSTANCE_SIZES, INSTANCE_SIZES, REGIONS, SINGLE_INSTANCE_SIZES } from './schema';
 import { findSecret, isEncryptedValue, looksLikeSecretName } from './secrets';
 import { didYouMean, suggest } from './suggest';
 import type { FindingCode, FixHint, LintOptions, Severity, SpecPath } from './types';
@@ -18,7 +18,7 @@ export interface RuleContext {
   valueRange(path: SpecPath): Range;
   /** Range of the key at a path (for "this field" findings), falling back like valueRange. */
   keyRange(path: SpecPath): Range;
-  report(code: FindingCode, severity: Severity, range: Range, message: string, path?: SpecPath, fix?: FixHint): void;
+  report(code: FindingCode, severity: Severity, range: Range, message: string, path?: SpecPath, fix?: FixHint | FixHint[]): void;
 }
 
 type Obj = Record<string, unknown>;
@@ -51,6 +51,20 @@ function componentsOf(spec: Obj, kinds: readonly string[] = [...COMPONENT_KINDS,
 
 export function duplicateComponents(ctx: RuleContext): void {
   const seen = new Map<string, SpecPath>();
+  const taken = new Set(componentsOf(ctx.spec).map((c) => c.value.name));
+  /** `web-2`, `web-3`…: the first free name, within DigitalOcean's 32 characters. */
+  const freeName = (name: string): string | undefined => {
+    for (let i = 2; i < 100; i++) {
+      const candidate = `${name.slice(0, 32 - String(i).length - 1).replace(/-+$/, '')}-${i}`;
+      if (!taken.has(candidate)) return candidate;
+    }
+    return undefined;
+  };
+  const rename = (fresh: string | undefined): FixHint | undefined => {
+    if (!fresh) return undefined;
+    taken.add(fresh);
+    return { kind: 'set-value', values: [fresh], titles: [`Rename to "${fresh}"`] };
+  };
   for (const c of componentsOf(ctx.spec)) {
     const name = c.value.name;
     if (typeof name !== 'string') continue;
@@ -65,6 +79,7 @@ export function duplicateComponents(ctx: RuleContext): void {
       ctx.valueRange([...c.path, 'name']),
       `component name ${code(name)} is already used by ${formatPath(first)}: names must be unique across all components of an app`,
       [...c.path, 'name'],
+      rename(freeName(name)),
     );
   }
 }
@@ -102,6 +117,32 @@ export function openEnums(ctx: RuleContext): void {
       `\`${formatPath(p)}\`: ${code(size)} is not a known instance size${didYouMean(s)} (DigitalOcean adds sizes: check \`doctl apps tier instance-size list\`)`,
       p,
       { kind: 'replace-value', suggestions: s.length ? s : known.slice(0, 3) },
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SCHEMA_ERROR: more instances than the size runs (App Platform's fixed sizes are `single_instance_only`).
+
+export function instanceCounts(ctx: RuleContext): void {
+  for (const c of componentsOf(ctx.spec, ['services', 'workers', 'jobs'])) {
+    const count = c.value.instance_count;
+    // App Platform's default size is the smallest fixed one
+    const size = typeof c.value.instance_size_slug === 'string' ? c.value.instance_size_slug : 'apps-s-1vcpu-0.5gb';
+    if (typeof count !== 'number' || count <= 1 || !SINGLE_INSTANCE_SIZES.includes(size)) continue;
+    const p = [...c.path, 'instance_count'];
+    const scalable = 'apps-s-1vcpu-1gb';
+    ctx.report(
+      'SCHEMA_ERROR',
+      'error',
+      ctx.valueRange(p),
+      `\`${formatPath(p)}\`: ${count} instances, but ${code(size)} runs a single instance only; ` +
+        `use 1 instance or a scalable size such as ${code(scalable)}`,
+      p,
+      [
+        { kind: 'set-value', values: [1], titles: [`Change to 1 (the most ${size} runs)`] },
+        { kind: 'set-field', path: [...c.path, 'instance_size_slug'], value: scalable, title: `Use the scalable size ${scalable}` },
+      ],
     );
   }
 }
@@ -315,11 +356,16 @@ export function portMismatch(ctx: RuleContext): void {
       const r = subRange(ctx.text, cmdRange, token);
       if (spec.kind === 'literal' && spec.port !== expected) {
         const what = assignment ? `sets PORT=${spec.port}` : `listens on port ${spec.port}`;
-        ctx.report('PORT_MISMATCH', 'error', r, `run_command ${what} but App Platform routes traffic and health checks to ${expectedText}; use \`$PORT\` or make them equal`, cmdPath, { kind: 'replace-value', suggestions: ['${PORT}', String(expected)] });
+        const msg = `run_command ${what} but App Platform routes traffic and health checks to ${expectedText}; use \`$PORT\` or make them equal`;
+        ctx.report('PORT_MISMATCH', 'error', r, msg, cmdPath, [
+          { kind: 'replace-value', suggestions: ['${PORT}', String(expected)] },
+          setHttpPort(c.path, spec.port),
+        ]);
       } else if (spec.kind === 'env') {
         const portEnv = envValue(c.value.envs, 'PORT') ?? appPortEnv;
         if (portEnv !== undefined && /^\d+$/.test(portEnv) && Number(portEnv) !== expected) {
-          ctx.report('PORT_MISMATCH', 'error', r, `run_command listens on $PORT, which an env var sets to ${portEnv}, but App Platform routes traffic to ${expectedText}`, cmdPath);
+          const msg = `run_command listens on $PORT, which an env var sets to ${portEnv}, ` + `but App Platform routes traffic to ${expectedText}`;
+          ctx.report('PORT_MISMATCH', 'error', r, msg, cmdPath, setHttpPort(c.path, Number(portEnv), true));
         } else if (spec.fallback !== undefined && spec.fallback !== expected) {
           ctx.report('PORT_MISMATCH', 'warning', r, `run_command falls back to port ${spec.fallback} when PORT is unset, but ${expectedText}: on App Platform PORT is set so it works, elsewhere (local runs) it listens on the wrong port`, cmdPath, { kind: 'replace-value', suggestions: [`\${PORT:-${expected}}`] });
         }
@@ -327,6 +373,10 @@ export function portMismatch(ctx: RuleContext): void {
     }
   }
 }
+
+const setHttpPort = (servicePath: SpecPath, port: number, preferred = false): FixHint => ({
+  kind: 'set-field', path: [...servicePath, 'http_port'], value: port, title: `Set http_port to ${port}`, preferred,
+});
 
 function envValue(envs: unknown, key: string): string | undefined {
   if (!Array.isArray(envs)) return undefined;
@@ -350,10 +400,26 @@ export async function sourceDirs(ctx: RuleContext): Promise<void> {
       const inside = abs === path.resolve(root) || abs.startsWith(path.resolve(root) + path.sep);
       const isDir = inside && (await fs.stat(abs).then((s) => s.isDirectory(), () => false));
       if (!isDir) {
-        ctx.report('SOURCE_DIR_MISSING', 'error', ctx.valueRange(p), inside ? `source_dir ${code(dir)} does not exist in the repository (${abs})` : `source_dir ${code(dir)} points outside the repository; it must be relative to the repository root`, p);
+        const s = inside ? await nearbyDirs(root, dir) : [];
+        const msg = inside
+          ? `source_dir ${code(dir)} does not exist in the repository (${abs})${didYouMean(s)}`
+          : `source_dir ${code(dir)} points outside the repository; it must be relative to the repository root`;
+        ctx.report('SOURCE_DIR_MISSING', 'error', ctx.valueRange(p), msg, p, s.length ? { kind: 'set-value', values: s } : undefined);
       }
     });
   await Promise.all(checks);
+}
+
+/** Folders next to where `dir` points whose names are a typo away from its last segment, spelled as `dir` is. */
+async function nearbyDirs(root: string, dir: string): Promise<string[]> {
+  const trimmed = dir.replace(/\/+$/, '');
+  const slash = trimmed.lastIndexOf('/');
+  const parent = slash >= 0 ? trimmed.slice(0, slash + 1) : '';
+  const parentAbs = path.resolve(root, parent.replace(/^\/+/, '') || '.');
+  if (parentAbs !== path.resolve(root) && !parentAbs.startsWith(path.resolve(root) + path.sep)) return [];
+  const entries = await fs.readdir(parentAbs, { withFileTypes: true }).catch(() => []);
+  const names = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  return suggest(trimmed.slice(slash + 1), names).map((n) => parent + n);
 }
 
 export async function branches(ctx: RuleContext): Promise<void> {

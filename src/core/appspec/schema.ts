@@ -54,5 +54,7 @@ export const REGIONS: readonly string[] = [...new Set<string>([...model.regions,
 export const INSTANCE_SIZES: readonly string[] = [...new Set<string>([...model.instanceSizes, ...KNOWN_INSTANCE_SIZE_SLUGS])].filter(
   (s) => !model.deprecatedInstanceSizes.includes(s),
 );
+/** Sizes DigitalOcean's instance-size list marks `single_instance_only: true` (GET /v2/apps/tiers/instance_sizes). */
+export const SINGLE_INSTANCE_SIZES: readonly string[] = ['apps-s-1vcpu-0.5gb', 'apps-s-1vcpu-1gb-fixed'];
 /** Legacy size slugs the OpenAPI description marks deprecated; still accepted. */
 export const DEPRECATED_INSTANCE_SIZES: readonly string[] = model.deprecatedInstanceSizes;

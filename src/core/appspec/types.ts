@@ -37,7 +37,26 @@ export type FixHint =
   | { kind: 'replace-value'; suggestions: string[] }
   | { kind: 'rename-field'; suggestions: string[] }
   | { kind: 'remove-field' }
-  | { kind: 'pin-image'; imagePath: SpecPath };
+  | { kind: 'pin-image'; imagePath: SpecPath }
+  /** Replace the value at the finding's path with one of these (typed: `1` stays a number, `"8080"` a string). */
+  | { kind: 'set-value'; values: (string | number | boolean)[]; titles?: string[] }
+  /** Set (or add) another field: `http_port` to the port the command listens on. */
+  | { kind: 'set-field'; path: SpecPath; value: string | number | boolean; title: string; preferred?: boolean };
+
+/** One replacement in the linted text: offsets (UTF-16, as JavaScript strings and editors count), end exclusive. */
+export interface TextEdit {
+  start: number;
+  end: number;
+  newText: string;
+}
+
+/** A quick fix, computed by the linter: applying its edits to the linted text removes the finding. */
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+  /** The fix an editor applies on "auto fix" (at most one per finding). */
+  preferred?: boolean;
+}
 
 export interface Finding {
   file: string;
@@ -53,6 +72,8 @@ export interface Finding {
   message: string;
   path?: SpecPath;
   fix?: FixHint;
+  /** Edits that fix this finding, best first (none when the fix needs the user's value, e.g. a placeholder). */
+  fixes?: Fix[];
 }
 
 export interface LintOptions {
