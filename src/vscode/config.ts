@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
+import { DEFAULT_CONCURRENCY } from '../core/deploy';
+import type { TargetName } from '../core/target';
 
-export type Target = 'local' | 'digitalocean';
+/** The extension's name for the core's target (one definition: core/target.ts). */
+export type Target = TargetName;
 
 /** The extension's settings, read fresh each time (they can change at any moment). */
 export function settings(scope?: vscode.ConfigurationScope) {
@@ -8,7 +11,7 @@ export function settings(scope?: vscode.ConfigurationScope) {
   return {
     target: c.get<Target>('target', 'local'),
     apiUrl: c.get<string>('apiUrl', ''),
-    concurrency: c.get<number>('concurrency', 5),
+    concurrency: c.get<number>('concurrency', DEFAULT_CONCURRENCY),
     skillsLocation: c.get<string>('skillsLocation', 'skills') || 'skills',
     worktreeRoot: c.get<string>('worktreeRoot', ''),
     pollIntervalSeconds: c.get<number>('pollInterval', 5),

@@ -2,10 +2,10 @@ import * as vscode from 'vscode';
 import type { AppPlatformClient } from '../core/do';
 import {
   checkSkillRollback,
-  createDeployClient,
   DeployTimings,
   listInFlight,
   listRollbackTargets,
+  MeteredBudget,
   planDeploy,
   resumeInFlight,
   rollbackSkill,
@@ -21,6 +21,7 @@ import {
 } from '../core/deploy';
 import { runSmokeSuite, type SmokeResult } from '../core/smoke';
 import { StatusStore } from '../core/status';
+import { connectTarget } from '../core/target';
 import { settings, type Target } from './config';
 import { TOKEN_SECRET_KEY } from './secrets';
 import type { LocalPlatformManager } from './localPlatform';
@@ -128,18 +129,28 @@ export class DeployService extends Disposable {
     }
   }
 
-  /** A client for the chosen target: the embedded platform (started on demand) or DigitalOcean with the stored token. */
+  /**
+   * A client for the chosen target, through the core's connectTarget (as the CLI): the window's local platform (started
+   * on demand), a local platform at odoobo.apiUrl (ODOOBO_LOCAL_TOKEN), or DigitalOcean with the stored token.
+   */
   async connect(): Promise<Connection> {
     const s = settings();
-    if (s.target === 'local') {
-      const endpoint = s.apiUrl ? { url: s.apiUrl, token: process.env.ODOOBO_LOCAL_TOKEN ?? '' } : await this.localPlatform.ensure();
-      const { client, budget } = createDeployClient({ baseUrl: endpoint.url, token: endpoint.token });
-      return { client, budget, target: 'local', close: () => client.close() };
+    const digitalOceanToken = s.target === 'digitalocean' ? await this.context.secrets.get(TOKEN_SECRET_KEY) : undefined;
+    if (s.target === 'digitalocean' && !digitalOceanToken) {
+      throw new Error('No DigitalOcean token is stored. Run "Odoobo: Set DigitalOcean Token", or choose the local target.');
     }
-    const token = await this.context.secrets.get(TOKEN_SECRET_KEY);
-    if (!token) throw new Error('No DigitalOcean token is stored. Run "Odoobo: Set DigitalOcean Token", or choose the local target.');
-    const { client, budget } = createDeployClient({ baseUrl: s.apiUrl || undefined, token });
-    return { client, budget, target: 'digitalocean', close: () => client.close() };
+    const budget = new MeteredBudget({ limit: 250, windowMs: 60_000 });
+    const t = await connectTarget({
+      target: s.target,
+      apiUrl: s.apiUrl,
+      env: process.env,
+      cwd: process.cwd(),
+      digitalOceanToken,
+      localPlatform: () => this.localPlatform.ensure(),
+      apiUrlName: 'odoobo.apiUrl',
+      client: { budget, userAgent: 'odoobo-skills' },
+    });
+    return { client: t.client, budget, target: t.target, close: t.close };
   }
 
   /** `at` is when the deployment state last changed; a smoke-test result alone (`keepAt`) does not change it. */

@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { DEFAULT_CONCURRENCY } from '../../core/deploy';
 import { AppPlatformError, type AppPlatformErrorCode } from '../../core/do/errors';
 import { GitFlowError } from '../../core/git/flows/errors';
 import { gitToplevel } from '../../core/git/git';
@@ -58,7 +59,7 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export function parseConcurrency(value: string | undefined, fallback = 5): number {
+export function parseConcurrency(value: string | undefined, fallback = DEFAULT_CONCURRENCY): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 50) throw new UsageError(`--concurrency expects a whole number from 1 to 50, got "${value}"`);
