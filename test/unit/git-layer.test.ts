@@ -24,7 +24,8 @@ async function validate(...argv: string[]): Promise<{ code: number; findings: Fi
 /** What the editor publishes for a spec: the core linter with the git context appSpecDiagnostics.ts builds. */
 async function editorFindings(file: string, workspaceFolder: string): Promise<Finding[]> {
   const ctx = await lintGitContext(file, { repoRoot: workspaceFolder });
-  const { findings } = await lintAppSpec(await fs.readFile(file, 'utf8'), { file, repoRoot: workspaceFolder, branchExists: ctx.branchExists });
+  const text = await fs.readFile(file, 'utf8');
+  const { findings } = await lintAppSpec(text, { file, repoRoot: workspaceFolder, branchExists: ctx.branchExists });
   return findings;
 }
 
@@ -35,7 +36,8 @@ describe('one git layer: branches', () => {
   let upstream: string;
   before(async () => {
     await fs.mkdir(OUTSIDE_TEMP, { recursive: true });
-    repo = await RepoFixture.create({ parent: OUTSIDE_TEMP, prefix: 'git-layer-', origin: true, skills: [{ name: 'alpha' }, { name: 'beta' }, { name: 'gamma' }] });
+    const skills = [{ name: 'alpha' }, { name: 'beta' }, { name: 'gamma' }];
+    repo = await RepoFixture.create({ parent: OUTSIDE_TEMP, prefix: 'git-layer-', origin: true, skills });
     assert.ok(!repo.dir.startsWith(os.tmpdir() + path.sep));
     // a second remote that is not called origin: skill/beta exists there and nowhere else
     upstream = path.join(repo.base, 'upstream.git');
@@ -127,7 +129,8 @@ describe('one git layer: the common git directory', () => {
   });
 
   it('a bare repository is its own; a plain folder or a missing one has none', async () => {
-    assert.equal(await gitCommonDir(repo.originDir), (await git(repo.originDir, 'rev-parse', '--path-format=absolute', '--git-common-dir')).trim());
+    const bare = (await git(repo.originDir, 'rev-parse', '--path-format=absolute', '--git-common-dir')).trim();
+    assert.equal(await gitCommonDir(repo.originDir), bare);
     const plain = await fs.mkdtemp(path.join(OUTSIDE_TEMP, 'git-layer-plain-'));
     try {
       assert.equal(await gitCommonDir(plain), undefined);

@@ -56,7 +56,9 @@ export async function gitCommonDir(dir: string): Promise<string | undefined> {
     }
     const dotgit = path.join(cur, '.git');
     const st = await fs.stat(dotgit).catch(() => undefined);
-    if (st?.isDirectory()) return (await fs.stat(path.join(dotgit, 'HEAD')).catch(() => undefined)) ? real(dotgit) : askGitCommonDir(dir);
+    if (st?.isDirectory()) {
+      return (await fs.stat(path.join(dotgit, 'HEAD')).catch(() => undefined)) ? real(dotgit) : askGitCommonDir(dir);
+    }
     if (st?.isFile()) {
       const m = /^gitdir:\s*(.+)$/m.exec(await fs.readFile(dotgit, 'utf8').catch(() => ''));
       if (!m) return askGitCommonDir(dir);
@@ -82,7 +84,8 @@ export async function readBranchNames(commonDir: string, repoRoot: string): Prom
     else if (ref.startsWith('refs/remotes/')) names.add(ref.slice('refs/remotes/'.length).replace(/^[^/]+\//, ''));
   };
   if (await fs.stat(path.join(commonDir, 'reftable')).then(() => true, () => false)) {
-    const out = await simpleGitRunner(repoRoot, ['for-each-ref', '--format=%(refname)', 'refs/heads/', 'refs/remotes/']).catch(() => undefined);
+    const args = ['for-each-ref', '--format=%(refname)', 'refs/heads/', 'refs/remotes/'];
+    const out = await simpleGitRunner(repoRoot, args).catch(() => undefined);
     if (out === undefined) return undefined;
     for (const ref of out.split('\n')) add(ref);
     names.delete('HEAD');
@@ -95,7 +98,11 @@ export async function readBranchNames(commonDir: string, repoRoot: string): Prom
   }
   const walk = async (rel: string): Promise<void> => {
     const entries = await fs.readdir(path.join(commonDir, rel), { withFileTypes: true }).catch(() => []);
-    await Promise.all(entries.map((e) => (e.isDirectory() ? walk(`${rel}/${e.name}`) : e.isFile() && !e.name.endsWith('.lock') ? add(`${rel}/${e.name}`) : undefined)));
+    const visit = async (e: (typeof entries)[number]): Promise<void> => {
+      if (e.isDirectory()) await walk(`${rel}/${e.name}`);
+      else if (e.isFile() && !e.name.endsWith('.lock')) add(`${rel}/${e.name}`);
+    };
+    await Promise.all(entries.map(visit));
   };
   await Promise.all([walk('refs/heads'), walk('refs/remotes')]);
   names.delete('HEAD');
@@ -113,7 +120,8 @@ export type BranchExists = (branch: string) => Promise<boolean>;
 export function branchChecker(repoRoot: string, commonDir?: string): BranchExists {
   let names: Promise<Set<string> | undefined> | undefined;
   return async (branch) => {
-    names ??= (commonDir ? Promise.resolve(commonDir) : gitCommonDir(repoRoot)).then((c) => (c ? readBranchNames(c, repoRoot) : undefined));
+    const common = commonDir ? Promise.resolve(commonDir) : gitCommonDir(repoRoot);
+    names ??= common.then((c) => (c ? readBranchNames(c, repoRoot) : undefined));
     const known = await names;
     return known === undefined || known.has(branch);
   };
