@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { SkillManifest } from '../skills/manifest';
 import { mapLimit } from '../util/concurrency';
+import { formatDuration } from '../util/timeText';
 import { SMOKE_MITIGATIONS, type SmokeCode } from './codes';
 import { SkillMetadataSchema } from './metadata';
 
@@ -19,6 +20,7 @@ export type SmokeCheckStatus = 'passed' | 'failed' | 'error';
 export interface SmokeCheck {
   readonly name: SmokeCheckName;
   readonly status: SmokeCheckStatus;
+  /** Milliseconds to 0.1 ms (a local answer takes a few): the response-time check's is its request's. */
   readonly durationMs: number;
   readonly message: string;
   /** Set when the check did not pass. */
@@ -70,7 +72,18 @@ interface Answer {
   readonly status: number;
   readonly contentType: string;
   readonly text: string;
+  /** From sending the request to the last byte of the body, on the monotonic clock, to 0.1 ms. */
   readonly ms: number;
+}
+
+/** Milliseconds kept to 0.1 ms: whole milliseconds said every local answer took `0`. */
+const tenths = (ms: number): number => Math.round(ms * 10) / 10;
+
+/** A response time as people read it: `0.4 ms`, `3.2 ms`, `184 ms`, `1.5 s`. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '';
+  if (ms < 9.95) return `${ms.toFixed(1)} ms`;
+  return formatDuration(ms);
 }
 
 /** A request that got no answer: refused, reset, timed out. */
@@ -109,17 +122,18 @@ async function fetchOnce(url: string, method: 'GET', dispatcher: Dispatcher, tim
       status: res.statusCode,
       contentType: (Array.isArray(ct) ? ct[0] : ct) ?? '',
       text: Buffer.concat(chunks).toString('utf8'),
-      ms: Math.round(performance.now() - started),
+      ms: tenths(performance.now() - started),
     };
   } catch (e) {
-    const ms = Math.round(performance.now() - started);
+    const ms = tenths(performance.now() - started);
     if (signal?.aborted) throw e;
     const timedOut = timeout.aborted || /timeout/i.test((e as { code?: string }).code ?? '');
     throw new NoAnswer(timedOut ? `no answer within ${timeoutMs} ms` : networkReason(e), timedOut, ms);
   }
 }
 
-type Verdict = { status: 'passed'; message: string } | { status: 'failed' | 'error'; message: string; code: SmokeCode };
+/** `ms`: what the check measured, when that is not the time `check` spent (the response-time check reuses a request). */
+type Verdict = ({ status: 'passed'; message: string } | { status: 'failed' | 'error'; message: string; code: SmokeCode }) & { ms?: number };
 
 const ok = (message: string): Verdict => ({ status: 'passed', message });
 const fail = (code: SmokeCode, message: string): Verdict => ({ status: 'failed', code, message });
@@ -158,7 +172,7 @@ export async function runSmokeSuite(options: SmokeOptions): Promise<SmokeResult>
       if (signal?.aborted) throw new SmokeAbortedError(skill);
       v = { status: 'error', code, message: e instanceof NoAnswer ? e.message : `unexpected failure: ${(e as Error)?.message ?? String(e)}` };
     }
-    const durationMs = Math.round(performance.now() - t0);
+    const durationMs = tenths(v.ms ?? performance.now() - t0);
     return v.status === 'passed'
       ? { name, status: 'passed', durationMs, message: v.message }
       : { name, status: v.status, durationMs, message: v.message, code: v.code, mitigation: SMOKE_MITIGATIONS[v.code] };
@@ -189,14 +203,16 @@ export async function runSmokeSuite(options: SmokeOptions): Promise<SmokeResult>
     const responseTime = await check('response-time', 'PERFORMANCE_DEGRADATION', async () => {
       const a = healthAnswer;
       if (a instanceof NoAnswer) {
+        const late = `GET ${manifest.healthPath} did not answer within ${timeoutMs} ms (limit ${formatMs(threshold)})`;
         return a.timedOut
-          ? fail('PERFORMANCE_DEGRADATION', `GET ${manifest.healthPath} did not answer within ${timeoutMs} ms (limit ${threshold} ms)`)
+          ? { ...fail('PERFORMANCE_DEGRADATION', late), ms: a.ms }
           : { status: 'error', code: 'PERFORMANCE_DEGRADATION', message: `no answer to measure: ${a.message}` };
       }
       if (!a) return { status: 'error', code: 'PERFORMANCE_DEGRADATION', message: 'no health answer to measure' };
-      return a.ms <= threshold
-        ? ok(`GET ${manifest.healthPath} took ${a.ms} ms (limit ${threshold} ms)`)
-        : fail('PERFORMANCE_DEGRADATION', `GET ${manifest.healthPath} took ${a.ms} ms, over the limit of ${threshold} ms`);
+      const verdict = a.ms <= threshold
+        ? ok(`GET ${manifest.healthPath} took ${formatMs(a.ms)} (limit ${formatMs(threshold)})`)
+        : fail('PERFORMANCE_DEGRADATION', `GET ${manifest.healthPath} took ${formatMs(a.ms)}, over the limit of ${formatMs(threshold)}`);
+      return { ...verdict, ms: a.ms };
     });
 
     const rest = await Promise.all([
@@ -244,7 +260,7 @@ export async function runSmokeSuite(options: SmokeOptions): Promise<SmokeResult>
     ]);
 
     const checks = [health, responseTime, ...rest];
-    return { skill, baseUrl, passed: checks.every((c) => c.status === 'passed'), checks, durationMs: Math.round(performance.now() - started) };
+    return { skill, baseUrl, passed: checks.every((c) => c.status === 'passed'), checks, durationMs: tenths(performance.now() - started) };
   } finally {
     if (!options.dispatcher) await dispatcher.close().catch(() => undefined);
   }
