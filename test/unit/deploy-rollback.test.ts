@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  checkSkillRollback, commitSkillRollback, deploySkill, listRollbackTargets, revertSkillRollback, rollbackSkill, type DeployResult,
+  checkSkillRollback, commitSkillRollback, deploySkill, listRollbackTargets, revertSkillRollback, rollbackSkill,
+  type DeployError, type DeployResult,
 } from '../../src/core/deploy';
 import { DeployFixture, EventLog, expectResult, stepNames } from '../builders/deploy';
 import { watchHealth } from '../builders/clientPlatform';
@@ -163,5 +164,45 @@ describe('rollback with a real FastAPI skill on the local App Platform', () => {
     const redeployed = await deploySkill({ ...fx.options(), skill: 'pr-review' });
     expectResult(redeployed, 'succeeded');
     assert.equal(await version(), '0.3.0');
+  });
+
+  it('a deployment the app does not have: DEPLOYMENT_NOT_FOUND naming it and the app\'s deployments (not APP_NOT_FOUND)', async () => {
+    const app = await fx.app('pr-review');
+    const all: { id: string; phase: string }[] = await fx.deployments(app.id);
+    assert.ok(all.length >= 5, `the earlier tests made the deployments listed: ${all.length}`);
+    const options = { ...fx.options(), skill: 'pr-review' };
+    const unknown = 'nope-0000';
+    const where = `the app pr-review (${app.id}) on local`;
+    const expectUnknown = (e: DeployError | DeployResult['error'], heading: string, listed: typeof all): void => {
+      assert.equal(e?.code, 'DEPLOYMENT_NOT_FOUND', e?.message);
+      assert.equal(e?.step, 'rollback-validate');
+      const listing = listed.map((d) => `${d.id.slice(0, 8)} (${d.phase}, `);
+      assert.ok(e!.message.startsWith(`pr-review: ${heading} `), e!.message);
+      assert.ok(listing.every((l) => e!.message.includes(l)), `each candidate by its short id and phase: ${e!.message}`);
+      assert.match(e!.mitigation, /Roll Back Skill offers them/);
+      const details = e!.details as { heading: string; deploymentId: string; candidates: { id: string; phase: string }[] };
+      assert.equal(details.heading, `pr-review: ${heading}`);
+      assert.deepEqual(details.candidates.map((c) => [c.id, c.phase]), listed.map((d) => [d.id, d.phase]));
+    };
+
+    const listed = all.slice(0, 10);
+    const which = listed.length < all.length ? 'its 10 newest deployments' : 'its deployments';
+    const heading = `no deployment "${unknown}" in ${where}; ${which}:`;
+    await assert.rejects(checkSkillRollback({ ...options, deploymentId: unknown }), (e: DeployError) => {
+      expectUnknown(e, heading, listed);
+      return true;
+    });
+    const refused = await rollbackSkill({ ...options, deploymentId: unknown, acceptWarnings: true });
+    assert.equal(refused.status, 'failed');
+    expectUnknown(refused.error, heading, listed);
+    assert.deepEqual(refused.steps.map((s) => `${s.name}:${s.status}`), ['rollback-validate:failed']);
+
+    // A unique prefix (any case) stands for its deployment.
+    const superseded = all.find((d) => d.phase === 'SUPERSEDED')!;
+    const byPrefix = await checkSkillRollback({ ...options, deploymentId: superseded.id.slice(0, 8).toUpperCase() });
+    assert.equal(byPrefix.target.id, superseded.id);
+    assert.equal(byPrefix.valid, true);
+    assert.equal((await fx.app('pr-review')).active_deployment.id, app.active_deployment.id, 'nothing changed');
+    assert.equal((await fx.app('pr-review')).pinned_deployment, undefined);
   });
 });

@@ -1,17 +1,15 @@
 import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import {
-  checkSkillRollback, commitSkillRollback, listRollbackTargets, mitigationFor, revertSkillRollback, rollbackSkill, type RollbackCheck, type RollbackResult,
-  type SkillRollbackOptions,
+  checkSkillRollback, commitSkillRollback, DeployError, listRollbackTargets, mitigationFor, revertSkillRollback, rollbackSkill,
+  type RollbackCheck, type RollbackResult, type RollbackTarget, type SkillRollbackOptions,
 } from '../../core/deploy';
-import type { AppPlatformClient } from '../../core/do/client';
-import type { Deployment, RollbackCondition } from '../../core/do/schemas';
-import type { Skill } from '../../core/skills/loadSkills';
+import type { RollbackCondition } from '../../core/do/schemas';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { isInteractive } from '../ui/style';
 import { formatAgoIso, formatDuration } from '../../core/util/timeText';
 import {
-  appNameOf, COMMON_OPTIONS, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, openTarget, printJson,
+  COMMON_OPTIONS, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, openTarget, printJson,
   reportFailure, requireRepository, selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,
 } from './common';
 
@@ -72,26 +70,12 @@ function printResult(io: CliIO, action: string, r: RollbackResult): void {
   if (r.pinned) io.out('the app is pinned to this rollback: new deployments are refused until `odoobo rollback <skill> --unpin` (keep it) or `--revert` (undo it)');
 }
 
-/** How many deployments an unknown `--to` lists. */
-const LISTED = 10;
+/** Ids are shown by their first SHORT_ID characters (a prefix of 6+ is accepted by --to). */
 const SHORT_ID = 8;
-const MIN_PREFIX = 6;
 
-interface DeploymentChoice {
-  id: string;
+interface DeploymentChoice extends RollbackTarget {
   shortId: string;
-  phase?: string;
-  cause?: string;
-  createdAt?: string;
 }
-
-const choiceOf = (d: Deployment): DeploymentChoice => ({
-  id: d.id!,
-  shortId: d.id!.slice(0, SHORT_ID),
-  ...(d.phase ? { phase: d.phase } : {}),
-  ...(d.cause ? { cause: d.cause } : {}),
-  ...(d.created_at ? { createdAt: d.created_at } : {}),
-});
 
 interface UnknownDeployment {
   code: 'DEPLOYMENT_NOT_FOUND';
@@ -103,40 +87,12 @@ interface UnknownDeployment {
 const PICK_ONE =
   `Pass --to one of these (its id or its first ${SHORT_ID} characters), or leave --to out to roll back to the newest SUPERSEDED one.`;
 
-/**
- * `--to` against the app's deployments: its id, or a unique prefix of MIN_PREFIX+ characters. Checked here because App
- * Platform answers an unknown deployment with a 404 that the client reads as "the app no longer exists".
- * Undefined when there is no app (the core's rollback says so).
- */
-async function findDeployment(
-  client: AppPlatformClient,
-  skill: Skill,
-  target: string,
-  to: string,
-  signal: AbortSignal,
-): Promise<{ id: string } | { error: UnknownDeployment } | undefined> {
-  const appName = await appNameOf(skill);
-  const app = await client.findAppByName(appName, { signal });
-  if (!app?.id) return undefined;
-  const all = (await client.listAllDeployments(app.id, { signal })).filter((d) => d.id);
-  if (all.some((d) => d.id === to)) return { id: to };
-  const lower = to.toLowerCase();
-  const prefixed = lower.length >= MIN_PREFIX ? all.filter((d) => d.id!.toLowerCase().startsWith(lower)) : [];
-  if (prefixed.length === 1) return { id: prefixed[0].id! };
-  const candidates = (prefixed.length ? prefixed : all).slice(0, LISTED).map(choiceOf);
-  const where = `the app ${appName} (${app.id}) on ${target}`;
-  const newest = candidates.length < all.length ? `its ${candidates.length} newest deployments` : 'its deployments';
-  const message = prefixed.length
-    ? `"${to}" matches ${prefixed.length} deployments of ${where}:`
-    : `no deployment "${to}" in ${where}${all.length ? `; ${newest}:` : ', which has no deployments.'}`;
-  return {
-    error: {
-      code: 'DEPLOYMENT_NOT_FOUND',
-      message: `${skill.name}: ${message}`,
-      mitigation: PICK_ONE,
-      candidates,
-    },
-  };
+/** The core's DEPLOYMENT_NOT_FOUND for `--to`, with the candidates it names to be shown one a line; else undefined. */
+function unknownDeployment(e: unknown): UnknownDeployment | undefined {
+  if (!(e instanceof DeployError) || e.code !== 'DEPLOYMENT_NOT_FOUND') return undefined;
+  const details = e.details as { heading?: string; candidates?: RollbackTarget[] } | undefined;
+  const candidates = (details?.candidates ?? []).map((c) => ({ ...c, shortId: c.id.slice(0, SHORT_ID) }));
+  return { code: 'DEPLOYMENT_NOT_FOUND', message: details?.heading ?? e.message, mitigation: PICK_ONE, candidates };
 }
 
 function choiceLine(c: DeploymentChoice): string {
@@ -199,20 +155,7 @@ export const rollback: CliCommand = {
         }
 
         let to = values.to;
-        if (to) {
-          const found = await findDeployment(target.client, skill, target.target, to, signal);
-          if (found && 'error' in found) {
-            const { error } = found;
-            if (values.json) json(EXIT.FAILED, undefined, { error });
-            else {
-              io.err(`odoobo rollback: ${error.code}: ${error.message}`);
-              for (const c of error.candidates) io.err(choiceLine(c));
-              io.err(`  → ${error.mitigation}`);
-            }
-            return EXIT.FAILED;
-          }
-          if (found) to = found.id;
-        } else {
+        if (!to) {
           const candidates = await listRollbackTargets(base);
           if (!candidates.length) {
             const error = { code: 'NO_PREVIOUS_DEPLOYMENT', message: `${skill.name} has no earlier (SUPERSEDED) deployment on ${target.target} to roll back to.`, mitigation: mitigationFor('NO_PREVIOUS_DEPLOYMENT') };
@@ -222,7 +165,20 @@ export const rollback: CliCommand = {
           }
           to = candidates[0].id;
         }
-        check = await checkSkillRollback({ ...base, deploymentId: to });
+        try {
+          check = await checkSkillRollback({ ...base, deploymentId: to });
+        } catch (e) {
+          const error = unknownDeployment(e);
+          if (!error) throw e;
+          if (values.json) json(EXIT.FAILED, undefined, { error });
+          else {
+            io.err(`odoobo rollback: ${error.code}: ${error.message}`);
+            for (const c of error.candidates) io.err(choiceLine(c));
+            io.err(`  → ${error.mitigation}`);
+          }
+          return EXIT.FAILED;
+        }
+        to = check.target.id;
         if (!values.json) {
           const a = check.active;
           io.out(`${skill.name}: roll back ${a ? `from ${a.id}${a.commit ? ` (${a.commit.slice(0, 7)})` : ''}` : ''} to ${check.target.id}${check.target.commit ? ` (${check.target.commit.slice(0, 7)})` : ''}${check.target.createdAt ? `, deployed ${formatAgoIso(check.target.createdAt)}` : ''}`);

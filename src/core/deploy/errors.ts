@@ -44,6 +44,9 @@ export const DEPLOY_MITIGATIONS = {
     'deploy a fixed version.',
   ROLLBACK_WARNINGS_NOT_ACCEPTED:
     'Read the rollback warnings, then confirm the rollback (accept the warnings) or pick another deployment.',
+  DEPLOYMENT_NOT_FOUND:
+    "The app has no such deployment: pick one the message lists or one of the skill's deployments in the Odoobo tree " +
+    '(Roll Back Skill offers them); `odoobo rollback <skill>` without --to takes the newest superseded one.',
   DEPLOY_IN_PROGRESS:
     'Another deployment of this skill is running (see the message for who runs it): wait for it to finish, or cancel it, ' +
     'then retry.',

@@ -72,6 +72,45 @@ async function appOfSkill(session: DeploySession, skill: string): Promise<{ app:
   return { app, healthPath: s.manifest.healthPath };
 }
 
+/** How many deployments the error for an unknown one lists (the newest); ids are shown by their first SHORT_ID characters. */
+const LISTED = 10;
+const SHORT_ID = 8;
+/** The shortest prefix of a deployment's id that may stand for it. */
+const MIN_PREFIX = 6;
+type Identified = Deployment & { id: string };
+
+/**
+ * `id` among the app's deployments: the id itself, or a unique prefix of MIN_PREFIX+ characters. Checked before a
+ * rollback is asked for: App Platform answers an unknown deployment with a 404 that reads as "the app no longer exists".
+ * An unknown one is DEPLOYMENT_NOT_FOUND naming the newest candidates (also in `details.candidates`).
+ */
+async function deploymentOf(session: DeploySession, app: App, skill: string, id: string, signal?: AbortSignal): Promise<Identified> {
+  try {
+    const d = await session.client.getDeployment(app.id, id, { signal });
+    if (d.id) return { ...d, id: d.id };
+  } catch (e) {
+    if (!isAppPlatformError(e) || e.status !== 404) throw e;
+  }
+  // A 404 on the app itself (deleted meanwhile) comes from this list as APP_NOT_FOUND.
+  const all = (await session.client.listAllDeployments(app.id, { signal })).filter((d): d is Identified => !!d.id);
+  const exact = all.find((d) => d.id === id);
+  if (exact) return exact;
+  const lower = id.toLowerCase();
+  const prefixed = lower.length >= MIN_PREFIX ? all.filter((d) => d.id.toLowerCase().startsWith(lower)) : [];
+  if (prefixed.length === 1) return prefixed[0];
+  const candidates = (prefixed.length ? prefixed : all).slice(0, LISTED).flatMap((d) => targetOf(d, skill) ?? []);
+  const where = `the app ${app.spec?.name ?? skill} (${app.id}) on ${session.target}`;
+  const newest = candidates.length < all.length ? `its ${candidates.length} newest deployments` : 'its deployments';
+  const heading = prefixed.length
+    ? `${skill}: ${JSON.stringify(id)} matches ${prefixed.length} deployments of ${where}:`
+    : `${skill}: no deployment ${JSON.stringify(id)} in ${where}${all.length ? `; ${newest}:` : ', which has no deployments.'}`;
+  const list = candidates.map((c) => `${c.id.slice(0, SHORT_ID)} (${[c.phase, c.createdAt].filter(Boolean).join(', ')})`);
+  const message = list.length ? `${heading} ${list.join(', ')}.` : heading;
+  // heading: the message without the list, for callers that show the candidates one a line
+  const details = { deploymentId: id, appId: app.id, heading, candidates };
+  throw new DeployError('DEPLOYMENT_NOT_FOUND', message, { step: 'rollback-validate', details });
+}
+
 /** Earlier deployments of the skill's app, newest first, that a rollback could target (SUPERSEDED ones). */
 export async function listRollbackTargets(options: SkillRollbackOptions): Promise<RollbackTarget[]> {
   const session = new DeploySession(options);
@@ -80,14 +119,19 @@ export async function listRollbackTargets(options: SkillRollbackOptions): Promis
   return all.flatMap((d) => (d.phase === 'SUPERSEDED' ? (targetOf(d, options.skill) ?? []) : []));
 }
 
-/** First call: App Platform's validation of a rollback to `deploymentId` (error and warnings). Changes nothing. */
+/**
+ * First call: App Platform's validation of a rollback to `deploymentId` (its id or a unique prefix; error and
+ * warnings). Changes nothing. Throws DEPLOYMENT_NOT_FOUND for a deployment the app does not have.
+ */
 export async function checkSkillRollback(options: SkillRollbackOptions & { deploymentId: string }): Promise<RollbackCheck> {
   const session = new DeploySession(options);
   const { app } = await appOfSkill(session, options.skill);
-  const [v, target] = await Promise.all([
-    session.client.validateRollback(app.id, { deployment_id: options.deploymentId, signal: options.signal }),
-    session.client.getDeployment(app.id, options.deploymentId, { signal: options.signal }),
-  ]);
+  const validate = (id: string) => session.client.validateRollback(app.id, { deployment_id: id, signal: options.signal });
+  // Asked at once for the id as given (the usual case); its answer counts only if that id is the deployment's.
+  const early = validate(options.deploymentId);
+  early.catch(() => undefined);
+  const target = await deploymentOf(session, app, options.skill, options.deploymentId, options.signal);
+  const v = target.id === options.deploymentId ? await early : await validate(target.id);
   const active = targetOf(app.active_deployment, options.skill);
   return {
     skill: options.skill,
@@ -103,14 +147,20 @@ export async function checkSkillRollback(options: SkillRollbackOptions & { deplo
 }
 
 /**
- * Second call: rolls back to `deploymentId`. Refused (ROLLBACK_WARNINGS_NOT_ACCEPTED, nothing changed) while App
- * Platform has warnings that were not accepted. The app stays pinned unless `commit` (then it is committed at once).
+ * Second call: rolls back to `deploymentId` (its id or a unique prefix; DEPLOYMENT_NOT_FOUND when the app has no such
+ * deployment). Refused (ROLLBACK_WARNINGS_NOT_ACCEPTED, nothing changed) while App Platform has warnings that were not
+ * accepted. The app stays pinned unless `commit` (then it is committed at once).
  */
 export async function rollbackSkill(
   options: SkillRollbackOptions & { deploymentId: string; acceptWarnings?: boolean; commit?: boolean },
 ): Promise<RollbackResult> {
   return withSkill(options, 'roll back', async (session, app, healthPath, run) => {
-    const v = await run.step('rollback-validate', () => session.client.validateRollback(app.id, { deployment_id: options.deploymentId }), {
+    let to = options.deploymentId;
+    const validate = async () => {
+      to = (await deploymentOf(session, app, options.skill, to, options.signal)).id;
+      return session.client.validateRollback(app.id, { deployment_id: to, signal: options.signal });
+    };
+    const v = await run.step('rollback-validate', validate, {
       message: (x) => (x.valid ? `valid, ${x.warnings?.length ?? 0} warning(s)` : `invalid: ${describeCondition(x.error)}`),
     });
     const validation = { valid: v.valid, ...(v.error ? { error: v.error } : {}), warnings: v.warnings ?? [] };
@@ -118,20 +168,19 @@ export async function rollbackSkill(
       status: 'failed',
       appId: app.id,
       fromDeploymentId: app.active_deployment?.id,
-      toDeploymentId: options.deploymentId,
+      toDeploymentId: to,
       validation,
       pinned: !!app.pinned_deployment?.id,
       steps: run.steps,
       ...(app.live_url ? { liveUrl: app.live_url } : {}),
     };
     if (!v.valid) {
-      const to = options.deploymentId;
       const why = `${options.skill}: App Platform refuses to roll back to deployment ${to}: ${describeCondition(v.error)}`;
       const err = new DeployError('ROLLBACK_INVALID', why, { step: 'rollback-validate' });
       return { ...base, error: err.toJSON() };
     }
     if (validation.warnings.length && !options.acceptWarnings) {
-      const why = `${options.skill}: the rollback to ${options.deploymentId} has warnings: ${describeConditions(validation.warnings)}`;
+      const why = `${options.skill}: the rollback to ${to} has warnings: ${describeConditions(validation.warnings)}`;
       const details = { warnings: validation.warnings };
       const err = new DeployError('ROLLBACK_WARNINGS_NOT_ACCEPTED', why, { step: 'rollback-validate', details });
       return { ...base, error: err.toJSON() };
@@ -140,7 +189,7 @@ export async function rollbackSkill(
     const params: RollbackParams = {
       skill: options.skill,
       appId: app.id,
-      toDeploymentId: options.deploymentId,
+      toDeploymentId: to,
       fromDeploymentId: app.active_deployment?.id,
       healthPath,
       liveUrl: app.live_url,
