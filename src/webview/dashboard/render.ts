@@ -131,7 +131,9 @@ function liveUrl(skill: string, url: string): HTMLElement {
   } catch {
     /* keep the URL */
   }
-  return h('a', { href: url, 'data-act': 'openUrl', 'data-skill': skill, 'data-key': `url:${skill}`, title: `Open ${url}` }, label);
+  // a long host wraps after its dots and before its port, not in the middle of a word
+  const parts = label.split(/(?<=\.)|(?=:)/).flatMap((part, i) => (i ? [h('wbr', {}), part] : [part]));
+  return h('a', { href: url, 'data-act': 'openUrl', 'data-skill': skill, 'data-key': `url:${skill}`, title: `Open ${url}` }, ...parts);
 }
 
 function smokeCell(r: SkillRow): Child {
