@@ -15,7 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import { buildApiServer, MAX_BODY_DEPTH } from '../../src/platform/api/server';
 import { startLocalPlatform } from '../../src/platform/index';
 import { LocalAppPlatform } from '../../src/platform/platform';
-import { checkAppSpec } from '../../src/platform/spec/appSpec';
+import { checkAppSpec } from '../../src/platform/spec/checkSpec';
 import { FAST_HEALTH, PYTHON, REPO_ROOT, startTestPlatform, tempDir, waitForDeployment } from '../builders/platform';
 
 const TOKEN = `hostile-${randomBytes(24).toString('hex')}`;

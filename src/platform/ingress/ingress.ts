@@ -1,6 +1,6 @@
 import replyFrom from '@fastify/reply-from';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { routeFor, upstreamPath, type Route } from '../spec/appSpec';
+import { routeFor, upstreamPath, type Route } from '../spec/routes';
 import { settleWithin, sleep } from '../util/abort';
 
 /** Where an app's traffic goes: one deployment's components, and how many requests are still with them. */

@@ -1,0 +1,48 @@
+import type { ComponentKind, ComponentSpec } from '../spec/appSpec';
+import type { ExitInfo, ManagedProcess } from './processes';
+import type { SimulatedComponent } from './simulated';
+
+/** A running component: a process group (or a simulated server) on a port of 127.0.0.1. */
+export interface ComponentInstance {
+  readonly name: string;
+  readonly kind: ComponentKind;
+  readonly spec: ComponentSpec;
+  port: number;
+  proc?: ManagedProcess;
+  sim?: SimulatedComponent;
+  unhealthy: boolean;
+  stopping: boolean;
+  restarts: number;
+  /** The last lines it printed: what RUN_RESTARTED shows after a crash. */
+  recent: string[];
+}
+
+/** What a deployment holds while it builds, runs or drains. Not persisted. */
+export class DeploymentRuntime {
+  readonly abort = new AbortController();
+  abortReason: 'canceled' | 'deleted' | 'shutdown' | undefined;
+  readonly instances = new Map<string, ComponentInstance>();
+  readonly helpers = new Set<ManagedProcess>();
+  done: Promise<void> = Promise.resolve();
+  /** No longer serving (superseded, failed, deleted): crashes are not restarted. */
+  retired = false;
+
+  constructor(readonly deploymentId: string, readonly appId: string, readonly buildDir: string) {}
+}
+
+/** A simulated component runs while its deployment does; a process until it exits. */
+export function isRunning(inst: ComponentInstance): boolean {
+  return !!inst.sim || (!!inst.proc && inst.proc.exitInfo === undefined);
+}
+
+/** Service name → port: where the ingress sends a deployment's traffic (workers take none). */
+export function servicePorts(rt: DeploymentRuntime): Map<string, number> {
+  const ports = new Map<string, number>();
+  for (const inst of rt.instances.values()) if (inst.kind === 'service') ports.set(inst.name, inst.port);
+  return ports;
+}
+
+export function describeExit(info: ExitInfo | undefined): string {
+  if (!info) return 'still running';
+  return info.signal ? `killed by ${info.signal}` : `exit code ${info.code}`;
+}
