@@ -11,6 +11,7 @@ import { StatusStore } from '../../../src/core/status';
 import { api, children, EXTENSION_ID, fixture, script, skillItem, waitFor, type Fixture } from './helpers';
 import { dashboardTests } from './dashboard.test';
 import { logsAndTestingTests } from './logsTesting.test';
+import { quickFixTests } from './quickFixes.test';
 
 export function trustedTests(): void {
   let a: OdooboApi;
@@ -551,5 +552,6 @@ export function trustedTests(): void {
     logsAndTestingTests();
   });
 
+  quickFixTests();
   dashboardTests();
 }

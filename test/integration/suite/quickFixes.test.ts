@@ -1,0 +1,49 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { fixture } from './helpers';
+
+/** Waits until the spec's diagnostics satisfy `ok`; answers them. */
+async function diagnostics(uri: vscode.Uri, what: string, ok: (d: vscode.Diagnostic[]) => boolean, ms = 15_000): Promise<vscode.Diagnostic[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const d = vscode.languages.getDiagnostics(uri);
+    if (ok(d)) return d;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; diagnostics: ${d.map((x) => `${x.code}: ${x.message}`).join(' | ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Quick fixes computed by the linter, offered through the real code-action provider of the extension host. */
+export function quickFixTests(): void {
+  describe('app-spec quick fixes for numbers out of range', () => {
+    let file: string;
+    before(async () => {
+      file = path.join((await fixture()).root, 'infra', 'quickfix-count.yaml');
+      const spec = ['name: quickfix', 'services:', '  - name: web', '    run_command: uvicorn main:app --port $PORT', '    http_port: 8080'];
+      spec.push('    health_check:', '      http_path: /health', '    instance_count: 0', '');
+      await fs.writeFile(file, spec.join('\n'));
+    });
+    after(async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await fs.rm(file, { force: true });
+    });
+
+    it('offers instance_count: 1 for instance_count: 0, and applying it leaves the spec clean', async () => {
+      const doc = await vscode.workspace.openTextDocument(file);
+      await vscode.window.showTextDocument(doc);
+      const before = await diagnostics(doc.uri, 'the instance_count finding', (d) => d.some((x) => /instance_count/.test(x.message)));
+      const finding = before.find((x) => /instance_count/.test(x.message))!;
+      assert.equal(finding.code, 'SCHEMA_ERROR');
+      assert.equal(finding.range.start.line, 7);
+      const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, finding.range)) ?? [];
+      const fix = actions.find((a) => a.title === 'Change to 1');
+      assert.ok(fix?.edit, `actions: ${actions.map((a) => a.title).join(', ') || 'none'}`);
+      assert.equal(fix.isPreferred, true);
+      assert.ok(await vscode.workspace.applyEdit(fix.edit));
+      assert.match(doc.getText(), /\n {4}instance_count: 1\n/);
+      await diagnostics(doc.uri, 'no findings after the fix', (d) => d.length === 0);
+    });
+  });
+}
