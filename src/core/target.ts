@@ -1,9 +1,8 @@
 /**
  * Where the CLI and the extension talk to: DigitalOcean App Platform, a local App Platform someone started
- * (`--api-url`, `odoobo.apiUrl`), the extension's own local platform, or the embedded local App Platform started in
- * this process for the duration of one command.
+ * (`--api-url`, `odoobo.apiUrl`), or the repository's shared local App Platform (found through its endpoint file, or
+ * started detached by whoever needs it first; it keeps serving after the command or window is gone).
  */
-import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AppPlatformClient, type AppPlatformClientOptions } from './do/client';
@@ -11,6 +10,7 @@ import { DEFAULT_BASE_URL } from './do/http';
 import { registerSecret } from './do/redact';
 import { tokenFromEnv } from './do/token';
 import { gitCommonDir, gitToplevel } from './git/git';
+import { ensureLocalPlatform, waitRestored, type CliCommandLine, type LocalPlatformConnection } from './localPlatform';
 
 export const TARGETS = ['local', 'digitalocean'] as const;
 export type TargetName = (typeof TARGETS)[number];
@@ -19,7 +19,8 @@ export type TargetName = (typeof TARGETS)[number];
 function localTokenMissingMitigation(apiUrl = '--api-url'): string {
   return (
     `Set ODOOBO_LOCAL_TOKEN to the token the local App Platform at ${apiUrl} was started with (that platform reads it ` +
-    `from ODOOBO_LOCAL_TOKEN or --token-file, never from the command line), or leave out ${apiUrl} to start an embedded one.`
+    `from ODOOBO_LOCAL_TOKEN or --token-file, never from the command line), or leave out ${apiUrl} to use the repository's ` +
+    'local App Platform (started when needed).'
   );
 }
 
@@ -28,7 +29,8 @@ export const TARGET_MITIGATIONS = {
   INVALID_API_URL: 'Give --api-url as an http(s) URL, e.g. http://127.0.0.1:8787 for a local App Platform.',
   UNAUTHORIZED: 'Set DIGITALOCEAN_ACCESS_TOKEN (or DO_ACCESS_TOKEN) to a DigitalOcean API token with the app scopes, e.g. from https://cloud.digitalocean.com/account/api/tokens; in GitHub Actions pass it from a secret.',
   LOCAL_TOKEN_MISSING: localTokenMissingMitigation(),
-  PLATFORM_START_FAILED: 'Another local App Platform may use the same data folder: stop it, or talk to it with --api-url http://127.0.0.1:<port> and ODOOBO_LOCAL_TOKEN.',
+  PLATFORM_START_FAILED: 'See the log in the data folder (platform.log); another local App Platform may use the same data ' +
+    'folder: `odoobo platform stop` stops it, or talk to one with --api-url http://127.0.0.1:<port> and ODOOBO_LOCAL_TOKEN.',
 } as const;
 export type TargetErrorCode = keyof typeof TARGET_MITIGATIONS;
 
@@ -49,23 +51,9 @@ export class TargetError extends Error {
 export function localUnauthorizedMitigation(apiUrl = '--api-url'): string {
   return (
     `The local App Platform at ${apiUrl} refused ODOOBO_LOCAL_TOKEN: set it to the token that platform was started with ` +
-    `(its ODOOBO_LOCAL_TOKEN or --token-file), or leave out ${apiUrl} to start an embedded one.`
+    `(its ODOOBO_LOCAL_TOKEN or --token-file), or leave out ${apiUrl} to use the repository's local App Platform.`
   );
 }
-
-/** What `startLocalPlatform` (src/platform) provides; passed in, so that core reaches the platform only over HTTP. */
-export interface EmbeddedPlatform {
-  readonly url: string;
-  readonly restored: Promise<void>;
-  stop(): Promise<void>;
-}
-export type EmbeddedPlatformStarter = (options: {
-  port: number;
-  dataDir: string;
-  token: string;
-  workspace?: string;
-  log?: (line: string) => void;
-}) => Promise<EmbeddedPlatform>;
 
 export interface TargetOptions {
   /** `--target`; default: `$ODOOBO_TARGET`, else `local`. */
@@ -73,25 +61,22 @@ export interface TargetOptions {
   /** `--api-url`. */
   readonly apiUrl?: string;
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** The folder the command runs in: its git repository gives the embedded platform's data folder and workspace. */
+  /** The folder the command runs in: its git repository gives the local platform's data folder and workspace. */
   readonly cwd: string;
-  /** Starts the embedded platform (the CLI passes `startLocalPlatform`); required for `local` without `--api-url`. */
-  readonly startEmbedded?: EmbeddedPlatformStarter;
+  /** How to run `odoobo` to start the shared local platform (default: this installation's CLI). */
+  readonly platformCli?: CliCommandLine;
   /** Default: `<git-common-dir>/odoobo/local-platform`, else `~/.odoobo/local-platform`. */
   readonly dataDir?: string;
-  /** Wait until the embedded platform serves the deployments that were ACTIVE before (e.g. before smoke tests). */
+  /** Wait until the local platform serves the deployments that were ACTIVE before its start (e.g. before smoke tests). */
   readonly waitRestored?: boolean;
   /** Notes for the user (stderr in the CLI). */
   readonly onNote?: (line: string) => void;
-  /** Diagnostics of the embedded platform. */
+  /** Diagnostics of finding or starting the local platform. */
   readonly onPlatformLog?: (line: string) => void;
   readonly client?: Omit<AppPlatformClientOptions, 'baseUrl' | 'token'>;
   /** The DigitalOcean token when the caller holds it (the extension's SecretStorage); default: from `env`. */
   readonly digitalOceanToken?: string;
-  /**
-   * `local` without an API URL: a platform the caller keeps running (the extension's), used instead of starting an
-   * embedded one for this call; close() leaves it running.
-   */
+  /** `local` without an API URL: how the caller finds the shared platform (the extension's manager); default: discovery. */
   readonly localPlatform?: () => Promise<{ url: string; token: string }>;
   /** How hints name the API URL option (default `--api-url`; the extension: `odoobo.apiUrl`). */
   readonly apiUrlName?: string;
@@ -101,10 +86,12 @@ export interface ResolvedTarget {
   readonly target: TargetName;
   /** The App Platform API base URL. */
   readonly apiUrl: string;
-  /** The platform was started in this process and stops with close(). */
+  /** Always false: the local platform is shared and outlives the command (kept for callers that still ask). */
   readonly embedded: boolean;
+  /** The repository's local platform (`local` without an API URL, found or started by discovery). */
+  readonly localPlatform?: LocalPlatformConnection;
   readonly client: AppPlatformClient;
-  /** Closes the client and stops the embedded platform, if any. Safe to call twice. */
+  /** Closes the client; a local platform keeps running. Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -144,8 +131,8 @@ async function workspaceOf(cwd: string): Promise<string> {
  * - `digitalocean`: the API URL or https://api.digitalocean.com; the caller's token, else DIGITALOCEAN_ACCESS_TOKEN,
  *   else DO_ACCESS_TOKEN;
  * - `local` with an API URL: that platform, token ODOOBO_LOCAL_TOKEN;
- * - `local` without: the caller's own platform (`localPlatform`), else the embedded platform, started now with a
- *   random token and stopped by close().
+ * - `local` without: the caller's `localPlatform`, else the repository's shared platform (endpoint file in the data
+ *   folder), started detached with a random token when none answers; it keeps running after close().
  * A local client's 401 names ODOOBO_LOCAL_TOKEN, not the DigitalOcean token.
  */
 export async function connectTarget(options: TargetOptions): Promise<ResolvedTarget> {
@@ -180,33 +167,26 @@ export async function connectTarget(options: TargetOptions): Promise<ResolvedTar
     return direct(clientFor(endpoint.url, endpoint.token));
   }
 
-  if (!options.startEmbedded) throw new Error('connectTarget: the embedded local App Platform needs startEmbedded');
   const dataDir = options.dataDir ?? (await defaultLocalDataDir(options.cwd));
-  const token = randomBytes(24).toString('hex');
-  registerSecret(token);
-  let platform: EmbeddedPlatform;
+  let platform: LocalPlatformConnection;
   try {
-    platform = await options.startEmbedded({ port: 0, dataDir, token, workspace: await workspaceOf(options.cwd), log: options.onPlatformLog });
+    platform = await ensureLocalPlatform({
+      dataDir, workspace: await workspaceOf(options.cwd), env: options.env, cli: options.platformCli, log: options.onPlatformLog,
+    });
   } catch (e) {
-    throw new TargetError('PLATFORM_START_FAILED', `The embedded local App Platform did not start: ${(e as Error).message}`);
+    throw new TargetError('PLATFORM_START_FAILED', `The local App Platform did not start: ${(e as Error).message}`);
   }
-  options.onNote?.(
-    `note: started the embedded local App Platform at ${platform.url} (data: ${dataDir}); skills it deploys stop when this command ends. ` +
-      'Run `odoobo platform start` separately and pass --api-url to keep them running.',
-  );
-  const client = clientFor(platform.url, token);
-  const close = once(async () => {
-    await client.close().catch(() => undefined);
-    await platform.stop();
-  });
-  if (options.waitRestored) {
-    try {
-      await platform.restored;
-    } catch {
-      // a deployment that does not come back shows up as a failed health check
-    }
+  registerSecret(platform.token);
+  if (platform.started) {
+    options.onNote?.(
+      `note: started the local App Platform at ${platform.url} (pid ${platform.pid}, data: ${dataDir}); it keeps serving ` +
+        'after this command, for the editor and later commands: `odoobo platform stop` stops it.',
+    );
   }
-  return { target, apiUrl: platform.url, embedded: true, client, close };
+  // a deployment that does not come back shows up as a failed health check
+  if (options.waitRestored) await waitRestored(dataDir, platform.pid);
+  const client = clientFor(platform.url, platform.token);
+  return { target, apiUrl: platform.url, embedded: false, localPlatform: platform, client, close: once(() => client.close()) };
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

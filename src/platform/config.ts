@@ -44,6 +44,8 @@ export interface LocalPlatformOptions {
   readonly shutdownGraceSeconds?: number;
   /** Diagnostics sink (one line per call). Default: silent. */
   readonly log?: (line: string) => void;
+  /** Called on every API request with its headers (`platform start --idle-stop` measures idleness with it). */
+  readonly onRequest?: (headers: Readonly<Record<string, string | string[] | undefined>>) => void;
 }
 
 export const DEFAULT_RATE_LIMIT = { perHour: 5000, perMinute: 250 } as const;

@@ -1,7 +1,7 @@
 /**
  * Target resolution: --target / $ODOOBO_TARGET / default, the token variables' precedence (seen by a recording HTTP
- * server), the missing-token errors (no token material in them), and the embedded local App Platform's data folder,
- * workspace, note and stop.
+ * server), the missing-token errors (no token material in them), and the repository's shared local App Platform: its
+ * data folder, workspace, note, and that it outlives close().
  */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startLocalPlatform } from '../../src/platform/index';
-import { defaultLocalDataDir, parseTargetName, connectTarget, TargetError, type EmbeddedPlatformStarter } from '../../src/core/target';
+import { readEndpoint, stopLocalPlatform } from '../../src/core/localPlatform';
+import { defaultLocalDataDir, parseTargetName, connectTarget, TargetError } from '../../src/core/target';
 import { AppPlatformError } from '../../src/core/do/errors';
 import { toDeployError } from '../../src/core/deploy/errors';
 import { git, RepoFixture } from '../builders/repo';
@@ -127,32 +127,39 @@ describe('connectTarget', () => {
     assert.ok(!e.message.includes('secret-pass'));
   });
 
-  it('local without --api-url starts the embedded platform: data in <git-common-dir>/odoobo/local-platform, workspace = repository, random token, a note; close() stops it', async () => {
-    const calls: Array<Parameters<EmbeddedPlatformStarter>[0]> = [];
-    let stopped = 0;
-    const starter: EmbeddedPlatformStarter = async (o) => {
-      calls.push(o);
-      return { url: api.url, restored: Promise.resolve(), stop: async () => void stopped++ };
-    };
+  // Changed from the old behaviour (an embedded platform that stopped with close()): the platform is shared and stays.
+  it('local without --api-url starts the shared platform detached: data in <git-common-dir>/odoobo/local-platform, workspace = repository, a note; close() leaves it serving', async () => {
+    const common = (await git(repo.dir, 'rev-parse', '--path-format=absolute', '--git-common-dir')).trim();
+    const dataDir = path.join(common, 'odoobo', 'local-platform');
     const notes: string[] = [];
     const sub = path.join(repo.dir, 'skills');
     await fs.mkdir(sub, { recursive: true });
-    const t = await connectTarget({ env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: sub, startEmbedded: starter, onNote: (l) => notes.push(l) });
-    assert.equal(t.target, 'local');
-    assert.equal(t.embedded, true);
-    assert.equal(calls.length, 1);
-    const common = (await git(repo.dir, 'rev-parse', '--path-format=absolute', '--git-common-dir')).trim();
-    assert.equal(calls[0].dataDir, path.join(common, 'odoobo', 'local-platform'));
-    assert.equal(await fs.realpath(calls[0].workspace!), await fs.realpath(repo.dir));
-    assert.equal(calls[0].port, 0);
-    assert.match(calls[0].token, /^[0-9a-f]{48}$/);
-    assert.equal(notes.length, 1);
-    assert.match(notes[0], /embedded local App Platform .* stop when this command ends.*odoobo platform start/);
-    await t.client.listApps();
-    assert.deepEqual(api.auth.splice(0), [`Bearer ${calls[0].token}`]);
-    await t.close();
-    await t.close();
-    assert.equal(stopped, 1);
+    try {
+      const t = await connectTarget({ env: { DIGITALOCEAN_ACCESS_TOKEN: DO_TOKEN }, cwd: sub, onNote: (l) => notes.push(l) });
+      assert.equal(t.target, 'local');
+      assert.equal(t.embedded, false);
+      assert.equal(t.localPlatform?.started, true);
+      assert.equal(t.localPlatform?.dataDir, dataDir);
+      assert.notEqual(t.localPlatform?.pid, process.pid, 'a process of its own');
+      assert.match(t.localPlatform!.token, /^[0-9a-f]{48}$/);
+      const cmdline = await fs.readFile(`/proc/${t.localPlatform!.pid}/cmdline`, 'utf8');
+      assert.ok(!cmdline.includes(t.localPlatform!.token), 'the token is not in argv');
+      assert.match(cmdline, /--workspace\0[^\0]*odoobo-target-/);
+      assert.equal(notes.length, 1);
+      assert.match(notes[0], /started the local App Platform .* keeps serving after this command.*odoobo platform stop/);
+      assert.deepEqual(await t.client.listApps(), []);
+      await t.close();
+      await t.close();
+      const again = await connectTarget({ env: {}, cwd: repo.dir, onNote: (l) => notes.push(l) });
+      assert.equal(again.localPlatform?.started, false);
+      assert.equal(again.apiUrl, t.apiUrl, 'the same platform, found through its endpoint file');
+      assert.equal(notes.length, 1, 'no note when it was running already');
+      await again.close();
+      assert.equal((await readEndpoint(dataDir))?.pid, t.localPlatform!.pid);
+    } finally {
+      const stopped = await stopLocalPlatform(dataDir);
+      assert.deepEqual(stopped.remaining, []);
+    }
   });
 
   it('outside a git repository the embedded platform keeps its data in ~/.odoobo/local-platform', async () => {
@@ -164,24 +171,35 @@ describe('connectTarget', () => {
     }
   });
 
-  it('a platform that does not start → PLATFORM_START_FAILED', async () => {
-    const e = await rejectsWith(
-      connectTarget({ env: {}, cwd: repo.dir, dataDir: '/tmp/x', startEmbedded: async () => Promise.reject(new Error('the data folder /tmp/x is in use by another local App Platform (pid 1)')) }),
-      'PLATFORM_START_FAILED',
-    );
-    assert.match(e.message, /in use by another local App Platform/);
+  it('a platform that does not start → PLATFORM_START_FAILED, with the end of its log', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'odoobo-nostart-'));
+    try {
+      const platformCli = { command: process.execPath, args: ['-e', 'console.error("the data folder is in use (pid 1)"); process.exit(3)'] };
+      const e = await rejectsWith(connectTarget({ env: {}, cwd: repo.dir, dataDir, platformCli }), 'PLATFORM_START_FAILED');
+      assert.match(e.message, /exited during start-up \(code 3\)/);
+      assert.match(e.message, /the data folder is in use/);
+      assert.match(e.mitigation, /platform\.log/);
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
   });
 
-  it('the real embedded platform answers the API and stops with close()', async () => {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'odoobo-embedded-'));
+  it('the real platform answers the API, keeps serving after close(), and stops with stopLocalPlatform', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'odoobo-shared-'));
     try {
-      const t = await connectTarget({ target: 'local', env: {}, cwd: repo.dir, dataDir, startEmbedded: startLocalPlatform, waitRestored: true });
+      const t = await connectTarget({ target: 'local', env: {}, cwd: repo.dir, dataDir, waitRestored: true });
       assert.match(t.apiUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.deepEqual(await t.client.listApps(), []);
       const url = t.apiUrl;
       await t.close();
+      const res = await fetch(`${url}/v2/apps`, { headers: { authorization: `Bearer ${t.localPlatform!.token}` } });
+      assert.equal(res.status, 200, 'still serving after close()');
+      const stopped = await stopLocalPlatform(dataDir);
+      assert.equal(stopped.wasRunning, true);
       await assert.rejects(fetch(`${url}/v2/apps`), 'the API is gone');
+      assert.equal(await readEndpoint(dataDir), undefined, 'the endpoint file is removed');
     } finally {
+      await stopLocalPlatform(dataDir);
       await fs.rm(dataDir, { recursive: true, force: true });
     }
   });

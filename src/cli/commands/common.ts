@@ -11,7 +11,6 @@ import { skillNameProblem } from '../../core/skills/names';
 import { SmokeAbortedError } from '../../core/smoke';
 import { StatusError } from '../../core/status/errors';
 import { connectTarget, TargetError, type ResolvedTarget, type TargetOptions } from '../../core/target';
-import { startLocalPlatform } from '../../platform/index';
 import { UsageError, type CliIO } from '../command';
 
 /** Exit codes of every odoobo command. */
@@ -43,8 +42,8 @@ export function exitCodesHelp(failed: string, options: { target?: boolean } = {}
 export const TARGET_HELP = `  --target <local|digitalocean>  where the apps are (default: $ODOOBO_TARGET, else local)
   --api-url <url>                App Platform API base URL. digitalocean: default https://api.digitalocean.com, token
                                  $DIGITALOCEAN_ACCESS_TOKEN (else $DO_ACCESS_TOKEN). local: a running
-                                 \`odoobo platform start\`, token $ODOOBO_LOCAL_TOKEN; without --api-url an embedded local
-                                 App Platform runs for the command's duration (the skills it serves stop with it)`;
+                                 \`odoobo platform start\`, token $ODOOBO_LOCAL_TOKEN; without --api-url the repository's
+                                 local App Platform (started detached when none runs; \`odoobo platform stop\` stops it)`;
 export const DIR_HELP = '  -C, --directory <dir>          run in <dir> instead of the current folder (any worktree of the repository)';
 export const JSON_HELP = '  --json                         print one JSON document on stdout (progress goes to stderr)';
 export const HELP_HELP = '  -h, --help                     show this help';
@@ -116,7 +115,7 @@ export async function appNameOf(skill: Skill): Promise<string> {
   return skill.name;
 }
 
-/** Resolves --target / --api-url; the embedded local platform prints its note on stderr. */
+/** Resolves --target / --api-url; starting the repository's local platform prints a note on stderr. */
 export function openTarget(
   values: { target?: string; 'api-url'?: string },
   io: CliIO,
@@ -128,7 +127,6 @@ export function openTarget(
     apiUrl: values['api-url'],
     env: io.env,
     cwd,
-    startEmbedded: (o) => startLocalPlatform(o),
     waitRestored: options.waitRestored,
     client: options.client,
     onNote: options.onNote ?? ((l) => io.err(l)),

@@ -1,6 +1,7 @@
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { removeEndpoint, writeEndpoint, type PlatformEndpoint } from '../../core/localPlatform';
+import { defaultLocalDataDir } from '../../core/target';
 import { faultsSchema } from '../../platform/faults';
 import { CredentialFileError, readSecretsFile, readTokenFile, SECRET_ENV_PREFIX, secretsFromEnv } from '../../platform/config';
 import { startLocalPlatform } from '../../platform/index';
@@ -11,11 +12,15 @@ const HELP = `Usage: odoobo platform start [options]
 Starts the local App Platform: an HTTP server on 127.0.0.1 that speaks DigitalOcean's App Platform API
 (/v2/apps…), builds apps from git, runs them as local processes and serves each app on a stable local URL.
 Prints one line when ready:  local App Platform listening on http://127.0.0.1:<port>
-Stops every process it started on SIGINT or SIGTERM (and, when forked with an IPC channel, when its parent goes away).
+Then writes <data-dir>/endpoint.json (URL, token, pid; mode 0600): the other odoobo commands and the editor find and
+use this platform through it (one per data folder; a second platform on the same folder is refused).
+Stops every process it started on SIGINT or SIGTERM (\`odoobo platform stop\`), and then removes the endpoint file.
+Other commands start it themselves (detached) when none runs: this command runs it in the foreground.
 
 Options:
   --port <port>              API port on 127.0.0.1 (default 8787; 0 picks a free port)
-  --data-dir <dir>           state, logs and builds (default ~/.odoobo/local-platform)
+  --data-dir <dir>           state, logs and builds (default: <git-common-dir>/odoobo/local-platform of the repository
+                             of the current folder, shared by its worktrees; outside a repository ~/.odoobo/local-platform)
   --token-file <path>        read the bearer token clients must send from this file (mode 0600 or stricter)
                              (default: $ODOOBO_LOCAL_TOKEN)
   --repo <owner/name=path>   serve github/gitlab/bitbucket repo owner/name from a local path or git URL (repeatable)
@@ -32,6 +37,7 @@ Options:
   --faults <json>            fault injection, e.g. '{"buildMs":2000,"simulate":true}' (see src/platform/faults.ts)
   --health-period-ms <ms>    poll health checks this often instead of the spec's period_seconds
   --no-rate-limit            send rate-limit headers but never answer 429 for exceeding them
+  --idle-stop <minutes>      stop when idle that long: no API request and no deployment in progress (default: never)
   -h, --help                 show this help
 
 Kept for old scripts, but other local users can read them in ps and /proc/<pid>/cmdline (a warning is printed):
@@ -46,6 +52,21 @@ Examples (neither the token nor a secret on the command line):
   odoobo platform start --token-file ~/.odoobo/token --secrets-file ~/.odoobo/secrets.env
   ODOOBO_LOCAL_TOKEN=… ODOOBO_SECRET_GITHUB_TOKEN=… odoobo platform start   # e.g. from a CI job's secrets
 `;
+
+/** Marks the idle check's own API requests, which do not count as activity. */
+const IDLE_CHECK_HEADER = 'x-odoobo-idle-check';
+
+/** Whether any app has a deployment in progress (asked over the platform's own API); errors count as busy. */
+async function deploymentsInProgress(url: string, token: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/v2/apps?per_page=200`, { headers: { authorization: `Bearer ${token}`, [IDLE_CHECK_HEADER]: '1' } });
+    if (!res.ok) return true;
+    const body = (await res.json()) as { apps?: Array<{ in_progress_deployment?: unknown; pending_deployment?: unknown }> };
+    return (body.apps ?? []).some((a) => a.in_progress_deployment || a.pending_deployment);
+  } catch {
+    return true;
+  }
+}
 
 const CMDLINE_WARNING = 'is visible to every local user (ps, /proc/<pid>/cmdline)';
 
@@ -92,6 +113,7 @@ export const platformStart: CliCommand = {
         faults: { type: 'string' },
         'health-period-ms': { type: 'string' },
         'no-rate-limit': { type: 'boolean' },
+        'idle-stop': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -130,10 +152,16 @@ export const platformStart: CliCommand = {
     }
     const period = values['health-period-ms'] === undefined ? undefined : Number(values['health-period-ms']);
     if (period !== undefined && (!Number.isInteger(period) || period < 1)) throw new UsageError('--health-period-ms expects a positive integer');
+    const idleStop = values['idle-stop'] === undefined ? undefined : Number(values['idle-stop']);
+    if (idleStop !== undefined && !(Number.isFinite(idleStop) && idleStop > 0)) {
+      throw new UsageError(`--idle-stop expects a positive number of minutes, got "${values['idle-stop']}"`);
+    }
+    const dataDir = path.resolve(values['data-dir'] ?? (await defaultLocalDataDir(process.cwd())));
+    let lastActivity = Date.now();
 
     const platform = await startLocalPlatform({
       port,
-      dataDir: path.resolve(values['data-dir'] ?? path.join(os.homedir(), '.odoobo', 'local-platform')),
+      dataDir,
       token,
       repos: pairs(values.repo, '--repo'),
       workspace: values.workspace ? path.resolve(values.workspace) : undefined,
@@ -143,8 +171,20 @@ export const platformStart: CliCommand = {
       healthChecks: period ? { periodMs: period, initialDelayMs: 0, startupGraceMs: 30_000 } : undefined,
       rateLimit: values['no-rate-limit'] ? false : undefined,
       log: (line) => io.err(`odoobo platform: ${line}`),
+      onRequest: (headers) => {
+        if (headers[IDLE_CHECK_HEADER] === undefined) lastActivity = Date.now();
+      },
     });
     io.out(`local App Platform listening on ${platform.url}`);
+    const endpoint: PlatformEndpoint = {
+      url: platform.url, token, pid: process.pid, startedAt: new Date().toISOString(), dataDir, idleStopMinutes: idleStop,
+    };
+    let stopped = false;
+    const published = writeEndpoint(endpoint).catch((e: Error) => io.err(`odoobo platform: could not write the endpoint file: ${e.message}`));
+    void platform.restored.catch(() => undefined).then(async () => {
+      await published;
+      if (!stopped) await writeEndpoint({ ...endpoint, restoredAt: new Date().toISOString() }).catch(() => undefined);
+    });
 
     return new Promise<number>((resolve) => {
       let stopping = false;
@@ -154,9 +194,12 @@ export const platformStart: CliCommand = {
           process.exit(1);
         }
         stopping = true;
+        stopped = true;
+        clearInterval(idleTimer);
         io.err(`odoobo platform: ${why}: stopping every process it started`);
         void platform.stop().then(
-          () => {
+          async () => {
+            await removeEndpoint(dataDir, process.pid).catch(() => undefined);
             io.err('odoobo platform: stopped');
             process.off('SIGINT', onSignal);
             process.off('SIGTERM', onSignal);
@@ -176,6 +219,15 @@ export const platformStart: CliCommand = {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       if (process.connected) process.on('disconnect', onDisconnect);
+      const idleMs = (idleStop ?? 0) * 60_000;
+      const idleTimer = setInterval(() => {
+        if (!idleMs || Date.now() - lastActivity < idleMs) return;
+        void deploymentsInProgress(platform.url, token).then((busy) => {
+          if (busy) lastActivity = Date.now();
+          else if (Date.now() - lastActivity >= idleMs && !stopping) stop(`idle for ${idleStop} min`);
+        });
+      }, Math.max(50, Math.min(30_000, idleMs / 4)));
+      if (!idleMs) clearInterval(idleTimer);
     });
   },
 };

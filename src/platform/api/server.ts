@@ -84,7 +84,8 @@ export async function buildApiServer(
         if (!bearer(req, opts.token)) throw unauthorized();
         throw err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? notFound() : badRequest('the request path is not valid');
       } catch (e) {
-        return send(reply, e as ApiError);
+        // fastify wants no return value here; the reply is sent either way.
+        void send(reply, e as ApiError);
       }
     },
     // Malformed HTTP never reaches a route; it is still answered in DigitalOcean's shape.
@@ -108,7 +109,7 @@ export async function buildApiServer(
   api.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, {});
-    json(req, text, (err, value) => {
+    void json(req, text, (err, value) => {
       if (err) return done(err, undefined);
       if (nestsDeeperThan(value, MAX_BODY_DEPTH)) {
         return done(badRequest(`the request body nests deeper than ${MAX_BODY_DEPTH} levels`), undefined);
@@ -121,6 +122,7 @@ export async function buildApiServer(
   // route needs the token but PUBLIC_ROUTES, unknown paths included, and the rate limit counts the same requests.
   api.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    opts.onRequest?.(req.headers);
     checkOrigin(req);
     const route = req.routeOptions.url;
     if (route !== undefined && PUBLIC_ROUTES.has(route)) return;
@@ -148,7 +150,7 @@ export async function buildApiServer(
 
   api.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
     if (err instanceof ApiError) return send(reply, err);
-    const status = (err as FastifyError).statusCode ?? 500;
+    const status = err.statusCode ?? 500;
     if (status === 413) return send(reply, new ApiError(413, 'bad_request', 'request body too large'));
     if (status === 415) {
       const given = req.headers['content-type'] ?? 'none';

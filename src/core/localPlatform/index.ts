@@ -1,0 +1,4 @@
+export * from './cliCommand';
+export * from './discovery';
+export * from './endpoint';
+export * from './stop';
