@@ -5,12 +5,14 @@ import * as vscode from 'vscode';
 import { fixture } from './helpers';
 
 /** Waits until the spec's diagnostics satisfy `ok`; answers them. */
-async function diagnostics(uri: vscode.Uri, what: string, ok: (d: vscode.Diagnostic[]) => boolean, ms = 15_000): Promise<vscode.Diagnostic[]> {
+type Check = (d: vscode.Diagnostic[]) => boolean;
+async function diagnostics(uri: vscode.Uri, what: string, ok: Check, ms = 15_000): Promise<vscode.Diagnostic[]> {
   const deadline = Date.now() + ms;
   for (;;) {
     const d = vscode.languages.getDiagnostics(uri);
     if (ok(d)) return d;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; diagnostics: ${d.map((x) => `${x.code}: ${x.message}`).join(' | ')}`);
+    const seen = d.map((x) => `${x.code}: ${x.message}`).join(' | ');
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; diagnostics: ${seen}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -21,7 +23,8 @@ export function quickFixTests(): void {
     let file: string;
     before(async () => {
       file = path.join((await fixture()).root, 'infra', 'quickfix-count.yaml');
-      const spec = ['name: quickfix', 'services:', '  - name: web', '    run_command: uvicorn main:app --port $PORT', '    http_port: 8080'];
+      const spec = ['name: quickfix', 'services:', '  - name: web', '    run_command: uvicorn main:app --port $PORT'];
+      spec.push('    http_port: 8080');
       spec.push('    health_check:', '      http_path: /health', '    instance_count: 0', '');
       await fs.writeFile(file, spec.join('\n'));
     });
@@ -37,7 +40,9 @@ export function quickFixTests(): void {
       const finding = before.find((x) => /instance_count/.test(x.message))!;
       assert.equal(finding.code, 'SCHEMA_ERROR');
       assert.equal(finding.range.start.line, 7);
-      const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, finding.range)) ?? [];
+      const ask = 'vscode.executeCodeActionProvider';
+      const provided = await vscode.commands.executeCommand<vscode.CodeAction[]>(ask, doc.uri, finding.range);
+      const actions = provided ?? [];
       const fix = actions.find((a) => a.title === 'Change to 1');
       assert.ok(fix?.edit, `actions: ${actions.map((a) => a.title).join(', ') || 'none'}`);
       assert.equal(fix.isPreferred, true);
