@@ -97,5 +97,42 @@ test('Deployment dashboard: rows, keyboard deploy, timeline and history (screens
     await page.mouse.move(5, 890);
     await page.waitForTimeout(1000);
     await saveScreenshot(page, root, 'dashboard.png', t);
+
+    // A 1280×800 window with the Skills view open: the table fits its panel, no sideways scrolling, every action shown.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const fit = await until(
+      'the dashboard laid out again at 1280 px',
+      () =>
+        frame.evaluate(() => {
+          const scroller = document.scrollingElement ?? document.documentElement;
+          const table = document.querySelector('table.skills')!.getBoundingClientRect();
+          const buttons = Array.from(document.querySelectorAll<HTMLElement>('tr.skill-row .actions vscode-button'), (b) => b.getBoundingClientRect());
+          return {
+            scrollWidth: scroller.scrollWidth,
+            clientWidth: scroller.clientWidth,
+            tableRight: Math.ceil(table.right),
+            buttons: buttons.length,
+            outside: buttons.filter((r) => r.width === 0 || r.height === 0 || r.left < 0 || r.right > scroller.clientWidth).length,
+          };
+        }),
+      (m) => m.clientWidth < 1280 - 200,
+      10_000,
+    );
+    t.diagnostic(`at 1280×800: webview ${fit.clientWidth} px wide, content ${fit.scrollWidth} px, table ends at ${fit.tableRight} px`);
+    assert.ok(fit.scrollWidth <= fit.clientWidth, `no horizontal overflow: ${JSON.stringify(fit)}`);
+    assert.ok(fit.tableRight <= fit.clientWidth, `the table ends inside the panel: ${JSON.stringify(fit)}`);
+    assert.equal(fit.buttons, DEMO_SKILLS.length * 5, 'five actions a skill');
+    assert.equal(fit.outside, 0, `every action is inside the panel: ${JSON.stringify(fit)}`);
+    // Keyboard: Tab from a row still reaches its actions (past its live URL link).
+    await frame.locator(`tr.skill-row[data-skill="${SKILL}"]`).focus();
+    const tabbed: (string | undefined)[] = [];
+    for (let i = 0; i < 3 && !tabbed.some((k) => k?.startsWith('act:')); i++) {
+      await page.keyboard.press('Tab');
+      tabbed.push(await focusedKey(frame));
+    }
+    assert.ok(tabbed.some((k) => k?.startsWith(`act:${SKILL}:`)), `Tab reaches the actions: ${tabbed.join(' → ')}`);
+    await page.mouse.move(5, 790);
+    await page.waitForTimeout(500);
+    await saveScreenshot(page, root, 'dashboard-1280.png', t);
   });
 });
