@@ -188,7 +188,7 @@ describe('validateRollback', () => {
   let seq = 0;
   const dep = (phase: Phase, spec: Partial<AppSpec> = {}): DeploymentRecord => ({
     id: `d${++seq}`,
-    spec: { name: 'ab', region: 'fra', services: [svc('web')], ...spec } as AppSpec,
+    spec: { name: 'ab', region: 'fra', services: [svc('web')], ...spec },
     cause: 'test',
     kind: 'deploy',
     phase,

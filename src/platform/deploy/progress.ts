@@ -25,7 +25,7 @@ export function initialSteps(components: readonly Component[]): Step[] {
         {
           name: 'components',
           status: 'PENDING',
-          steps: components.map((c) => ({ name: c.spec.name, status: 'PENDING' as StepStatus, component_name: c.spec.name, message_base: `Building ${kindWord(c)}` })),
+          steps: components.map((c) => ({ name: c.spec.name, status: 'PENDING', component_name: c.spec.name, message_base: `Building ${kindWord(c)}` })),
         },
       ],
     },
@@ -39,11 +39,11 @@ export function initialSteps(components: readonly Component[]): Step[] {
           status: 'PENDING',
           steps: components.map((c) => ({
             name: c.spec.name,
-            status: 'PENDING' as StepStatus,
+            status: 'PENDING',
             component_name: c.spec.name,
             steps: [
-              { name: 'deploy', status: 'PENDING' as StepStatus, component_name: c.spec.name, message_base: `Deploying ${kindWord(c)}` },
-              { name: 'wait', status: 'PENDING' as StepStatus, component_name: c.spec.name, message_base: `Waiting for ${kindWord(c)}` },
+              { name: 'deploy', status: 'PENDING', component_name: c.spec.name, message_base: `Deploying ${kindWord(c)}` },
+              { name: 'wait', status: 'PENDING', component_name: c.spec.name, message_base: `Waiting for ${kindWord(c)}` },
             ],
           })),
         },
