@@ -2,13 +2,11 @@
  * What the skills of one plan share: the client (so ONE request budget), coalesced reads of apps, what was learned
  * about deployment durations, the repository's skills, refs and stores, and the event sink.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { LintCache, lintAppSpec } from '../appspec';
 import type { AppPlatformClient } from '../do/client';
 import type { PollContext } from '../do/progress';
-import { simpleGitRunner } from '../git/runner';
-import { gitCommonDir } from '../git/git';
+import { gitCommonDir, readBranchNames } from '../git/git';
 import { formatSkillProblem, loadSkill, type Skill, type SkillProblem } from '../skills/loadSkills';
 import { skillNameProblem } from '../skills/names';
 import { StatusStore } from '../status/statusStore';
@@ -68,7 +66,7 @@ export class DeploySession {
 
   /** The git common dir: where the status file, locks and in-flight records live. */
   commonDir(): Promise<string> {
-    this.commonP ??= findCommonDir(this.options.repoRoot).then((d) => {
+    this.commonP ??= gitCommonDir(this.options.repoRoot).then((d) => {
       if (!d) {
         const why = `${this.options.repoRoot} is not inside a git repository: deploy state lives in its git directory.`;
         throw new DeployError('INTERNAL_ERROR', why, { step: 'lock' });
@@ -180,63 +178,3 @@ function patientClient(client: AppPlatformClient): AppPlatformClient {
   });
 }
 
-/**
- * The git common dir, read from `.git` (a folder, or a worktree's `gitdir:` file and its `commondir`) as git does;
- * asks git when the layout is anything else. Saves a git process at the start of every plan.
- */
-export async function findCommonDir(start: string): Promise<string | undefined> {
-  if (process.env.GIT_DIR || process.env.GIT_COMMON_DIR) return gitCommonDir(start);
-  let dir = path.resolve(start);
-  for (;;) {
-    const dotgit = path.join(dir, '.git');
-    const st = await fs.stat(dotgit).catch(() => undefined);
-    if (st?.isDirectory()) return (await fs.stat(path.join(dotgit, 'HEAD')).catch(() => undefined)) ? dotgit : gitCommonDir(start);
-    if (st?.isFile()) {
-      const m = /^gitdir:\s*(.+)$/m.exec(await fs.readFile(dotgit, 'utf8').catch(() => ''));
-      if (!m) return gitCommonDir(start);
-      const gitdir = path.resolve(dir, m[1].trim());
-      const common = await fs.readFile(path.join(gitdir, 'commondir'), 'utf8').catch(() => undefined);
-      return common ? path.resolve(gitdir, common.trim()) : gitdir;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return gitCommonDir(start);
-    dir = parent;
-  }
-}
-
-/**
- * Branch names, local and remote (without the remote's name), read from the ref files (`packed-refs`, `refs/heads`,
- * `refs/remotes`) as git stores them: spawning git blocks the event loop of a busy extension host for tens of ms.
- * A reftable repository is asked through git.
- */
-export async function readBranchNames(commonDir: string, repoRoot: string): Promise<Set<string> | undefined> {
-  const names = new Set<string>();
-  const add = (ref: string) => {
-    if (ref.startsWith('refs/heads/')) names.add(ref.slice('refs/heads/'.length));
-    else if (ref.startsWith('refs/remotes/')) names.add(ref.slice('refs/remotes/'.length).replace(/^[^/]+\//, ''));
-  };
-  if (await fs.stat(path.join(commonDir, 'reftable')).then(() => true, () => false)) {
-    const args = ['for-each-ref', '--format=%(refname)', 'refs/heads/', 'refs/remotes/'];
-    const out = await simpleGitRunner(repoRoot, args).catch(() => undefined);
-    if (out === undefined) return undefined;
-    for (const ref of out.split('\n')) add(ref);
-    return names;
-  }
-  const packed = await fs.readFile(path.join(commonDir, 'packed-refs'), 'utf8').catch(() => '');
-  for (const line of packed.split('\n')) {
-    if (!line || line.startsWith('#') || line.startsWith('^')) continue;
-    const ref = line.slice(line.indexOf(' ') + 1).trim();
-    add(ref);
-  }
-  const walk = async (rel: string): Promise<void> => {
-    const entries = await fs.readdir(path.join(commonDir, rel), { withFileTypes: true }).catch(() => []);
-    const visit = async (e: (typeof entries)[number]): Promise<void> => {
-      if (e.isDirectory()) await walk(`${rel}/${e.name}`);
-      else if (e.isFile() && !e.name.endsWith('.lock')) add(`${rel}/${e.name}`);
-    };
-    await Promise.all(entries.map(visit));
-  };
-  await Promise.all([walk('refs/heads'), walk('refs/remotes')]);
-  names.delete('HEAD');
-  return names;
-}
