@@ -3,6 +3,8 @@ import { deploy } from './deploy';
 import { logs } from './logs';
 import { merge } from './merge';
 import { platformStart } from './platformStart';
+import { platformStatus } from './platformStatus';
+import { platformStop } from './platformStop';
 import { rollback } from './rollback';
 import { status } from './status';
 import { test } from './test';
@@ -10,4 +12,4 @@ import { validate } from './validate';
 import { worktreesList, worktreesRemove, worktreesSetup } from './worktrees';
 
 /** Every CLI command, in the order `odoobo --help` lists them; a new command is a file here and an entry below. */
-export const COMMANDS: readonly CliCommand[] = [platformStart, validate, deploy, test, rollback, merge, status, logs, worktreesSetup, worktreesList, worktreesRemove];
+export const COMMANDS: readonly CliCommand[] = [platformStart, platformStatus, platformStop, validate, deploy, test, rollback, merge, status, logs, worktreesSetup, worktreesList, worktreesRemove];
