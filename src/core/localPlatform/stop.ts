@@ -11,7 +11,10 @@ export async function markedProcesses(dataDir: string): Promise<number[]> {
   await Promise.all(
     entries.filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid).map(async (e) => {
       const env = await fs.readFile(`/proc/${e}/environ`, 'latin1').catch(() => '');
-      if (env.split('\0').includes(needle)) found.push(Number(e));
+      if (!env.split('\0').includes(needle)) return;
+      // A zombie has exited already; it only waits for its parent to reap it.
+      const stat = await fs.readFile(`/proc/${e}/stat`, 'utf8').catch(() => '');
+      if (stat && stat[stat.lastIndexOf(')') + 2] !== 'Z') found.push(Number(e));
     }),
   );
   return found.sort((a, b) => a - b);
