@@ -17,7 +17,9 @@ export const faultsSchema = z.strictObject({
   /** The next N deployments (or all) fail their health checks. */
   failHealthChecks: z.union([z.boolean(), z.number().int().min(0)]).optional(),
   /** The next `count` API requests answer 429 too_many_requests with `retry-after`. */
-  tooManyRequests: z.strictObject({ count: z.number().int().min(0), retryAfterSeconds: z.number().int().min(0).max(3600).optional() }).optional(),
+  tooManyRequests: z
+    .strictObject({ count: z.number().int().min(0), retryAfterSeconds: z.number().int().min(0).max(3600).optional() })
+    .optional(),
   /** The next `count` API requests answer a 5xx server_error. */
   serverErrors: z.strictObject({ count: z.number().int().min(0), status: z.number().int().min(500).max(599).optional() }).optional(),
   /** The next N live-log websockets (or every one) are dropped right after their next line, like a network failure. */

@@ -13,5 +13,6 @@ export const conflict = (message: string): ApiError => new ApiError(409, 'confli
 export const unauthorized = (): ApiError => new ApiError(401, 'unauthorized', 'Unable to authenticate you.');
 export const tooManyRequests = (retryAfterSeconds: number): ApiError =>
   new ApiError(429, 'too_many_requests', 'API rate limit exceeded.', { 'retry-after': String(retryAfterSeconds) });
-export const serverError = (status = 500, message = 'Unexpected server-side error'): ApiError => new ApiError(status, 'server_error', message);
+export const serverError = (status = 500, message = 'Unexpected server-side error'): ApiError =>
+  new ApiError(status, 'server_error', message);
 export const forbidden = (message: string): ApiError => new ApiError(403, 'forbidden', message);

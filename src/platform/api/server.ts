@@ -18,7 +18,10 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 /** Routes answered without the bearer token: the pre-signed log URLs (their signature is checked by the route). */
-const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['/_local/logs/archive/:deployment_id/:type', '/_local/logs/live/:deployment_id/:type']);
+const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
+  '/_local/logs/archive/:deployment_id/:type',
+  '/_local/logs/live/:deployment_id/:type',
+]);
 
 /** Deeper JSON bodies are refused at parsing: an app spec nests about 8 levels, recursion further in would overflow. */
 export const MAX_BODY_DEPTH = 64;

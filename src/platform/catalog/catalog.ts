@@ -19,23 +19,36 @@ const size = (
   name: string, slug: string, cpu_type: InstanceSize['cpu_type'], cpus: string, memory_bytes: string,
   usd_per_month: string, usd_per_second: string, tier_slug: InstanceSize['tier_slug'], bandwidth_allowance_gib: string,
   extra: Pick<InstanceSize, 'single_instance_only' | 'scalable'> = {},
-): InstanceSize => ({ name, slug, cpu_type, cpus, memory_bytes, usd_per_month, usd_per_second, tier_slug, ...extra, bandwidth_allowance_gib });
+): InstanceSize => ({
+  name, slug, cpu_type, cpus, memory_bytes, usd_per_month, usd_per_second, tier_slug, ...extra, bandwidth_allowance_gib,
+});
 
 export const INSTANCE_SIZES: readonly InstanceSize[] = [
-  size('Shared 1VCPU 0.5GB', 'apps-s-1vcpu-0.5gb', 'SHARED', '1', '536870912', '5.00', '0.000002066799', 'basic', '50', { single_instance_only: true }),
-  size('Shared 1VCPU 1GB Fixed', 'apps-s-1vcpu-1gb-fixed', 'SHARED', '1', '1073741824', '10.00', '0.000004133598', 'basic', '100', { single_instance_only: true }),
+  size('Shared 1VCPU 0.5GB', 'apps-s-1vcpu-0.5gb', 'SHARED', '1', '536870912', '5.00', '0.000002066799',
+    'basic', '50', { single_instance_only: true }),
+  size('Shared 1VCPU 1GB Fixed', 'apps-s-1vcpu-1gb-fixed', 'SHARED', '1', '1073741824', '10.00', '0.000004133598',
+    'basic', '100', { single_instance_only: true }),
   size('Shared 1VCPU 1GB', 'apps-s-1vcpu-1gb', 'SHARED', '1', '1073741824', '12.00', '0.000004960317', 'professional', '150'),
   size('Shared 1VCPU 2GB', 'apps-s-1vcpu-2gb', 'SHARED', '1', '2147483648', '25.00', '0.000010333995', 'professional', '200'),
   size('Shared 2VCPU 4GB', 'apps-s-2vcpu-4gb', 'SHARED', '2', '4294967296', '50.00', '0.000020667989', 'professional', '250'),
-  size('Dedicated 1VCPU 0.5GB', 'apps-d-1vcpu-0.5gb', 'DEDICATED', '1', '536870912', '29.00', '0.000011987434', 'professional', '100', { scalable: true }),
-  size('Dedicated 1VCPU 1GB', 'apps-d-1vcpu-1gb', 'DEDICATED', '1', '1073741824', '34.00', '0.000014054233', 'professional', '200', { scalable: true }),
-  size('Dedicated 1VCPU 2GB', 'apps-d-1vcpu-2gb', 'DEDICATED', '1', '2147483648', '39.00', '0.000016121032', 'professional', '300', { scalable: true }),
-  size('Dedicated 1VCPU 4GB', 'apps-d-1vcpu-4gb', 'DEDICATED', '1', '4294967296', '49.00', '0.000020254630', 'professional', '400', { scalable: true }),
-  size('Dedicated 2VCPU 4GB', 'apps-d-2vcpu-4gb', 'DEDICATED', '2', '4294967296', '78.00', '0.000032242063', 'professional', '500', { scalable: true }),
-  size('Dedicated 2VCPU 8GB', 'apps-d-2vcpu-8gb', 'DEDICATED', '2', '8589934592', '98.00', '0.000040509259', 'professional', '600', { scalable: true }),
-  size('Dedicated 4VCPU 8GB', 'apps-d-4vcpu-8gb', 'DEDICATED', '4', '8589934592', '156.00', '0.000064484127', 'professional', '700', { scalable: true }),
-  size('Dedicated 4VCPU 16GB', 'apps-d-4vcpu-16gb', 'DEDICATED', '4', '17179869184', '196.00', '0.000081018519', 'professional', '800', { scalable: true }),
-  size('Dedicated 8VCPU 32GB', 'apps-d-8vcpu-32gb', 'DEDICATED', '8', '34359738368', '392.00', '0.000162037037', 'professional', '900', { scalable: true }),
+  size('Dedicated 1VCPU 0.5GB', 'apps-d-1vcpu-0.5gb', 'DEDICATED', '1', '536870912', '29.00', '0.000011987434',
+    'professional', '100', { scalable: true }),
+  size('Dedicated 1VCPU 1GB', 'apps-d-1vcpu-1gb', 'DEDICATED', '1', '1073741824', '34.00', '0.000014054233',
+    'professional', '200', { scalable: true }),
+  size('Dedicated 1VCPU 2GB', 'apps-d-1vcpu-2gb', 'DEDICATED', '1', '2147483648', '39.00', '0.000016121032',
+    'professional', '300', { scalable: true }),
+  size('Dedicated 1VCPU 4GB', 'apps-d-1vcpu-4gb', 'DEDICATED', '1', '4294967296', '49.00', '0.000020254630',
+    'professional', '400', { scalable: true }),
+  size('Dedicated 2VCPU 4GB', 'apps-d-2vcpu-4gb', 'DEDICATED', '2', '4294967296', '78.00', '0.000032242063',
+    'professional', '500', { scalable: true }),
+  size('Dedicated 2VCPU 8GB', 'apps-d-2vcpu-8gb', 'DEDICATED', '2', '8589934592', '98.00', '0.000040509259',
+    'professional', '600', { scalable: true }),
+  size('Dedicated 4VCPU 8GB', 'apps-d-4vcpu-8gb', 'DEDICATED', '4', '8589934592', '156.00', '0.000064484127',
+    'professional', '700', { scalable: true }),
+  size('Dedicated 4VCPU 16GB', 'apps-d-4vcpu-16gb', 'DEDICATED', '4', '17179869184', '196.00', '0.000081018519',
+    'professional', '800', { scalable: true }),
+  size('Dedicated 8VCPU 32GB', 'apps-d-8vcpu-32gb', 'DEDICATED', '8', '34359738368', '392.00', '0.000162037037',
+    'professional', '900', { scalable: true }),
 ];
 
 /** Deprecated slugs that specs may still use, mapped to today's sizes. */

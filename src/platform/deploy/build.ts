@@ -63,7 +63,8 @@ export class Builder {
     await fs.mkdir(rt.buildDir, { recursive: true });
     log(`fetching ${source.display} from ${source.url}${pinned ? ` at commit ${pinned}` : ''}`);
     if (pinned) {
-      await this.git(dep, rt, name, rt.buildDir, ['clone', '--quiet', '--no-checkout', '--', source.url, dest], `could not clone ${source.url}`);
+      const args = ['clone', '--quiet', '--no-checkout', '--', source.url, dest];
+      await this.git(dep, rt, name, rt.buildDir, args, `could not clone ${source.url}`);
       const ok = await this.run(dep, rt, name, dest, ['git', 'checkout', '--quiet', '--detach', pinned], 'BUILD');
       if (ok !== 0) {
         await this.git(dep, rt, name, dest, ['fetch', '--quiet', 'origin', pinned], `commit ${pinned} is not in ${source.url}`);
@@ -95,7 +96,14 @@ export class Builder {
     }
   }
 
-  private async git(dep: DeploymentRecord, rt: DeploymentRuntime, component: string, cwd: string, args: string[], what: string): Promise<void> {
+  private async git(
+    dep: DeploymentRecord,
+    rt: DeploymentRuntime,
+    component: string,
+    cwd: string,
+    args: string[],
+    what: string,
+  ): Promise<void> {
     const code = await this.run(dep, rt, component, cwd, ['git', ...args], 'BUILD');
     throwIfAborted(rt.abort.signal);
     if (code !== 0) throw new StepFailure('BuildJobFailed', `${what} (git exited with ${code}); see the build logs`);

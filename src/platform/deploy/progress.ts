@@ -25,7 +25,12 @@ export function initialSteps(components: readonly Component[]): Step[] {
         {
           name: 'components',
           status: 'PENDING',
-          steps: components.map((c) => ({ name: c.spec.name, status: 'PENDING', component_name: c.spec.name, message_base: `Building ${kindWord(c)}` })),
+          steps: components.map((c) => ({
+            name: c.spec.name,
+            status: 'PENDING',
+            component_name: c.spec.name,
+            message_base: `Building ${kindWord(c)}`,
+          })),
         },
       ],
     },

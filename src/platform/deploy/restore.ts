@@ -35,9 +35,13 @@ export async function restoreDeployment(
       }
     }
     for (const c of components) await rooms.instances.start(app, dep, rt, c);
-    const waits = await Promise.allSettled(components.map((c) => rooms.instances.waitReady(dep, rt, rt.instances.get(c.spec.name)!, false)));
+    const waits = await Promise.allSettled(
+      components.map((c) => rooms.instances.waitReady(dep, rt, rt.instances.get(c.spec.name)!, false)),
+    );
     const failed = waits.find((w): w is PromiseRejectedResult => w.status === 'rejected');
-    if (failed) ctx.logs.append(dep.id, 'DEPLOY', first, `after the restart a component is not healthy: ${reasonOf(failed.reason).message}`);
+    if (failed) {
+      ctx.logs.append(dep.id, 'DEPLOY', first, `after the restart a component is not healthy: ${reasonOf(failed.reason).message}`);
+    }
   } catch (err) {
     ctx.logs.append(dep.id, 'DEPLOY', first, `could not start the active deployment again: ${reasonOf(err).message}`);
     ctx.log(`app ${app.spec.name}: could not restore deployment ${dep.id}: ${reasonOf(err).message}`);

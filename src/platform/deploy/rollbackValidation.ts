@@ -28,10 +28,16 @@ export interface RollbackValidation {
  * not block. Every code is checked here; locally, static sites, images and databases never get this far because the
  * platform refuses specs that use them, so their conditions only fire for specs stored by other means.
  */
-export function validateRollback(app: AppRecord, target: DeploymentRecord, revisionLimit: number, tierSlug: string): RollbackValidation {
+export function validateRollback(
+  app: AppRecord,
+  target: DeploymentRecord,
+  revisionLimit: number,
+  tierSlug: string,
+): RollbackValidation {
   const fail = (error: RollbackCondition): RollbackValidation => ({ valid: false, error, warnings: warningsFor(target.spec) });
   if (app.pinnedDeploymentId) {
-    return fail({ code: 'app_pinned', message: `app is pinned to deployment ${app.pinnedDeploymentId} by a rollback; commit or revert it first` });
+    const message = `app is pinned to deployment ${app.pinnedDeploymentId} by a rollback; commit or revert it first`;
+    return fail({ code: 'app_pinned', message });
   }
   if (target.phase === 'ERROR' || target.phase === 'CANCELED') {
     const result = target.phase === 'ERROR' ? 'failed' : 'canceled';
@@ -42,7 +48,8 @@ export function validateRollback(app: AppRecord, target: DeploymentRecord, revis
     return fail({ code: 'incompatible_phase', message: `deployment phase "${target.phase}" is unsuitable for rollback: ${why}` });
   }
   // Revisions: successful deployments newer than the target.
-  const newer = app.deployments.slice(app.deployments.indexOf(target) + 1).filter((d) => d.phase === 'ACTIVE' || d.phase === 'SUPERSEDED').length;
+  const later = app.deployments.slice(app.deployments.indexOf(target) + 1);
+  const newer = later.filter((d) => d.phase === 'ACTIVE' || d.phase === 'SUPERSEDED').length;
   if (newer > revisionLimit) {
     return fail({
       code: 'exceeded_revision_limit',
@@ -50,10 +57,12 @@ export function validateRollback(app: AppRecord, target: DeploymentRecord, revis
     });
   }
   if (canonicalJson(target.spec.databases ?? []) !== canonicalJson(app.spec.databases ?? [])) {
-    return fail({ code: 'database_config_conflict', message: "the deployment's database config differs from the app's current database config" });
+    const message = "the deployment's database config differs from the app's current database config";
+    return fail({ code: 'database_config_conflict', message });
   }
   if ((target.spec.region ?? '') !== (app.spec.region ?? '')) {
-    return fail({ code: 'region_conflict', message: `the deployment's region "${target.spec.region ?? ''}" differs from the app's region "${app.spec.region ?? ''}"` });
+    const message = `the deployment's region "${target.spec.region ?? ''}" differs from the app's region "${app.spec.region ?? ''}"`;
+    return fail({ code: 'region_conflict', message });
   }
   return { valid: true, warnings: warningsFor(target.spec) };
 }
@@ -62,7 +71,8 @@ function warningsFor(spec: AppSpec): RollbackCondition[] {
   const warnings: RollbackCondition[] = [];
   const sites = (spec.static_sites ?? []).map((s) => (s as { name?: string }).name ?? '');
   if (sites.length > 0) {
-    warnings.push({ code: 'static_site_requires_rebuild', components: sites, message: 'one or more static sites will be rebuilt, which takes longer than a regular rollback.' });
+    const message = 'one or more static sites will be rebuilt, which takes longer than a regular rollback.';
+    warnings.push({ code: 'static_site_requires_rebuild', components: sites, message });
   }
   const undigested = componentsOf(spec)
     .filter((c) => c.spec.image && !(c.spec.image as { digest?: string }).digest)

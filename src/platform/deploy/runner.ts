@@ -47,7 +47,13 @@ export class DeploymentRunner {
   }
 
   /** One step of the progress tree: RUNNING, then SUCCESS or ERROR (with the reason), saved lazily. */
-  private async step(app: AppRecord, dep: DeploymentRecord, rt: DeploymentRuntime, path: StepPath, fn: () => Promise<void>): Promise<void> {
+  private async step(
+    app: AppRecord,
+    dep: DeploymentRecord,
+    rt: DeploymentRuntime,
+    path: StepPath,
+    fn: () => Promise<void>,
+  ): Promise<void> {
     throwIfAborted(rt.abort.signal);
     startStep(dep.steps, path);
     this.ctx.touch(app, dep);
@@ -103,7 +109,8 @@ export class DeploymentRunner {
         await this.rooms.builder.build(dep, rt, c, dep.pinnedCommits?.[c.spec.name]);
         if (ctx.faults.takeBuildFailure()) {
           ctx.logs.append(dep.id, 'BUILD', c.spec.name, 'build command failed (fault injection)');
-          throw new StepFailure('BuildJobExitNonZero', 'Your build job failed because it returned a non-zero exit code (fault injection).');
+          const message = 'Your build job failed because it returned a non-zero exit code (fault injection).';
+          throw new StepFailure('BuildJobExitNonZero', message);
         }
       });
     }

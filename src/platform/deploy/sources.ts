@@ -32,7 +32,8 @@ export class SourceResolver {
 
   async resolve(c: ComponentSpec): Promise<ResolvedSource> {
     if (c.git?.repo_clone_url) {
-      return { url: toCloneUrl(c.git.repo_clone_url, this.workspace), branch: c.git.branch || undefined, display: `git ${c.git.repo_clone_url}@${c.git.branch ?? 'HEAD'}` };
+      const url = toCloneUrl(c.git.repo_clone_url, this.workspace);
+      return { url, branch: c.git.branch || undefined, display: `git ${c.git.repo_clone_url}@${c.git.branch ?? 'HEAD'}` };
     }
     for (const kind of ['github', 'gitlab', 'bitbucket'] as const) {
       const src = c[kind];
@@ -42,7 +43,8 @@ export class SourceResolver {
       if (!url) {
         throw new StepFailure(
           'BuildJobFailed',
-          `${kind} repository ${src.repo} is not mapped to a local repository (configure repos "${src.repo}=<path or URL>") and ${this.workspace} has no origin remote`,
+          `${kind} repository ${src.repo} is not mapped to a local repository (configure repos "${src.repo}=<path or URL>") `
+            + `and ${this.workspace} has no origin remote`,
         );
       }
       return { url, branch: src.branch, display: `${kind} ${src.repo}@${src.branch}` };

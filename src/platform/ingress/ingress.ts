@@ -59,8 +59,10 @@ export class Ingress {
         }),
         // One retry, only for idempotent requests whose connection broke before any answer (a keep-alive race);
         // never for answers, so an upstream 503 reaches the client as it is.
-        retryDelay: ({ err, req: upstreamReq, attempt }) =>
-          err && attempt < 1 && ['GET', 'HEAD', 'OPTIONS'].includes(upstreamReq.method) && !upstreamReq.headers?.['content-length'] ? 1 : null,
+        retryDelay: ({ err, req: upstreamReq, attempt }) => {
+          const idempotent = ['GET', 'HEAD', 'OPTIONS'].includes(upstreamReq.method) && !upstreamReq.headers?.['content-length'];
+          return err && attempt < 1 && idempotent ? 1 : null;
+        },
       });
     });
   }

@@ -124,7 +124,14 @@ export class LogStore {
    * Sends the lines written so far, then (when `follow` and the log is live) every new line until the log ends.
    * Answers a function that stops following.
    */
-  async follow(deploymentId: string, type: LogType, component: string | undefined, follow: boolean, onLine: (line: string) => void, onEnd: () => void): Promise<() => void> {
+  async follow(
+    deploymentId: string,
+    type: LogType,
+    component: string | undefined,
+    follow: boolean,
+    onLine: (line: string) => void,
+    onEnd: () => void,
+  ): Promise<() => void> {
     const e = this.entry(deploymentId, type);
     await e.chain;
     // From here to the subscription nothing awaits: bytes [0, size) on disk + `pending` + what followers get later is

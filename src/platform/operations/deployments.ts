@@ -95,7 +95,9 @@ export class Deployments {
 
   rollback(app: AppRecord, deploymentId: unknown, skipPin: boolean): DeploymentRecord {
     const v = this.validateRollback(app, deploymentId);
-    if (!v.valid && v.error) throw v.error.code === 'app_pinned' ? conflict(v.error.message) : badRequest(`${v.error.code}: ${v.error.message}`);
+    if (!v.valid && v.error) {
+      throw v.error.code === 'app_pinned' ? conflict(v.error.message) : badRequest(`${v.error.code}: ${v.error.message}`);
+    }
     const target = this.get(app, deploymentId as string);
     const base = { deploymentId: app.activeDeploymentId, spec: app.spec };
     const dep = this.queue(app, target.spec, `rollback to deployment ${target.id}`, 'rollback', {

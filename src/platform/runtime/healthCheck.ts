@@ -29,7 +29,10 @@ export async function probe(port: number, httpPath: string | undefined, timeoutM
   return new Promise<ProbeResult>((resolve) => {
     // One connection per check, closed after it (agent: false): a check holds nothing open between periods.
     const req = http.get(
-      { host: '127.0.0.1', port, path: httpPath, agent: false, timeout: timeoutMs, signal, headers: { 'user-agent': 'odoobo-local-app-platform/health-check' } },
+      {
+        host: '127.0.0.1', port, path: httpPath, agent: false, timeout: timeoutMs, signal,
+        headers: { 'user-agent': 'odoobo-local-app-platform/health-check' },
+      },
       (res) => {
         res.resume();
         res.once('end', () => {
@@ -70,7 +73,8 @@ export async function waitHealthy(w: HealthWait): Promise<void> {
   const timeout = Math.min(w.plan.timeoutSeconds * 1000, t.timeoutMs ?? Number.POSITIVE_INFINITY);
   const grace = t.startupGraceMs ?? 0;
   const what = w.plan.httpPath ? `HTTP GET ${w.plan.httpPath}` : 'TCP';
-  w.log(`health check (${what}) on port ${w.port}: initial delay ${initialDelay} ms, period ${period} ms, timeout ${timeout} ms, success threshold ${w.plan.successThreshold}, failure threshold ${w.plan.failureThreshold}`);
+  w.log(`health check (${what}) on port ${w.port}: initial delay ${initialDelay} ms, period ${period} ms, timeout ${timeout} ms, `
+    + `success threshold ${w.plan.successThreshold}, failure threshold ${w.plan.failureThreshold}`);
   await sleep(initialDelay, w.signal);
   const started = Date.now();
   let successes = 0;
@@ -79,7 +83,8 @@ export async function waitHealthy(w: HealthWait): Promise<void> {
   for (;;) {
     throwIfAborted(w.signal);
     if (!w.alive()) {
-      throw new StepFailure('DeployContainerExitNonZero', `Your container exited before it passed its health check: ${w.exitDescription()}.`);
+      const message = `Your container exited before it passed its health check: ${w.exitDescription()}.`;
+      throw new StepFailure('DeployContainerExitNonZero', message);
     }
     const r = w.forceFail
       ? { ok: false, refused: false, detail: 'health check failed (fault injection)' }
@@ -99,7 +104,8 @@ export async function waitHealthy(w: HealthWait): Promise<void> {
       if (r.detail !== last) w.log(`health check: ${r.detail}`);
       last = r.detail;
       if (failures >= w.plan.failureThreshold) {
-        throw new StepFailure('DeployContainerHealthChecksFailed', `Your app failed its health check ${failures} times in a row (${r.detail}).`);
+        const message = `Your app failed its health check ${failures} times in a row (${r.detail}).`;
+        throw new StepFailure('DeployContainerHealthChecksFailed', message);
       }
     }
     await sleep(period, w.signal);

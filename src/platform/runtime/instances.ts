@@ -81,8 +81,9 @@ export class Instances {
     void exposedListeners(inst.port, () => proc.exitInfo === undefined && !rt.retired && !this.ctx.closing).then((exposed) => {
       for (const l of exposed ?? []) {
         const address = l.address.includes(':') ? `[${l.address}]` : l.address;
-        this.ctx.logs.append(dep.id, 'DEPLOY', inst.name, `warning: ${inst.name} listens on ${address}:${l.port}, which other hosts can reach; `
-          + 'a skill must bind $HOST (127.0.0.1), e.g. uvicorn … --host "$HOST"');
+        const line = `warning: ${inst.name} listens on ${address}:${l.port}, which other hosts can reach; `
+          + 'a skill must bind $HOST (127.0.0.1), e.g. uvicorn … --host "$HOST"';
+        this.ctx.logs.append(dep.id, 'DEPLOY', inst.name, line);
       }
     });
   }
@@ -117,7 +118,10 @@ export class Instances {
     const alive = (): boolean => isRunning(inst);
     if (inst.kind === 'worker') {
       await sleep(Math.min(this.ctx.options.healthChecks?.periodMs ?? 1000, 1000), rt.abort.signal);
-      if (!alive()) throw new StepFailure('DeployContainerExitNonZero', `Your worker exited right after it started (${describeExit(inst.proc?.exitInfo)}).`);
+      if (!alive()) {
+        const message = `Your worker exited right after it started (${describeExit(inst.proc?.exitInfo)}).`;
+        throw new StepFailure('DeployContainerExitNonZero', message);
+      }
       log('worker is running');
       return;
     }
@@ -143,7 +147,8 @@ export class Instances {
         if (!dep || !inst) return { name: c.spec.name, state: dep ? 'UNHEALTHY' : 'UNKNOWN', replicas_desired: 1, replicas_ready: 0 };
         const running = isRunning(inst);
         const hc = healthCheckOf(c.spec);
-        const healthy = running && (c.kind === 'worker' || (await probe(inst.port, hc.httpPath, Math.min(hc.timeoutSeconds * 1000, 2000))).ok);
+        const probeMs = Math.min(hc.timeoutSeconds * 1000, 2000);
+        const healthy = running && (c.kind === 'worker' || (await probe(inst.port, hc.httpPath, probeMs)).ok);
         const out: Record<string, unknown> = {
           name: c.spec.name, state: healthy ? 'HEALTHY' : 'UNHEALTHY', replicas_desired: 1, replicas_ready: healthy ? 1 : 0,
         };

@@ -178,7 +178,8 @@ export class ProcessSupervisor {
     if (pids.size === 0 && records.length > 0 && !(await exists('/proc/self/environ'))) {
       // Without /proc: trust a record only when `ps` shows the same command line for its PID.
       for (const name of records) {
-        const rec = await fs.readFile(path.join(this.dir.processes, name), 'utf8').then((t) => JSON.parse(t) as ProcessRecord).catch(() => undefined);
+        const file = path.join(this.dir.processes, name);
+        const rec = await fs.readFile(file, 'utf8').then((t) => JSON.parse(t) as ProcessRecord).catch(() => undefined);
         if (rec && (await psCommand(rec.pid))?.includes(rec.command)) pids.add(rec.pid);
       }
     }

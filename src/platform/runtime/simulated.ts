@@ -28,7 +28,10 @@ export async function startSimulatedComponent(opts: {
     const body = JSON.stringify(
       unhealthy
         ? { status: 'unhealthy', component: opts.component }
-        : { status: 'ok', component: opts.component, deployment_id: opts.deploymentId, commit: opts.commit ?? null, method: req.method, path: url, simulated: true },
+        : {
+          status: 'ok', component: opts.component, deployment_id: opts.deploymentId, commit: opts.commit ?? null,
+          method: req.method, path: url, simulated: true,
+        },
     );
     // The request body (if any) is not needed; reading it to the end keeps the connection reusable.
     req.resume();

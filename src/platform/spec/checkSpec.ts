@@ -106,7 +106,9 @@ export function checkAppSpec(input: unknown, options: { instanceSizes?: readonly
         const where = `ingress.rules[${i}]`;
         if (!isRecord(r)) return field(where, 'must be an object');
         const prefix = isRecord(r.match) && isRecord(r.match.path) ? r.match.path.prefix : undefined;
-        if (prefix !== undefined && (typeof prefix !== 'string' || !prefix.startsWith('/'))) field(`${where}.match.path.prefix`, 'must start with "/"');
+        if (prefix !== undefined && (typeof prefix !== 'string' || !prefix.startsWith('/'))) {
+          field(`${where}.match.path.prefix`, 'must start with "/"');
+        }
         const target = isRecord(r.component) ? r.component.name : undefined;
         if (target !== undefined && (typeof target !== 'string' || !names.has(target))) {
           field(`${where}.component.name`, `refers to an unknown component "${String(target)}"`);
@@ -135,7 +137,9 @@ function checkEnvs(envs: unknown, where: string, field: (f: string, msg: string)
     if (!isRecord(e)) return field(`${where}[${i}]`, 'must be an object');
     if (typeof e.key !== 'string' || !ENV_KEY_PATTERN.test(e.key)) field(`${where}[${i}].key`, `must match ${ENV_KEY_PATTERN.source}`);
     if (e.value !== undefined && typeof e.value !== 'string') field(`${where}[${i}].value`, 'must be a string');
-    if (e.scope !== undefined && !ENV_SCOPES.has(e.scope as string)) field(`${where}[${i}].scope`, 'must be UNSET, RUN_TIME, BUILD_TIME or RUN_AND_BUILD_TIME');
+    if (e.scope !== undefined && !ENV_SCOPES.has(e.scope as string)) {
+      field(`${where}[${i}].scope`, 'must be UNSET, RUN_TIME, BUILD_TIME or RUN_AND_BUILD_TIME');
+    }
     if (e.type !== undefined && e.type !== 'GENERAL' && e.type !== 'SECRET') field(`${where}[${i}].type`, 'must be GENERAL or SECRET');
   });
 }
@@ -163,7 +167,9 @@ function checkComponent(
     if (typeof src.repo !== 'string' || !/^[^/\s]+\/[^/\s]+$/.test(src.repo)) field(`${where}.${s}.repo`, 'must be "owner/name"');
     if (typeof src.branch !== 'string' || src.branch === '') field(`${where}.${s}.branch`, 'is required');
   }
-  if (c.image !== undefined) unsupported.push(`${where}: image sources are not supported by the local App Platform (no container runtime)`);
+  if (c.image !== undefined) {
+    unsupported.push(`${where}: image sources are not supported by the local App Platform (no container runtime)`);
+  }
   if (c.source_dir !== undefined) {
     if (typeof c.source_dir !== 'string') field(`${where}.source_dir`, 'must be a string');
     else if (path.posix.isAbsolute(c.source_dir) || path.win32.isAbsolute(c.source_dir) || c.source_dir.split(/[\\/]/).includes('..')) {
@@ -178,24 +184,32 @@ function checkComponent(
   if (sources.length === 1 && sources[0] !== 'image' && (typeof c.run_command !== 'string' || c.run_command.trim() === '')) {
     unsupported.push(`${where}: run_command is required by the local App Platform (it does not detect buildpacks)`);
   }
-  if (c.http_port !== undefined && !isInt(c.http_port, 1, 65535)) field(`${where}.http_port`, 'must be an integer from 1 to 65535');
+  const integer = (v: unknown, f: string, min: number, max: number): void => {
+    if (v !== undefined && !isInt(v, min, max)) field(`${where}.${f}`, `must be an integer from ${min} to ${max}`);
+  };
+  integer(c.http_port, 'http_port', 1, 65535);
   if (c.http_port !== undefined && !isService) field(`${where}.http_port`, 'only services have an http_port');
-  if (c.instance_count !== undefined && !isInt(c.instance_count, 1, 250)) field(`${where}.instance_count`, 'must be an integer from 1 to 250');
+  integer(c.instance_count, 'instance_count', 1, 250);
   if (c.instance_size_slug !== undefined) {
     if (typeof c.instance_size_slug !== 'string') field(`${where}.instance_size_slug`, 'must be a string');
-    else if (options.instanceSizes && !options.instanceSizes.includes(c.instance_size_slug)) field(`${where}.instance_size_slug`, `unknown instance size "${c.instance_size_slug}"`);
+    else if (options.instanceSizes && !options.instanceSizes.includes(c.instance_size_slug)) {
+      field(`${where}.instance_size_slug`, `unknown instance size "${c.instance_size_slug}"`);
+    }
   }
   checkEnvs(c.envs, `${where}.envs`, field);
   const hc = c.health_check;
   if (hc !== undefined) {
     if (!isRecord(hc)) field(`${where}.health_check`, 'must be an object');
     else {
-      if (hc.http_path !== undefined && (typeof hc.http_path !== 'string' || !hc.http_path.startsWith('/'))) field(`${where}.health_check.http_path`, 'must start with "/"');
+      if (hc.http_path !== undefined && (typeof hc.http_path !== 'string' || !hc.http_path.startsWith('/'))) {
+        field(`${where}.health_check.http_path`, 'must start with "/"');
+      }
       const ranges: Record<string, [number, number]> = {
-        initial_delay_seconds: [0, 3600], period_seconds: [1, 300], timeout_seconds: [1, 120], success_threshold: [1, 50], failure_threshold: [1, 50], port: [1, 65535],
+        initial_delay_seconds: [0, 3600], period_seconds: [1, 300], timeout_seconds: [1, 120],
+        success_threshold: [1, 50], failure_threshold: [1, 50], port: [1, 65535],
       };
       for (const [k, [min, max]] of Object.entries(ranges)) {
-        if (hc[k] !== undefined && !isInt(hc[k], min, max)) field(`${where}.health_check.${k}`, `must be an integer from ${min} to ${max}`);
+        integer(hc[k], `health_check.${k}`, min, max);
       }
     }
   }
@@ -203,8 +217,8 @@ function checkComponent(
   if (t !== undefined) {
     if (!isRecord(t)) field(`${where}.termination`, 'must be an object');
     else {
-      if (t.drain_seconds !== undefined && !isInt(t.drain_seconds, 1, 110)) field(`${where}.termination.drain_seconds`, 'must be an integer from 1 to 110');
-      if (t.grace_period_seconds !== undefined && !isInt(t.grace_period_seconds, 1, 600)) field(`${where}.termination.grace_period_seconds`, 'must be an integer from 1 to 600');
+      integer(t.drain_seconds, 'termination.drain_seconds', 1, 110);
+      integer(t.grace_period_seconds, 'termination.grace_period_seconds', 1, 600);
     }
   }
 }

@@ -23,9 +23,12 @@ export function routesOf(spec: AppSpec): Route[] {
   }
   if (rules.length === 0) {
     for (const s of spec.services ?? []) {
-      for (const r of s.routes ?? []) routes.push({ prefix: r.path ?? '/', component: s.name, preservePrefix: r.preserve_path_prefix === true });
+      for (const r of s.routes ?? []) {
+        routes.push({ prefix: r.path ?? '/', component: s.name, preservePrefix: r.preserve_path_prefix === true });
+      }
     }
-    if (routes.length === 0 && (spec.services ?? []).length >= 1) routes.push({ prefix: '/', component: spec.services![0].name, preservePrefix: true });
+    const only = spec.services?.[0];
+    if (routes.length === 0 && only) routes.push({ prefix: '/', component: only.name, preservePrefix: true });
   }
   return routes.sort((a, b) => b.prefix.length - a.prefix.length);
 }

@@ -80,7 +80,11 @@ export class StateStore {
     await fs.mkdir(this.dir.processes, { recursive: true, mode: 0o700 });
     const existing = await this.readStateFile(this.dir.platformFile, storedMeta);
     if (existing) return existing;
-    const meta: PlatformMeta = { logSecret: randomBytes(32).toString('hex'), ownerUuid: randomUUID(), createdAt: new Date().toISOString() };
+    const meta: PlatformMeta = {
+      logSecret: randomBytes(32).toString('hex'),
+      ownerUuid: randomUUID(),
+      createdAt: new Date().toISOString(),
+    };
     await writeFileAtomic(this.dir.platformFile, JSON.stringify(meta, null, 2));
     return meta;
   }

@@ -8,7 +8,8 @@ export function registerAdminRoutes(api: FastifyInstance, platform: LocalAppPlat
   const parse = (body: unknown) => {
     const r = faultsSchema.safeParse(body ?? {});
     if (!r.success) {
-      throw new ApiError(422, 'unprocessable_entity', `request payload validation failed: ${r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+      const issues = r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+      throw new ApiError(422, 'unprocessable_entity', `request payload validation failed: ${issues}`);
     }
     return r.data;
   };

@@ -16,7 +16,8 @@ export function registerAppRoutes(api: FastifyInstance, platform: LocalAppPlatfo
   api.get<{ Querystring: { page?: string; per_page?: string } }>('/v2/apps', async (req, reply) => {
     const page = paginate(platform.listApps(), req.query, `${platform.apiBase}/v2/apps`);
     reply.type(JSON_TYPE);
-    return `{"apps":[${page.items.map((a) => platform.appJson(a)).join(',')}],"links":${JSON.stringify(page.links)},"meta":${JSON.stringify(page.meta)}}`;
+    const apps = page.items.map((a) => platform.appJson(a)).join(',');
+    return `{"apps":[${apps}],"links":${JSON.stringify(page.links)},"meta":${JSON.stringify(page.meta)}}`;
   });
 
   api.post('/v2/apps', async (req) => {

@@ -7,26 +7,33 @@ import { badRequest } from '../errors';
 import type { DeploymentKind } from '../../state/model';
 
 /** DigitalOcean's `deployment_types` filter values, and which of them a local deployment kind counts as. */
-const DEPLOYMENT_TYPES = ['MANUAL', 'DEPLOY_ON_PUSH', 'MAINTENANCE', 'MANUAL_ROLLBACK', 'AUTO_ROLLBACK', 'UPDATE_DATABASE_TRUSTED_SOURCES', 'AUTOSCALED'];
+const DEPLOYMENT_TYPES = [
+  'MANUAL', 'DEPLOY_ON_PUSH', 'MAINTENANCE', 'MANUAL_ROLLBACK', 'AUTO_ROLLBACK', 'UPDATE_DATABASE_TRUSTED_SOURCES', 'AUTOSCALED',
+];
 const TYPE_OF_KIND: Record<DeploymentKind, string> = { deploy: 'MANUAL', rollback: 'MANUAL_ROLLBACK', revert: 'MANUAL_ROLLBACK' };
 
 function deploymentTypes(raw: string | string[] | undefined): Set<string> | undefined {
   if (raw === undefined) return undefined;
   const values = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   const bad = values.filter((v) => !DEPLOYMENT_TYPES.includes(v));
-  if (bad.length) throw badRequest(`deployment_types: unknown value${bad.length > 1 ? 's' : ''} ${bad.join(', ')} (one of ${DEPLOYMENT_TYPES.join(', ')})`);
+  if (bad.length) {
+    const values = `value${bad.length > 1 ? 's' : ''} ${bad.join(', ')}`;
+    throw badRequest(`deployment_types: unknown ${values} (one of ${DEPLOYMENT_TYPES.join(', ')})`);
+  }
   return values.length ? new Set(values) : undefined;
 }
 
 type AppParams = { Params: { app_id: string } };
+type ListQuery = { Querystring: { page?: string; per_page?: string; deployment_types?: string | string[] } };
 type DeploymentParams = { Params: { app_id: string; deployment_id: string } };
 
 export function registerDeploymentRoutes(api: FastifyInstance, platform: LocalAppPlatform): void {
-  api.get<AppParams & { Querystring: { page?: string; per_page?: string; deployment_types?: string | string[] } }>('/v2/apps/:app_id/deployments', async (req) => {
+  api.get<AppParams & ListQuery>('/v2/apps/:app_id/deployments', async (req) => {
     const app = platform.getApp(req.params.app_id);
     const types = deploymentTypes(req.query.deployment_types);
     const all = platform.listDeployments(app);
-    const page = paginate(types ? all.filter((d) => types.has(TYPE_OF_KIND[d.kind])) : all, req.query, `${platform.apiBase}/v2/apps/${app.id}/deployments`);
+    const listed = types ? all.filter((d) => types.has(TYPE_OF_KIND[d.kind])) : all;
+    const page = paginate(listed, req.query, `${platform.apiBase}/v2/apps/${app.id}/deployments`);
     return { deployments: page.items.map(deploymentView), links: page.links, meta: page.meta };
   });
 

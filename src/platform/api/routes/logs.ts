@@ -13,13 +13,16 @@ interface LogQuery {
 }
 
 type SignedQuery = { component?: string; follow?: string; expires?: string; signature?: string };
+type SignedParams = { Params: { deployment_id: string; type: string }; Querystring: SignedQuery };
 
 export function registerLogRoutes(api: FastifyInstance, platform: LocalAppPlatform): void {
   const answer = (dep: DeploymentRecord | undefined, component: string | undefined, q: LogQuery): Record<string, unknown> => {
     if (!dep) throw notFound('the app has no active deployment');
     const type = (q.type ?? 'UNSPECIFIED').toUpperCase();
     if (!(LOG_TYPES as readonly string[]).includes(type)) throw badRequest(`type must be one of ${LOG_TYPES.join(', ')}`);
-    if (component && !componentsOf(dep.spec).some((c) => c.spec.name === component)) throw notFound(`the deployment has no component "${component}"`);
+    if (component && !componentsOf(dep.spec).some((c) => c.spec.name === component)) {
+      throw notFound(`the deployment has no component "${component}"`);
+    }
     const grant = { deploymentId: dep.id, type: type as LogType, component, follow: q.follow === 'true' };
     return {
       live_url: signedLogUrl(platform.logSecret, platform.apiBase, 'live', grant),
@@ -28,10 +31,13 @@ export function registerLogRoutes(api: FastifyInstance, platform: LocalAppPlatfo
   };
   const active = (app: AppRecord): DeploymentRecord | undefined => app.deployments.find((d) => d.id === app.activeDeploymentId);
 
-  api.get<{ Params: { app_id: string; deployment_id: string }; Querystring: LogQuery }>('/v2/apps/:app_id/deployments/:deployment_id/logs', async (req) => {
-    const app = platform.getApp(req.params.app_id);
-    return answer(platform.getDeployment(app, req.params.deployment_id), undefined, req.query);
-  });
+  api.get<{ Params: { app_id: string; deployment_id: string }; Querystring: LogQuery }>(
+    '/v2/apps/:app_id/deployments/:deployment_id/logs',
+    async (req) => {
+      const app = platform.getApp(req.params.app_id);
+      return answer(platform.getDeployment(app, req.params.deployment_id), undefined, req.query);
+    },
+  );
   api.get<{ Params: { app_id: string; deployment_id: string; component_name: string }; Querystring: LogQuery }>(
     '/v2/apps/:app_id/deployments/:deployment_id/components/:component_name/logs',
     async (req) => {
@@ -43,10 +49,13 @@ export function registerLogRoutes(api: FastifyInstance, platform: LocalAppPlatfo
     const app = platform.getApp(req.params.app_id);
     return answer(active(app), undefined, req.query);
   });
-  api.get<{ Params: { app_id: string; component_name: string }; Querystring: LogQuery }>('/v2/apps/:app_id/components/:component_name/logs', async (req) => {
-    const app = platform.getApp(req.params.app_id);
-    return answer(active(app), req.params.component_name, req.query);
-  });
+  api.get<{ Params: { app_id: string; component_name: string }; Querystring: LogQuery }>(
+    '/v2/apps/:app_id/components/:component_name/logs',
+    async (req) => {
+      const app = platform.getApp(req.params.app_id);
+      return answer(active(app), req.params.component_name, req.query);
+    },
+  );
 
   const grantOf = (kind: 'archive' | 'live', params: { deployment_id: string; type: string }, q: SignedQuery) => {
     const type = params.type.toUpperCase();
@@ -55,7 +64,7 @@ export function registerLogRoutes(api: FastifyInstance, platform: LocalAppPlatfo
   };
 
   // Historic logs: plain text, pre-signed (no bearer token), like DigitalOcean's archive URLs.
-  api.get<{ Params: { deployment_id: string; type: string }; Querystring: SignedQuery }>('/_local/logs/archive/:deployment_id/:type', async (req, reply) => {
+  api.get<SignedParams>('/_local/logs/archive/:deployment_id/:type', async (req, reply) => {
     const grant = grantOf('archive', req.params, req.query);
     if (!grant) throw new ApiError(403, 'forbidden', 'The log URL is invalid or has expired.');
     const text = await platform.logs.read(grant.deploymentId, grant.type, grant.component);
@@ -64,7 +73,7 @@ export function registerLogRoutes(api: FastifyInstance, platform: LocalAppPlatfo
 
   // Live logs: a websocket of frames `{"data": "<component> <RFC 3339 time> <line>\n"}`; with follow=true it stays open
   // while what writes the log runs.
-  api.get<{ Params: { deployment_id: string; type: string }; Querystring: SignedQuery }>(
+  api.get<SignedParams>(
     '/_local/logs/live/:deployment_id/:type',
     { websocket: true },
     (socket, req) => {
