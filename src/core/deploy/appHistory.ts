@@ -4,7 +4,7 @@
  * under the skill, the dashboard shows the history. Cached per target and skill, one fetch in flight per skill, and
  * never throwing: an error becomes a message (redacted), and is not cached.
  */
-import { redact, type App, type Deployment } from '../do';
+import { redact, type App, type Deployment, type DeploymentProgressStep } from '../do';
 
 export interface AppHistoryClient {
   findAppByName(name: string, options?: { signal?: AbortSignal }): Promise<App | undefined>;
@@ -103,6 +103,39 @@ export class AppHistoryLoader {
       await connection?.close().catch(() => undefined);
     }
   }
+}
+
+/** An App Platform time, or undefined for none: DigitalOcean sends `0001-01-01T00:00:00Z` for "never". */
+function timeOf(iso: string | undefined): number | undefined {
+  const t = iso ? Date.parse(iso) : NaN;
+  return Number.isFinite(t) && t > 0 ? t : undefined;
+}
+
+/** The latest `ended_at` of a deployment's progress steps (nested ones too): when its last step finished. */
+function lastStepEnd(steps: DeploymentProgressStep[] | undefined): number | undefined {
+  let last: number | undefined;
+  for (const s of steps ?? []) {
+    for (const t of [timeOf(s.ended_at), lastStepEnd(s.steps)]) if (t !== undefined && (last === undefined || t > last)) last = t;
+  }
+  return last;
+}
+
+/**
+ * When a deployment settled (went ACTIVE, ERROR or CANCELED), by App Platform's clock; undefined while in flight or
+ * unknown. A SUPERSEDED one went live when its last progress step ended: its `phase_last_updated_at` and `updated_at`
+ * are when a newer deployment superseded it, which would stretch its duration until then.
+ */
+export function settledAt(d: Deployment): number | undefined {
+  if (d.phase === 'SUPERSEDED') return lastStepEnd(d.progress?.steps);
+  if (d.phase !== 'ACTIVE' && d.phase !== 'ERROR' && d.phase !== 'CANCELED') return undefined;
+  return timeOf(d.phase_last_updated_at) ?? lastStepEnd(d.progress?.steps) ?? timeOf(d.updated_at);
+}
+
+/** How long a settled deployment took, created → settledAt; undefined while in flight or when the times are unknown. */
+export function deploymentDurationMs(d: Deployment): number | undefined {
+  const start = timeOf(d.created_at);
+  const end = settledAt(d);
+  return start !== undefined && end !== undefined && end >= start ? end - start : undefined;
 }
 
 function key(target: string, skill: string): string {

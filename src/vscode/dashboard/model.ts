@@ -3,6 +3,7 @@
  * unit tests load it directly. Everything that leaves this module is plain data for the webview, messages redacted.
  */
 import { commitOf, DEPLOY_STEPS, flattenSteps, type StepRecord } from '../../core/deploy';
+import { deploymentDurationMs } from '../../core/deploy/appHistory';
 import { redact, type Deployment } from '../../core/do';
 import type { SkillTestResult } from '../../core/status';
 import type { SkillDeployState } from '../deployService';
@@ -128,8 +129,6 @@ export function span(start: string | undefined, end: string | undefined): number
   return b - a;
 }
 
-const DONE_PHASES = new Set(['ACTIVE', 'SUPERSEDED', 'ERROR', 'CANCELED']);
-
 /** One deployment of the history: phase, cause, when, how long, and its progress steps on a common time axis. */
 export function historyEntry(d: Deployment): HistoryEntry {
   const flat = flattenSteps(d.progress?.steps);
@@ -148,7 +147,7 @@ export function historyEntry(d: Deployment): HistoryEntry {
     };
   });
   const commit = commitOf(d);
-  const duration = d.phase && DONE_PHASES.has(d.phase) ? span(d.created_at, d.phase_last_updated_at ?? d.updated_at) : undefined;
+  const duration = deploymentDurationMs(d);
   return {
     id: d.id,
     phase: d.phase ?? 'UNKNOWN',

@@ -7,7 +7,7 @@ import { formatSkillProblem } from '../../core/skills/loadSkills';
 import type { SkillView } from '../../core/skillsModel';
 import type { SkillDeployState } from '../deployService';
 import type { Deployment } from '../../core/do';
-import { isInFlight } from '../../core/do/progress';
+import { deploymentDurationMs } from '../../core/deploy/appHistory';
 import { commitOf } from '../../core/deploy/apps';
 import type { AppDetails } from '../appDetails';
 import { formatAgoIso, formatDuration, UI_AGO } from '../../core/util/timeText';
@@ -76,6 +76,7 @@ export class SkillItem extends vscode.TreeItem {
       nospec: !skill.appSpecExists,
       deploying: deploy?.phase === 'deploying',
       active: deploy?.phase === 'active',
+      deployed: !!deploy?.deploymentId,
       failed: deploy?.phase === 'failed',
       drift: !!drift,
     });
@@ -210,11 +211,10 @@ export function shortTime(at: number, now = new Date()): string {
     : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
-/** How long a settled deployment took (created → its last phase change). */
+/** How long a settled deployment took (created → ACTIVE, ERROR or CANCELED; not until it was superseded). */
 export function deploymentDuration(d: Deployment): string | undefined {
-  const ms = Date.parse(d.phase_last_updated_at ?? '') - Date.parse(d.created_at ?? '');
-  if (!Number.isFinite(ms) || ms < 0 || isInFlight(d.phase)) return undefined;
-  return formatDuration(ms);
+  const ms = deploymentDurationMs(d);
+  return ms === undefined ? undefined : formatDuration(ms);
 }
 
 const PHASE_ICON: Record<string, [string, string?]> = {
@@ -280,7 +280,7 @@ export class DeploymentItem extends vscode.TreeItem {
     readonly deployment: Deployment,
     activeId: string | undefined,
   ) {
-    super(deployment.cause ?? deployment.id.slice(0, 8), vscode.TreeItemCollapsibleState.None);
+    super(deployment.cause?.replace(/\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '$1') ?? deployment.id.slice(0, 8), vscode.TreeItemCollapsibleState.None);
     const d = deployment;
     const active = d.id === activeId;
     this.id = `${folder.uri.toString()}#skill:${skillName}/deployment:${d.id}`;
