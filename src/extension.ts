@@ -34,7 +34,7 @@ export interface OdooboApi {
   /** Resolves when every folder's first refresh is done. */
   readonly ready: Promise<void>;
   readonly activation: ActivationTimes;
-  /** The embedded local App Platform, started on demand. */
+  /** The repository's local App Platform (shared with the CLI), found or started on demand. */
   readonly localPlatform: LocalPlatformManager;
   readonly deployments: DeployService;
   readonly statusBar: DeployStatusBar;
@@ -58,9 +58,9 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
 
   const stores = new Map<string, SkillsStore>();
   const allStores = () => [...stores.values()];
+  // The repository's local platform, shared with the CLI (its data folder is under the git common directory).
   const localPlatform = new LocalPlatformManager(
     vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath,
-    vscode.Uri.joinPath(context.globalStorageUri, 'local-platform').fsPath,
     () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
     log,
   );

@@ -20,7 +20,7 @@ import {
   type ResumeResult,
 } from '../core/deploy';
 import { runSmokeSuite, type SmokeResult } from '../core/smoke';
-import { StatusStore } from '../core/status';
+import { StatusStore, type SkillDeployAttempt, type SkillDeployment } from '../core/status';
 import { connectTarget } from '../core/target';
 import { settings, type Target } from './config';
 import { TOKEN_SECRET_KEY } from './secrets';
@@ -39,6 +39,11 @@ export interface SkillDeployState {
   readonly liveUrl?: string;
   readonly commit?: string;
   readonly at: number;
+  /**
+   * The last deploy failed or was canceled (or was rolled back), and the deployment that served before it still
+   * serves at `liveUrl`. Absent when nothing served before: a first deploy that failed is plainly failed.
+   */
+  readonly servingPrevious?: boolean;
   readonly result?: DeployResult;
   readonly smoke?: SmokeResult;
 }
@@ -62,7 +67,8 @@ export class DeployService extends Disposable {
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly localPlatform: LocalPlatformManager,
+    /** The repository's shared local platform (the Stop command reaches it here). */
+    readonly localPlatform: LocalPlatformManager,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
@@ -89,9 +95,8 @@ export class DeployService extends Disposable {
       for (const [skill, s] of Object.entries(file.skills ?? {})) {
         if (this.running.has(skill)) continue;
         const d = s.deployments?.[target] ?? (s.lastDeployment?.target === target ? s.lastDeployment : undefined);
-        if (!d) continue;
-        const phase: SkillPhase = d.phase === 'ACTIVE' ? 'active' : d.phase === 'CANCELED' ? 'canceled' : 'failed';
-        this.states.set(skill, { phase, deploymentId: d.deploymentId, liveUrl: d.liveUrl, commit: d.commit, at: Date.parse(d.deployedAt) || Date.now() });
+        const state = stateFromRecords(d, s.lastDeployAttempt?.target === target ? s.lastDeployAttempt : undefined);
+        if (state) this.states.set(skill, state);
       }
       this._onDidChange.fire(undefined);
     } catch (e) {
@@ -153,10 +158,14 @@ export class DeployService extends Disposable {
     return { client: t.client, budget, target: t.target, close: t.close };
   }
 
-  /** `at` is when the deployment state last changed; a smoke-test result alone (`keepAt`) does not change it. */
+  /**
+   * `at` is when the deployment state last changed; a smoke-test result alone (`keepAt`) does not change it. Any
+   * other change clears `servingPrevious` unless it says it again: it describes one finished attempt.
+   */
   private set(skill: string, state: Omit<SkillDeployState, 'at'>, keepAt = false): void {
     const before = this.states.get(skill);
-    this.states.set(skill, { ...before, ...state, at: keepAt && before ? before.at : Date.now() });
+    const servingPrevious = 'servingPrevious' in state ? state.servingPrevious : keepAt ? before?.servingPrevious : undefined;
+    this.states.set(skill, { ...before, ...state, servingPrevious, at: keepAt && before ? before.at : Date.now() });
     this._onDidChange.fire(skill);
   }
 
@@ -176,7 +185,11 @@ export class DeployService extends Disposable {
       case 'deploy-finished': {
         const r = e.result;
         const phase: SkillPhase = r.status === 'succeeded' ? 'active' : r.status === 'canceled' ? 'canceled' : 'failed';
-        this.set(e.skill, { phase, detail: r.error ? `${r.error.code} at ${r.error.step}` : undefined, deploymentId: r.deploymentId, liveUrl: r.liveUrl, commit: r.commit, result: r });
+        const servingPrevious = previousServesAfter(r);
+        // While the previous deployment serves, the live URL and commit are still what they were.
+        const before = this.states.get(e.skill);
+        const serving = servingPrevious ? { liveUrl: r.liveUrl ?? before?.liveUrl, commit: before?.commit ?? r.commit } : { liveUrl: r.liveUrl, commit: r.commit };
+        this.set(e.skill, { phase, detail: r.error ? `${r.error.code} at ${r.error.step}` : undefined, deploymentId: r.deploymentId, ...serving, servingPrevious, result: r });
         break;
       }
       default:
@@ -302,4 +315,28 @@ export class DeployService extends Disposable {
       await connection.close();
     }
   }
+}
+
+/** After a deploy that did not go live: does the deployment that served before serve now (verified, or restored)? */
+export function previousServesAfter(r: Pick<DeployResult, 'status' | 'previousStillServing' | 'rollback'>): boolean | undefined {
+  if (r.status === 'succeeded') return undefined;
+  if (r.previousStillServing === true) return true;
+  return r.status === 'rolled-back' && r.rollback?.status === 'succeeded' ? true : undefined;
+}
+
+/** A skill's state from the status file: the last live deployment, and a later attempt that did not go live. */
+export function stateFromRecords(d: SkillDeployment | undefined, attempt: SkillDeployAttempt | undefined): SkillDeployState | undefined {
+  const deployedAt = d ? Date.parse(d.deployedAt) || Date.now() : 0;
+  const attemptAt = attempt ? Date.parse(attempt.at) : NaN;
+  if (attempt && Number.isFinite(attemptAt) && attemptAt >= deployedAt && attempt.status !== 'rolled-back') {
+    const phase: SkillPhase = attempt.status === 'canceled' ? 'canceled' : 'failed';
+    const detail = attempt.code && attempt.step ? `${attempt.code} at ${attempt.step}` : undefined;
+    // A rolled-back attempt is followed by the restored deployment's record; only a verified previous one counts here.
+    const servingPrevious = !!d && d.phase === 'ACTIVE' && attempt.previousStillServing === true ? true : undefined;
+    const live = servingPrevious ? { liveUrl: d?.liveUrl, commit: d?.commit } : {};
+    return { phase, ...(detail ? { detail } : {}), deploymentId: attempt.deploymentId, ...live, servingPrevious, at: attemptAt };
+  }
+  if (!d) return undefined;
+  const phase: SkillPhase = d.phase === 'ACTIVE' ? 'active' : d.phase === 'CANCELED' ? 'canceled' : 'failed';
+  return { phase, deploymentId: d.deploymentId, liveUrl: d.liveUrl, commit: d.commit, at: deployedAt };
 }

@@ -1,103 +1,96 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import * as readline from 'node:readline';
+import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { gitToplevel } from '../core/git/git';
+import {
+  ensureLocalPlatform, pidAlive, stopLocalPlatform, type LocalPlatformConnection, type StopResult,
+} from '../core/localPlatform';
+import { endpointFile } from '../core/localPlatform/endpoint';
+import { defaultLocalDataDir } from '../core/target';
 import { Disposable } from './util/disposable';
 
 export interface LocalPlatformEndpoint {
   readonly url: string;
-  /** Random per session; only this window knows it. Never logged. */
+  /** Read from the platform's endpoint file (mode 0600). Never logged. */
   readonly token: string;
 }
 
-const READY = /^local App Platform listening on (http:\/\/127\.0\.0\.1:\d+)\s*$/;
-const START_TIMEOUT_MS = 30_000;
+/** How long a checked endpoint is used without asking the platform again. */
+const RECHECK_MS = 5_000;
 
 /**
- * The embedded local App Platform, started on demand as a child process (`odoobo platform start`) and reached only
- * over HTTP, exactly like DigitalOcean. Stopping it stops every process it started; its state stays in `dataDir`.
+ * The repository's local App Platform, shared with the CLI: found through the endpoint file in its data folder
+ * (`<git-common-dir>/odoobo/local-platform`), or started detached (`odoobo platform start`) when none answers. It
+ * keeps serving after the window closes; "Odoobo: Stop Local App Platform" stops it and every process it runs.
  */
 export class LocalPlatformManager extends Disposable {
-  private starting: Promise<LocalPlatformEndpoint> | undefined;
-  private child: ChildProcess | undefined;
+  private starting: Promise<LocalPlatformConnection> | undefined;
+  private current: LocalPlatformConnection | undefined;
+  private checkedAt = 0;
+  private dataDirCache: { ws: string; dir: string } | undefined;
 
   constructor(
     private readonly cliPath: string,
-    private readonly dataDir: string,
     private readonly workspace: () => string | undefined,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
-    this._register({ dispose: () => void this.stop() });
   }
 
+  /** The platform this window talks to (URL, pid, data folder), once found or started. */
+  get endpoint(): LocalPlatformConnection | undefined {
+    return this.current;
+  }
+
+  /** A platform runs for this repository (this window's, or one the CLI started): its endpoint file names a live pid. */
   get isRunning(): boolean {
-    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+    if (this.current && pidAlive(this.current.pid)) return true;
+    const dir = this.dataDirCache?.dir;
+    if (!dir) return false;
+    try {
+      const pid = (JSON.parse(readFileSync(endpointFile(dir), 'utf8')) as { pid?: unknown }).pid;
+      return typeof pid === 'number' && pidAlive(pid);
+    } catch {
+      return false;
+    }
   }
 
-  /** The running platform's endpoint, starting it first if needed. */
+  private async dataDir(): Promise<{ dataDir: string; workspace: string }> {
+    const ws = this.workspace();
+    if (!ws) throw new Error('The local App Platform serves a repository: open a folder first.');
+    if (this.dataDirCache?.ws !== ws) this.dataDirCache = { ws, dir: await defaultLocalDataDir(ws) };
+    return { dataDir: this.dataDirCache.dir, workspace: (await gitToplevel(ws)) ?? ws };
+  }
+
+  /** The running platform's endpoint, starting it first if none answers. */
   ensure(): Promise<LocalPlatformEndpoint> {
     if (!vscode.workspace.isTrusted) return Promise.reject(new Error('The local App Platform runs code: it does not start in an untrusted workspace.'));
-    this.starting ??= this.start().catch((e) => {
-      this.starting = undefined;
-      throw e;
-    });
+    if (this.current && Date.now() - this.checkedAt < RECHECK_MS && pidAlive(this.current.pid)) return Promise.resolve(this.current);
+    this.starting ??= this.find().finally(() => (this.starting = undefined));
     return this.starting;
   }
 
-  private async start(): Promise<LocalPlatformEndpoint> {
-    const token = randomBytes(24).toString('hex');
-    const args = ['platform', 'start', '--port', '0', '--data-dir', this.dataDir];
-    const ws = this.workspace();
-    if (ws) args.push('--workspace', ws);
-    this.log.info(`starting the local App Platform (data: ${this.dataDir})`);
-    const child = fork(this.cliPath, args, {
-      env: { ...process.env, ODOOBO_LOCAL_TOKEN: token },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      cwd: ws,
+  private async find(): Promise<LocalPlatformConnection> {
+    const { dataDir, workspace } = await this.dataDir();
+    const found = await ensureLocalPlatform({
+      dataDir, workspace, env: process.env, cli: { command: process.execPath, args: [this.cliPath] }, log: (l) => this.log.info(`[local platform] ${l}`),
     });
-    this.child = child;
-    readline.createInterface({ input: child.stderr! }).on('line', (l) => this.log.warn(`[local platform] ${l}`));
-    const lines = readline.createInterface({ input: child.stdout! });
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the local App Platform did not start within ${START_TIMEOUT_MS / 1000} s (see the Odoobo Skills log)`)), START_TIMEOUT_MS);
-      lines.on('line', (l) => {
-        const m = READY.exec(l);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        } else this.log.info(`[local platform] ${l}`);
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`the local App Platform exited during start-up (${signal ?? `code ${code}`}; see the Odoobo Skills log)`));
-      });
-    }).catch(async (e) => {
-      await this.stop();
-      throw e;
-    });
-    child.once('exit', (code, signal) => {
-      if (this.child === child) {
-        this.log.warn(`the local App Platform stopped (${signal ?? `code ${code}`}); it restarts on the next request`);
-        this.child = undefined;
-        this.starting = undefined;
-      }
-    });
-    this.log.info(`local App Platform listening on ${url}`);
-    return { url, token };
+    if (found.pid !== this.current?.pid) {
+      const how = found.started ? 'started by this window' : 'already running';
+      this.log.info(`local App Platform at ${found.url} (pid ${found.pid}, ${how}; data: ${dataDir}, log: ${dataDir}/platform.log)`);
+    }
+    this.current = found;
+    this.checkedAt = Date.now();
+    return found;
   }
 
-  /** Stops the platform (SIGTERM: it stops its own processes), waiting up to 15 s before SIGKILL. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    this.starting = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+  /** Stops the repository's platform and every process it runs (for every window and the CLI). */
+  async stop(): Promise<StopResult> {
+    const { dataDir } = await this.dataDir();
+    this.current = undefined;
+    this.checkedAt = 0;
+    const r = await stopLocalPlatform(dataDir);
+    this.log.info(r.wasRunning ? `stopped the local App Platform (pid ${r.pid})` : `no local App Platform was running (data: ${dataDir})`);
+    if (r.remaining.length) this.log.warn(`processes of the local App Platform still run: ${r.remaining.join(', ')}`);
+    return r;
   }
 }

@@ -9,6 +9,7 @@ export const COMMAND_IDS = [
   'odoobo.test',
   'odoobo.merge',
   'odoobo.rollback',
+  'odoobo.rollbackToDeployment',
   'odoobo.showDashboard',
   'odoobo.showLogs',
   'odoobo.openLiveUrl',
@@ -22,6 +23,7 @@ export const COMMAND_IDS = [
   'odoobo.replacePlaceholder',
   'odoobo.setToken',
   'odoobo.chooseTarget',
+  'odoobo.stopLocalPlatform',
   'odoobo.refresh',
   'odoobo.scaffoldSkill',
 ] as const;
@@ -40,6 +42,7 @@ export const TRUST_REQUIRED: ReadonlySet<CommandId> = new Set<CommandId>([
   'odoobo.test',
   'odoobo.merge',
   'odoobo.rollback',
+  'odoobo.rollbackToDeployment',
   'odoobo.setupWorktrees',
   'odoobo.removeWorktree',
   'odoobo.syncWorktree',

@@ -9,6 +9,7 @@ import { deployAll } from './deploy/deployAll';
 import { deployChosen } from './deploy/deployChosen';
 import { openLiveUrl } from './deploy/openLiveUrl';
 import { rollback } from './deploy/rollback';
+import { rollbackToDeployment } from './deploy/rollbackToDeployment';
 import { testSkills } from './deploy/test';
 import { refused, type CommandRefusal } from './shared/refusal';
 import { refresh } from './skills/refresh';
@@ -17,6 +18,7 @@ import { showDashboard } from './skills/showDashboard';
 import { showLogs } from './skills/showLogs';
 import { chooseTarget } from './target/chooseTarget';
 import { setToken } from './target/setToken';
+import { stopLocalPlatform } from './target/stopLocalPlatform';
 import { merge } from './worktrees/merge';
 import { openWorktreeInNewWindow } from './worktrees/openWorktreeInNewWindow';
 import { openWorktreeTerminal } from './worktrees/openWorktreeTerminal';
@@ -37,6 +39,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'odoobo.cancelDeploy': cancelDeploy,
   'odoobo.test': testSkills,
   'odoobo.rollback': rollback,
+  'odoobo.rollbackToDeployment': rollbackToDeployment,
   'odoobo.openLiveUrl': openLiveUrl,
   'odoobo.merge': merge,
   'odoobo.setupWorktrees': setupWorktrees,
@@ -49,6 +52,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'odoobo.replacePlaceholder': replacePlaceholder,
   'odoobo.setToken': setToken,
   'odoobo.chooseTarget': chooseTarget,
+  'odoobo.stopLocalPlatform': stopLocalPlatform,
   'odoobo.showDashboard': showDashboard,
   'odoobo.showLogs': showLogs,
   'odoobo.refresh': refresh,
