@@ -225,17 +225,19 @@ describe('odoobo deploy with the embedded local App Platform (no --api-url)', ()
   });
   after(async () => {
     const dataDir = `${repo.fixture.dir}/.git/odoobo/local-platform`;
+    await main(['platform', 'stop', '-C', repo.fixture.dir], capture({}).io).catch(() => 1);
     await waitNoProcesses(dataDir).catch(() => undefined);
     await repo?.remove();
   });
 
-  it('deploy starts the platform for the command (github repo → the workspace origin); a later `odoobo test` restores the deployment from the same data folder and passes', async () => {
+  // Changed: the platform used to stop with the command; now it is the repository's shared one and keeps serving.
+  it('deploy starts the repository\'s platform (github repo → the workspace origin); it keeps serving, and a later `odoobo test` uses it and passes', async () => {
     const d = await odoobo(['deploy', 'pr-review', '--target', 'local', '-C', repo.fixture.dir, '--json'], {});
     assert.equal(d.code, 0, JSON.stringify(d.json, null, 2) + d.err);
-    assert.match(d.err, /note: started the embedded local App Platform .*\.git\/odoobo\/local-platform/);
+    assert.match(d.err, /note: started the local App Platform .*\.git\/odoobo\/local-platform/);
     assert.equal(d.json.results[0].status, 'succeeded');
     const liveUrl = d.json.results[0].liveUrl;
-    await assert.rejects(fetch(`${liveUrl}/health`), 'the skill stopped with the command');
+    assert.equal((await fetch(`${liveUrl}/health`)).status, 200, 'the skill keeps serving after the command');
 
     const t = await odoobo(['test', 'pr-review', '--target', 'local', '-C', repo.fixture.dir, '--json'], {});
     assert.equal(t.code, 0, JSON.stringify(t.json, null, 2) + t.err);

@@ -167,14 +167,20 @@ describe('odoobo test / logs against a deployed real skill on the local App Plat
     assert.equal(process.listenerCount('SIGINT'), 0, 'the handler is gone after the command');
   });
 
-  it('--target local without --api-url starts an embedded platform for the command (a note on stderr); its own state has no apps → exit 1', async () => {
+  // Changed: the platform without --api-url used to stop with the command; now it is the repository's and stays up.
+  it('--target local without --api-url starts the repository\'s platform (a note on stderr); its own state has no apps → exit 1', async () => {
     const c = capture({});
-    const code = await main(['test', 'pr-review', '--target', 'local', '-C', repo.fixture.dir, '--json'], c.io);
-    assert.equal(code, 1);
-    assert.match(c.err.join('\n'), /note: started the embedded local App Platform at http:\/\/127\.0\.0\.1:\d+ \(data: .*\.git\/odoobo\/local-platform\); skills it deploys stop when this command ends/);
-    const doc = JSON.parse(c.out[0]);
-    assert.equal(doc.results[0].error.code, 'NOT_DEPLOYED');
-    assert.notEqual(doc.apiUrl, platform.url);
-    await assert.rejects(fetch(`${doc.apiUrl}/v2/apps`), 'the embedded platform stopped with the command');
+    try {
+      const code = await main(['test', 'pr-review', '--target', 'local', '-C', repo.fixture.dir, '--json'], c.io);
+      assert.equal(code, 1);
+      const note = /note: started the local App Platform at http:\/\/127\.0\.0\.1:\d+ \(pid \d+, data: .*\.git\/odoobo\/local-platform\); it keeps serving/;
+      assert.match(c.err.join('\n'), note);
+      const doc = JSON.parse(c.out[0]);
+      assert.equal(doc.results[0].error.code, 'NOT_DEPLOYED');
+      assert.notEqual(doc.apiUrl, platform.url);
+      assert.equal((await fetch(`${doc.apiUrl}/v2/apps`)).status, 401, 'the platform keeps serving after the command');
+    } finally {
+      assert.equal(await main(['platform', 'stop', '-C', repo.fixture.dir], capture({}).io), 0);
+    }
   });
 });
