@@ -68,5 +68,23 @@ export default tseslint.config(
     // The dashboard webview runs in the browser, not Node.
     files: ['src/webview/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^node:', message: 'The webview runs in a browser: no Node modules.' }] }],
+    },
+  },
+  {
+    // The layers (CONTRIBUTING.md): core is what the CLI and plain unit tests run, so it never reaches up or into VS Code.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/core must not import vscode: the CLI and plain unit tests use it.' }],
+          patterns: [
+            { regex: '(^|/)(platform|cli|vscode|webview)(/|$)', message: 'src/core imports no other layer of src/ (the platform is reached over HTTP).' },
+          ],
+        },
+      ],
+    },
   },
 );
