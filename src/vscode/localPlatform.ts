@@ -63,7 +63,9 @@ export class LocalPlatformManager extends Disposable {
 
   /** The running platform's endpoint, starting it first if none answers. */
   ensure(): Promise<LocalPlatformEndpoint> {
-    if (!vscode.workspace.isTrusted) return Promise.reject(new Error('The local App Platform runs code: it does not start in an untrusted workspace.'));
+    if (!vscode.workspace.isTrusted) {
+      return Promise.reject(new Error('The local App Platform runs code: it does not start in an untrusted workspace.'));
+    }
     if (this.current && Date.now() - this.checkedAt < RECHECK_MS && pidAlive(this.current.pid)) return Promise.resolve(this.current);
     this.starting ??= this.find().finally(() => (this.starting = undefined));
     return this.starting;
@@ -72,7 +74,8 @@ export class LocalPlatformManager extends Disposable {
   private async find(): Promise<LocalPlatformConnection> {
     const { dataDir, workspace } = await this.dataDir();
     const found = await ensureLocalPlatform({
-      dataDir, workspace, env: process.env, cli: { command: process.execPath, args: [this.cliPath] }, log: (l) => this.log.info(`[local platform] ${l}`),
+      dataDir, workspace, env: process.env, cli: { command: process.execPath, args: [this.cliPath] },
+      log: (l) => this.log.info(`[local platform] ${l}`),
     });
     if (found.pid !== this.current?.pid) {
       const how = found.started ? 'started by this window' : 'already running';

@@ -34,8 +34,8 @@ async function odoobo(argv: string[]): Promise<{ code: number; out: string; err:
 function odooboProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const cli = defaultCliCommand();
   return new Promise((resolve) => {
-    execFile(cli.command, [...cli.args, ...argv], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 120_000 }, (e, out, err) =>
-      resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }));
+    const options = { env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 120_000 };
+    execFile(cli.command, [...cli.args, ...argv], options, (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }));
   });
 }
 

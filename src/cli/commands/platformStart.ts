@@ -180,7 +180,9 @@ export const platformStart: CliCommand = {
       url: platform.url, token, pid: process.pid, startedAt: new Date().toISOString(), dataDir, idleStopMinutes: idleStop,
     };
     let stopped = false;
-    const published = writeEndpoint(endpoint).catch((e: Error) => io.err(`odoobo platform: could not write the endpoint file: ${e.message}`));
+    const published = writeEndpoint(endpoint).catch((e: Error) => {
+      io.err(`odoobo platform: could not write the endpoint file: ${e.message}`);
+    });
     void platform.restored.catch(() => undefined).then(async () => {
       await published;
       if (!stopped) await writeEndpoint({ ...endpoint, restoredAt: new Date().toISOString() }).catch(() => undefined);

@@ -63,7 +63,8 @@ function render(io: CliIO, doc: Awaited<ReturnType<typeof describe>>): void {
   const st = styleFor(io);
   if (!doc.running) {
     io.out(`no local App Platform is running for ${doc.data_dir}`);
-    if (doc.stale_endpoint) io.out(`(a stale endpoint file names pid ${doc.stale_endpoint.pid} at ${doc.stale_endpoint.url}; the next command replaces it)`);
+    const stale = doc.stale_endpoint;
+    if (stale) io.out(`(a stale endpoint file names pid ${stale.pid} at ${stale.url}; the next command replaces it)`);
     io.out('`odoobo deploy`, `test` and `logs` start it when they need it; `odoobo platform start` runs it in the foreground');
     return;
   }
@@ -76,7 +77,8 @@ function render(io: CliIO, doc: Awaited<ReturnType<typeof describe>>): void {
   }
   const d = (x: { id: string | null; phase: string | null } | null) => (x ? `${x.phase ?? '?'} ${(x.id ?? '').slice(0, 8)}` : '-');
   const rows = doc.apps.map((a) => [a.name, a.live_url ?? '-', d(a.active_deployment), d(a.in_progress_deployment)]);
-  for (const l of formatTable([{ header: 'APP' }, { header: 'URL' }, { header: 'ACTIVE' }, { header: 'IN PROGRESS' }], rows, st.bold)) io.out(l);
+  const columns = [{ header: 'APP' }, { header: 'URL' }, { header: 'ACTIVE' }, { header: 'IN PROGRESS' }];
+  for (const l of formatTable(columns, rows, st.bold)) io.out(l);
 }
 
 async function describe(dataDir: string) {
@@ -102,7 +104,8 @@ export const platformStatus: CliCommand = {
   summary: "the repository's local App Platform: URL, pid, uptime, apps",
   help: HELP,
   async run(args, io) {
-    const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: { ...COMMON_OPTIONS, 'data-dir': { type: 'string' } } });
+    const options = { ...COMMON_OPTIONS, 'data-dir': { type: 'string' } } as const;
+    const { values } = parseArgs({ args, strict: true, allowPositionals: false, options });
     if (values.help) {
       io.out(HELP);
       return EXIT.OK;

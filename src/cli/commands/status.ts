@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { findLocalPlatform, formatSummary, liveStatus, pidAlive, readEndpoint, type LiveAppState, type LiveStatus } from '../../core/localPlatform';
+import {
+  findLocalPlatform, formatSummary, liveStatus, pidAlive, readEndpoint, type LiveAppState, type LiveStatus,
+} from '../../core/localPlatform';
 import { defaultLocalDataDir, parseTargetName } from '../../core/target';
 import { loadSkills } from '../../core/skills/loadSkills';
 import { buildWorktreeStatus, exportWorktreeStatus, type ExportedSkill, type WorktreeStatusExport } from '../../core/status/exportStatus';
@@ -86,7 +88,11 @@ function render(io: CliIO, data: WorktreeStatusExport, localRunning: boolean): v
       m ? `${short(m.merge_commit)} ${formatAgoIso(m.at)}` : '-',
     ];
   });
-  for (const l of formatTable([{ header: 'SKILL' }, { header: 'WORKTREE', maxWidth: 50 }, { header: 'STATE' }, { header: 'LAST DEPLOYMENT (recorded)' }, { header: 'LAST TEST' }, { header: 'LAST MERGE' }], rows, st.bold)) io.out(l);
+  const columns = [
+    { header: 'SKILL' }, { header: 'WORKTREE', maxWidth: 50 }, { header: 'STATE' }, { header: 'LAST DEPLOYMENT (recorded)' },
+    { header: 'LAST TEST' }, { header: 'LAST MERGE' },
+  ];
+  for (const l of formatTable(columns, rows, st.bold)) io.out(l);
 }
 
 /** What the target serves, one row per skill, and the counts. */
@@ -105,7 +111,8 @@ function renderLive(io: CliIO, live: LiveView): string[] {
     a.inProgress ? `${a.inProgress.phase ?? 'PENDING'} ${short(a.inProgress.id)}` : '-',
     a.liveUrl ?? '-',
   ]);
-  if (rows.length) lines.push(...formatTable([{ header: 'SKILL' }, { header: 'LIVE' }, { header: 'PHASE' }, { header: 'HEALTH' }, { header: 'IN PROGRESS' }, { header: 'URL' }], rows, st.bold));
+  const columns = ['SKILL', 'LIVE', 'PHASE', 'HEALTH', 'IN PROGRESS', 'URL'].map((header) => ({ header }));
+  if (rows.length) lines.push(...formatTable(columns, rows, st.bold));
   return lines;
 }
 
@@ -124,7 +131,8 @@ async function askLive(values: { target?: string; 'api-url'?: string }, io: CliI
     const dataDir = await defaultLocalDataDir(root);
     if (!(await findLocalPlatform(dataDir))) {
       const none = apps.map((a): LiveAppState => ({ ...a, state: 'not-deployed' }));
-      return { target, apps: none, summary: { healthy: 0, unhealthy: 0, deploying: 0, 'not-deployed': none.length, 'no-active-deployment': 0 },
+      const summary = { healthy: 0, unhealthy: 0, deploying: 0, 'not-deployed': none.length, 'no-active-deployment': 0 };
+      return { target, apps: none, summary,
         note: 'the local App Platform is not running: nothing is served (a deploy, test or logs command starts it)' };
     }
   }
@@ -163,7 +171,9 @@ export const status: CliCommand = {
       return EXIT.OK;
     }
     const watchS = values.watch === undefined ? undefined : Number(values.watch);
-    if (watchS !== undefined && !(Number.isFinite(watchS) && watchS >= 1)) throw new UsageError(`--watch expects seconds (at least 1), got "${values.watch}"`);
+    if (watchS !== undefined && !(Number.isFinite(watchS) && watchS >= 1)) {
+      throw new UsageError(`--watch expects seconds (at least 1), got "${values.watch}"`);
+    }
     if (watchS !== undefined && (values.json || values.export)) throw new UsageError('--watch does not go with --json or --export');
     const root = await requireRepository(await workDir(values.directory));
     if (watchS !== undefined) return watch(io, values, root, watchS);

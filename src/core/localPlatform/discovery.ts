@@ -114,7 +114,8 @@ async function startDetached(options: EnsureLocalPlatformOptions & { dataDir: st
       } catch {
         // gone meanwhile
       }
-      throw new Error(`the local App Platform did not answer within ${Math.round(timeoutMs / 1000)} s (log: ${path.join(dataDir, LOG_FILE)})`);
+      const log = path.join(dataDir, LOG_FILE);
+      throw new Error(`the local App Platform did not answer within ${Math.round(timeoutMs / 1000)} s (log: ${log})`);
     }
     await wait(100);
   }

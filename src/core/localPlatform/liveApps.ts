@@ -55,6 +55,7 @@ export async function liveStatus(client: AppPlatformClient, apps: ReadonlyArray<
 
 /** `3 healthy, 1 unhealthy, 1 not deployed`: the counts that are not zero. */
 export function formatSummary(summary: Record<LiveState, number>): string {
-  const parts = (Object.entries(summary) as Array<[LiveState, number]>).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k.replace(/-/g, ' ')}`);
+  const counts = Object.entries(summary) as Array<[LiveState, number]>;
+  const parts = counts.filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k.replace(/-/g, ' ')}`);
   return parts.join(', ') || 'no skills';
 }
