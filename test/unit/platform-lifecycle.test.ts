@@ -4,7 +4,7 @@
  * served on the app's stable local URL. Every API response is validated against DigitalOcean's OpenAPI schemas.
  */
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import {
@@ -199,7 +199,7 @@ describe('local App Platform: lifecycle of a real skill', () => {
     const sleeping = (): number[] =>
       platformProcesses(p.dataDir).filter((pid) => {
         try {
-          return require('node:fs').readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sleep\u0000120');
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sleep\u0000120');
         } catch {
           return false;
         }
@@ -335,13 +335,13 @@ describe('local App Platform: lifecycle of a real skill', () => {
     const active = (await app()).active_deployment;
     const pid = platformProcesses(p.dataDir).find((x) => {
       try {
-        return require('node:fs').readFileSync(`/proc/${x}/cmdline`, 'utf8').includes('uvicorn');
+        return readFileSync(`/proc/${x}/cmdline`, 'utf8').includes('uvicorn');
       } catch {
         return false;
       }
     });
     assert.ok(pid, 'uvicorn runs');
-    const env = require('node:fs').readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0') as string[];
+    const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     assert.ok(env.includes('GITHUB_TOKEN=from-platform-config'));
     assert.ok(env.includes('ANTHROPIC_API_KEY='), 'a SECRET without a configured value is empty');
     assert.ok(env.includes('HOST=127.0.0.1'));
@@ -353,7 +353,7 @@ describe('local App Platform: lifecycle of a real skill', () => {
     const uvicorn = (): number | undefined =>
       platformProcesses(p.dataDir).find((x) => {
         try {
-          return require('node:fs').readFileSync(`/proc/${x}/cmdline`, 'utf8').includes('-m\u0000uvicorn');
+          return readFileSync(`/proc/${x}/cmdline`, 'utf8').includes('-m\u0000uvicorn');
         } catch {
           return false;
         }

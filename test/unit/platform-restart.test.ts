@@ -102,8 +102,8 @@ async function startCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ child
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
   const url = await waitFor(
     'the ready line',
     async () => {
