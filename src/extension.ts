@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { COMMAND_IDS } from './vscode/commands/commandIds';
 import { registerCommands } from './vscode/commands/registerCommands';
 import type { PromptScript } from './vscode/commands/shared/prompts';
+import type { WalkthroughProgress } from './vscode/commands/shared/walkthroughContext';
 import { SkillsStore } from './vscode/skillsStore';
 import { LocalPlatformManager } from './vscode/localPlatform';
 import { AppSpecDiagnostics } from './vscode/appSpecDiagnostics';
@@ -48,6 +49,8 @@ export interface OdooboApi {
   readonly dashboard: DashboardController;
   /** Scripts prompt answers (tests only). */
   setPromptScript(script: PromptScript | undefined): void;
+  /** The walkthrough steps whose context key is set (tests read it). */
+  readonly walkthrough: WalkthroughProgress;
 }
 
 export function activate(context: vscode.ExtensionContext): OdooboApi {
@@ -139,7 +142,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   );
 
   let prompts: PromptScript | undefined;
-  registerCommands({
+  const walkthrough = registerCommands({
     deployments,
     extension: context,
     diagnostics,
@@ -169,6 +172,7 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     commandIds: COMMAND_IDS,
     ready,
     setPromptScript: (s) => (prompts = s),
+    walkthrough,
   };
 }
 

@@ -12,6 +12,7 @@ import { rollback } from './deploy/rollback';
 import { rollbackToDeployment } from './deploy/rollbackToDeployment';
 import { testSkills } from './deploy/test';
 import { refused, type CommandRefusal } from './shared/refusal';
+import { walkthrough, type WalkthroughProgress } from './shared/walkthroughContext';
 import { refresh } from './skills/refresh';
 import { scaffoldSkill } from './skills/scaffoldSkill';
 import { showDashboard } from './skills/showDashboard';
@@ -74,8 +75,12 @@ function untrusted(id: CommandId): CommandRefusal {
   return refused(message, 'untrusted');
 }
 
-/** Registers every command in COMMAND_IDS: refused when untrusted and it needs trust; a throw is logged and shown. */
-export function registerCommands(ctx: CommandContext): void {
+/**
+ * Registers every command in COMMAND_IDS: refused when untrusted and it needs trust; a throw is logged and shown.
+ * Answers the walkthrough's progress, which it starts following.
+ */
+export function registerCommands(ctx: CommandContext): WalkthroughProgress {
+  ctx.extension.subscriptions.push(walkthrough.track(ctx));
   for (const id of COMMAND_IDS) {
     const handler = HANDLERS[id];
     ctx.extension.subscriptions.push(
@@ -94,4 +99,5 @@ export function registerCommands(ctx: CommandContext): void {
       }),
     );
   }
+  return walkthrough;
 }

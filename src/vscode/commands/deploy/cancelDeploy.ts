@@ -1,11 +1,15 @@
 import type { CommandContext } from '../context';
 import { refused, type CommandRefusal } from '../shared/refusal';
-import { skillRefs } from '../shared/skillRefs';
+import { chooseSkills, skillRefs } from '../shared/skillRefs';
 
-/** `odoobo.cancelDeploy`: the named skills' deployments, or every one in flight; true when one was cancelled. */
-export function cancelDeploy(ctx: CommandContext, arg?: unknown): boolean | CommandRefusal {
-  const names = skillRefs(ctx, arg).map((r) => r.name);
-  const inFlight = names.length ? names : [...ctx.deployments.all.keys()].filter((s) => ctx.deployments.isDeploying(s));
-  if (inFlight.length === 0) return refused('nothing is being deployed');
-  return inFlight.map((s) => ctx.deployments.cancel(s)).some(Boolean);
+/** `odoobo.cancelDeploy`: the named skills' deployments; from the palette, the ones chosen among those in flight. */
+export async function cancelDeploy(ctx: CommandContext, arg?: unknown): Promise<boolean | CommandRefusal> {
+  let names = skillRefs(ctx, arg).map((r) => r.name);
+  if (names.length === 0) {
+    const inFlight = (r: { name: string }) => ctx.deployments.isDeploying(r.name);
+    if (![...ctx.deployments.all.keys()].some((name) => inFlight({ name }))) return refused('nothing is being deployed');
+    names = (await chooseSkills(ctx, 'Cancel the deployment of which skills?', inFlight)).map((r) => r.name);
+    if (names.length === 0) return refused('no skill chosen', 'cancelled');
+  }
+  return names.map((s) => ctx.deployments.cancel(s)).some(Boolean);
 }

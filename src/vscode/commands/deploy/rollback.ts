@@ -5,6 +5,7 @@ import type { SkillsStore } from '../../skillsStore';
 import { DeploymentItem } from '../../tree/items';
 import type { CommandContext } from '../context';
 import { withCancellableProgress } from '../shared/progress';
+import { describeDeployment, shortenIds, shortId, type DeploymentFacts } from '../shared/deploymentText';
 import { confirm, pickOne } from '../shared/prompts';
 import { cancelled, refused, type CommandRefusal } from '../shared/refusal';
 import { allSkillRefs, skillRefs } from '../shared/skillRefs';
@@ -16,8 +17,8 @@ export async function rollback(ctx: CommandContext, arg?: unknown): Promise<Roll
     const store = skillRefs(ctx, arg)[0]?.store;
     if (!store) return refused(`no skill named ${arg.skillName}`);
     const d = arg.deployment;
-    const commit = commitOf(d, arg.skillName);
-    return confirmAndRollback(ctx, store, arg.skillName, { id: d.id, label: commit?.slice(0, 12) ?? d.id.slice(0, 8) });
+    const facts = { id: d.id, cause: d.cause, phase: d.phase, createdAt: d.created_at, commit: commitOf(d, arg.skillName) };
+    return confirmAndRollback(ctx, store, arg.skillName, facts);
   }
   let ref = skillRefs(ctx, arg)[0];
   if (!ref) {
@@ -28,15 +29,17 @@ export async function rollback(ctx: CommandContext, arg?: unknown): Promise<Roll
   const { store, name: skill } = ref;
   const targets = await ctx.deployments.rollbackTargets(store, skill);
   if (targets.length === 0) return refused(`${skill} has no earlier deployment to roll back to.`);
+  // Several deployments may share a commit: the short id and the cause tell them apart.
   const items = targets.map((t) => ({
     id: t.id,
-    label: `${t.commit?.slice(0, 12) ?? t.id.slice(0, 8)}`,
-    description: [t.phase, formatAgoIso(t.createdAt)].filter(Boolean).join(' · '),
-    detail: t.cause ?? t.id,
+    label: `${shortId(t.id)}${t.cause ? ` · ${shortenIds(t.cause)}` : ''}`,
+    description: [t.phase?.toLowerCase(), formatAgoIso(t.createdAt)].filter(Boolean).join(' · '),
+    detail: t.commit ? `commit ${t.commit.slice(0, 12)}` : 'commit unknown',
+    target: t,
   }));
-  const target = await pickOne(ctx, items, { title: `Roll back ${skill} to…` });
-  if (!target) return cancelled('rollback');
-  return confirmAndRollback(ctx, store, skill, target);
+  const picked = await pickOne(ctx, items, { title: `Roll back ${skill} to…` });
+  if (!picked) return cancelled('rollback');
+  return confirmAndRollback(ctx, store, skill, picked.target);
 }
 
 /** Validate (warnings shown before confirming), then roll back with progress and a cancel button. */
@@ -44,20 +47,20 @@ async function confirmAndRollback(
   ctx: CommandContext,
   store: SkillsStore,
   skill: string,
-  target: { id: string; label: string },
+  target: DeploymentFacts,
 ): Promise<RollbackResult | CommandRefusal> {
   const check = await ctx.deployments.checkRollback(store, skill, target.id);
   if (!check.valid) {
     return refused(`App Platform refuses this rollback: ${check.error?.code ?? 'invalid'} ${check.error?.message ?? ''}`.trim());
   }
   const warnings = check.warnings.map((w) => `• ${w.code}: ${w.message ?? ''}`).join('\n');
-  const question = `Roll back ${skill} to ${target.label}?${warnings ? `\n\nApp Platform warns:\n${warnings}` : ''}`;
+  const question = `Roll back ${skill} to ${describeDeployment(target)}?${warnings ? `\n\nApp Platform warns:\n${warnings}` : ''}`;
   const ok = await confirm(ctx, question, 'Roll Back');
   if (ok !== 'Roll Back') return cancelled('rollback');
   const result = await withCancellableProgress(`Rolling back ${skill}`, (signal) =>
     ctx.deployments.rollback(store, skill, target.id, signal),
   );
-  if (result.status === 'succeeded') void vscode.window.showInformationMessage(`${skill} rolled back to ${target.label}.`);
+  if (result.status === 'succeeded') void vscode.window.showInformationMessage(`${skill} rolled back to deployment ${shortId(target.id)}.`);
   else void vscode.window.showErrorMessage(`Rollback of ${skill} ${result.status}: ${result.error?.message ?? result.reason ?? ''}`);
   return result;
 }

@@ -4,6 +4,7 @@ import type { SkillsStore } from '../../skillsStore';
 import type { CommandContext } from '../context';
 import { refused, type CommandRefusal } from '../shared/refusal';
 import { withCancellableProgress } from '../shared/progress';
+import { walkthrough } from '../shared/walkthroughContext';
 
 /** Deploys each store's skills (a plan per workspace folder) under one cancellable notification, then says how it went. */
 export async function runPlans(
@@ -24,6 +25,7 @@ export async function runPlans(
     for (const r of plan.results) if (r.status !== 'succeeded') showFailure(ctx, r);
     const ok = plan.results.filter((r) => r.status === 'succeeded');
     const deployed = ok.map((r) => `${r.skill}${r.liveUrl ? ` (${r.liveUrl})` : ''}`).join(', ');
+    if (ok.length) walkthrough.mark('deployed');
     if (ok.length) void vscode.window.showInformationMessage(`Deployed ${deployed}.`);
   }
   return results;

@@ -7,6 +7,7 @@ import type { CommandContext } from '../context';
 import { withCancellableProgress } from '../shared/progress';
 import { confirm, input } from '../shared/prompts';
 import { cancelled, refused, type CommandRefusal } from '../shared/refusal';
+import { walkthrough } from '../shared/walkthroughContext';
 
 /** Shape check, as the user types; the token is then verified against the API before it is stored. */
 function tokenProblem(token: string): string | undefined {
@@ -62,6 +63,7 @@ export async function setToken(ctx: CommandContext): Promise<'stored' | 'removed
   await ctx.extension.secrets.store(TOKEN_SECRET_KEY, token.trim());
   const how = check.ok ? 'verified against the API' : 'not verified: the API was unreachable';
   ctx.log.info(`DigitalOcean token stored in secret storage (${how})`);
+  walkthrough.mark('tokenSet');
   void vscode.window.showInformationMessage(`DigitalOcean token ${check.ok ? 'verified and ' : ''}stored in VS Code secret storage.`);
   return 'stored';
 }

@@ -6,6 +6,7 @@ import { confirm } from '../shared/prompts';
 import { cancelled, refused, type CommandRefusal } from '../shared/refusal';
 import { chooseSkills, skillRefs, worktreeOfRef } from '../shared/skillRefs';
 import { refreshAll } from './refreshAll';
+import { walkthrough } from '../shared/walkthroughContext';
 
 /** `odoobo.merge`: merges each skill's branch into main once its deployment meets the preconditions. */
 export async function merge(ctx: CommandContext, arg?: unknown, selection?: unknown): Promise<MergeResult[] | CommandRefusal> {
@@ -36,6 +37,7 @@ export async function merge(ctx: CommandContext, arg?: unknown, selection?: unkn
     const [result] = await mergeSkills(root, [ref.name], { target, push, cleanup: answer === 'Merge, Push and Remove Worktree' });
     results.push(result);
     if (result.status === 'merged') {
+      walkthrough.mark('merged');
       void vscode.window.showInformationMessage(`Merged ${ref.name} into ${result.mainBranch} (${result.mergeCommit.slice(0, 12)}).`);
     } else if (result.status === 'failed') void vscode.window.showErrorMessage(result.error.message);
   }

@@ -8,6 +8,7 @@ import { confirm } from '../shared/prompts';
 import { refused, type CommandRefusal } from '../shared/refusal';
 import { chooseSkills, skillRefs, worktreeOfRef } from '../shared/skillRefs';
 import { refreshAll } from './refreshAll';
+import { walkthrough } from '../shared/walkthroughContext';
 
 /** `odoobo.setupWorktrees`: a worktree on branch skill/<name> for each named (or chosen) skill without one. */
 export async function setupWorktrees(ctx: CommandContext, arg?: unknown, selection?: unknown): Promise<SetupReport[] | CommandRefusal> {
@@ -22,6 +23,7 @@ export async function setupWorktrees(ctx: CommandContext, arg?: unknown, selecti
     const failed = report.outcomes.filter((o) => o.status === 'failed');
     const summary = report.outcomes.map((o) => `${o.skill}: ${o.status}${o.status === 'failed' ? '' : ` (${o.path})`}`).join('; ');
     ctx.log.info(`set up worktrees: ${summary}`);
+    if (report.outcomes.some((o) => o.status !== 'failed')) walkthrough.mark('worktrees');
     if (failed.length) {
       const why = failed.map((o) => `${o.skill}: ${o.error?.message ?? 'unknown error'}`).join(' — ');
       void vscode.window.showErrorMessage(`Worktree setup failed for ${why}`);
