@@ -20,7 +20,8 @@ import {
   type ResumeResult,
 } from '../core/deploy';
 import { runSmokeSuite, type SmokeResult } from '../core/smoke';
-import { StatusStore, type SkillDeployAttempt, type SkillDeployment } from '../core/status';
+import { StatusStore } from '../core/status';
+import { previousServesAfter, stateFromRecords } from './tree/deployState';
 import { connectTarget } from '../core/target';
 import { settings, type Target } from './config';
 import { TOKEN_SECRET_KEY } from './secrets';
@@ -155,7 +156,21 @@ export class DeployService extends Disposable {
       apiUrlName: 'odoobo.apiUrl',
       client: { budget, userAgent: 'odoobo-skills' },
     });
+    this.noteEndpoint(t.target, t.apiUrl);
     return { client: t.client, budget, target: t.target, close: t.close };
+  }
+
+  /** The App Platform the last connection reached (for the status bar: which target its counts are about). */
+  get endpoint(): { readonly target: Target; readonly apiUrl: string } | undefined {
+    return this._endpoint;
+  }
+
+  private _endpoint: { readonly target: Target; readonly apiUrl: string } | undefined;
+
+  private noteEndpoint(target: Target, apiUrl: string): void {
+    if (this._endpoint?.target === target && this._endpoint.apiUrl === apiUrl) return;
+    this._endpoint = { target, apiUrl };
+    this._onDidChange.fire(undefined);
   }
 
   /**
@@ -317,26 +332,3 @@ export class DeployService extends Disposable {
   }
 }
 
-/** After a deploy that did not go live: does the deployment that served before serve now (verified, or restored)? */
-export function previousServesAfter(r: Pick<DeployResult, 'status' | 'previousStillServing' | 'rollback'>): boolean | undefined {
-  if (r.status === 'succeeded') return undefined;
-  if (r.previousStillServing === true) return true;
-  return r.status === 'rolled-back' && r.rollback?.status === 'succeeded' ? true : undefined;
-}
-
-/** A skill's state from the status file: the last live deployment, and a later attempt that did not go live. */
-export function stateFromRecords(d: SkillDeployment | undefined, attempt: SkillDeployAttempt | undefined): SkillDeployState | undefined {
-  const deployedAt = d ? Date.parse(d.deployedAt) || Date.now() : 0;
-  const attemptAt = attempt ? Date.parse(attempt.at) : NaN;
-  if (attempt && Number.isFinite(attemptAt) && attemptAt >= deployedAt && attempt.status !== 'rolled-back') {
-    const phase: SkillPhase = attempt.status === 'canceled' ? 'canceled' : 'failed';
-    const detail = attempt.code && attempt.step ? `${attempt.code} at ${attempt.step}` : undefined;
-    // A rolled-back attempt is followed by the restored deployment's record; only a verified previous one counts here.
-    const servingPrevious = !!d && d.phase === 'ACTIVE' && attempt.previousStillServing === true ? true : undefined;
-    const live = servingPrevious ? { liveUrl: d?.liveUrl, commit: d?.commit } : {};
-    return { phase, ...(detail ? { detail } : {}), deploymentId: attempt.deploymentId, ...live, servingPrevious, at: attemptAt };
-  }
-  if (!d) return undefined;
-  const phase: SkillPhase = d.phase === 'ACTIVE' ? 'active' : d.phase === 'CANCELED' ? 'canceled' : 'failed';
-  return { phase, deploymentId: d.deploymentId, liveUrl: d.liveUrl, commit: d.commit, at: deployedAt };
-}

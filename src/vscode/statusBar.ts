@@ -1,9 +1,15 @@
 import * as vscode from 'vscode';
+import { settings } from './config';
 import type { DeployService } from './deployService';
 import type { SkillsStore } from './skillsStore';
+import { summarize, type TargetView } from './tree/deployState';
 import { Disposable } from './util/disposable';
 
-/** One item: `$(sync~spin) 2  $(check) 3  $(error) 1` (deploying / active / failed); hidden without skills. */
+/**
+ * One item: `$(sync~spin) 2  $(check) 5  $(warning) 1  $(error) 1` (deploying / serving / of those, serving the
+ * previous deployment after a failed deploy / failed with nothing serving); hidden without skills. The tooltip's
+ * first line names the target it counts (local App Platform and its URL, or DigitalOcean).
+ */
 export class DeployStatusBar extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem('odoobo.deployStatus', vscode.StatusBarAlignment.Left, 50));
   private lastText = '';
@@ -13,6 +19,7 @@ export class DeployStatusBar extends Disposable {
     this.item.name = 'Odoobo Skills deployments';
     this.item.command = 'odoobo.showDashboard';
     this._register(deployments.onDidChange(() => this.update()));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => (e.affectsConfiguration('odoobo') ? this.update() : undefined)));
     this.update();
   }
 
@@ -21,9 +28,22 @@ export class DeployStatusBar extends Disposable {
     return this.item.text;
   }
 
+  /** The tooltip shown, for tests. */
+  get tooltip(): string {
+    return typeof this.item.tooltip === 'string' ? this.item.tooltip : (this.item.tooltip?.value ?? '');
+  }
+
   /** What a click runs, for tests. */
   get command(): string | vscode.Command | undefined {
     return this.item.command;
+  }
+
+  /** The target the counts are about: the setting, with the URL of the platform last reached on it. */
+  private target(): TargetView {
+    const s = settings();
+    const reached = this.deployments.endpoint;
+    const apiUrl = reached?.target === s.target ? reached.apiUrl : s.target === 'local' && s.apiUrl ? s.apiUrl : undefined;
+    return { target: s.target, ...(apiUrl ? { apiUrl } : {}) };
   }
 
   update(): void {
@@ -32,28 +52,19 @@ export class DeployStatusBar extends Disposable {
       this.item.hide();
       return;
     }
-    let deploying = 0;
-    let active = 0;
-    let failed = 0;
-    const lines: string[] = [];
-    for (const name of skills) {
-      const st = this.deployments.state(name);
-      if (st?.phase === 'deploying') deploying++;
-      else if (st?.phase === 'active') active++;
-      else if (st?.phase === 'failed') failed++;
-      const detail = st?.detail ? ` — ${st.detail}` : '';
-      const url = st?.liveUrl && st.phase === 'active' ? ` · ${st.liveUrl}` : '';
-      lines.push(`${name}: ${st ? `${st.phase}${detail}${url}` : 'not deployed'}`);
-    }
-    const parts = [deploying ? `$(sync~spin) ${deploying}` : '', `$(check) ${active}`, failed ? `$(error) ${failed}` : ''].filter(Boolean);
-    const text = parts.join('  ');
+    const summary = summarize(skills.map((name) => ({ name, state: this.deployments.state(name) })), this.target());
     // Only touch the item when something visible changed: no flicker while deployments report progress.
-    if (text !== this.lastText) {
-      this.item.text = text;
-      this.lastText = text;
+    if (summary.text !== this.lastText) {
+      this.item.text = summary.text;
+      this.lastText = summary.text;
     }
-    this.item.tooltip = lines.join('\n');
-    this.item.backgroundColor = failed ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    this.item.tooltip = summary.tooltip;
+    this.item.backgroundColor =
+      summary.severity === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : summary.severity === 'warning'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     this.item.show();
   }
 }

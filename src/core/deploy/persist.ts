@@ -60,6 +60,8 @@ export interface DeployAttemptRecord {
   step: string;
   message: string;
   at: string;
+  /** The deployment that served before the attempt still serves (verified), or the rollback restored it. */
+  previousStillServing?: boolean;
 }
 
 /** An automatic rollback: what failed, why, and what serves again. */
@@ -115,7 +117,7 @@ export function recordDeployment(store: StatusStore, skill: string, deployment: 
 
 export function recordAttempt(store: StatusStore, skill: string, attempt: DeployAttemptRecord): Promise<void> {
   return editSkill(store, skill, (s) => {
-    s.lastDeployAttempt = attempt;
+    s.lastDeployAttempt = { ...attempt };
   });
 }
 

@@ -29,6 +29,26 @@ export const SkillDeploymentSchema = z.looseObject({
 });
 export type SkillDeployment = z.infer<typeof SkillDeploymentSchema>;
 
+/**
+ * The last deploy that did not go live (failed, canceled or rolled back); `lastDeployment` keeps what served before.
+ * Older files lack it, or lack `previousStillServing`: both still load.
+ */
+export const SkillDeployAttemptSchema = z.looseObject({
+  target: z.string().min(1),
+  /** `failed`, `canceled` or `rolled-back`. */
+  status: z.string().min(1),
+  appId: z.string().optional(),
+  deploymentId: z.string().optional(),
+  phase: z.string().optional(),
+  code: z.string().optional(),
+  step: z.string().optional(),
+  message: z.string().optional(),
+  at: isoTime,
+  /** The deployment that served before the attempt still serves (verified), or the rollback restored it. */
+  previousStillServing: z.boolean().optional(),
+});
+export type SkillDeployAttempt = z.infer<typeof SkillDeployAttemptSchema>;
+
 export const SkillTestResultSchema = z.looseObject({
   status: z.enum(['passed', 'failed', 'error']),
   /** The commit the tests ran against. */
@@ -68,6 +88,8 @@ export const SkillStatusSchema = z.looseObject({
   lastDeployment: SkillDeploymentSchema.optional(),
   /** The most recent deployment per target (a local deployment does not hide the DigitalOcean one). */
   deployments: z.record(z.string(), SkillDeploymentSchema).optional(),
+  /** The last deploy that did not go live. */
+  lastDeployAttempt: SkillDeployAttemptSchema.optional(),
   lastTest: SkillTestResultSchema.optional(),
   lastMerge: SkillMergeSchema.optional(),
 });

@@ -6,6 +6,7 @@ import type { SkillProblem } from '../../core/skills/loadSkills';
 import { formatSkillProblem } from '../../core/skills/loadSkills';
 import type { SkillView } from '../../core/skillsModel';
 import type { SkillDeployState } from '../deployService';
+import { lookOf, presentDeploy } from './deployState';
 import type { Deployment } from '../../core/do';
 import { deploymentDurationMs } from '../../core/deploy/appHistory';
 import { commitOf } from '../../core/deploy/apps';
@@ -53,19 +54,13 @@ export class SkillItem extends vscode.TreeItem {
     const state = worktree ? worktreeSummary(worktree) : 'no worktree';
     // Drift: the branch HEAD is not what is deployed.
     const drift = deploy?.phase === 'active' && deploy.commit && worktree?.head && !worktree.head.startsWith(deploy.commit.slice(0, 7));
-    const phaseText = (d: SkillDeployState) =>
-      d.phase === 'deploying' ? `deploying${d.detail ? ` (${d.detail})` : ''}` : `${d.phase} ${shortTime(d.at)}`;
-    const deployText = deploy ? phaseText(deploy) + (drift ? ' · HEAD ahead of deployed' : '') : undefined;
+    const look = deploy ? presentDeploy(deploy, (at) => shortTime(at)) : undefined;
+    const deployText = look ? look.text + (drift ? ' · HEAD ahead of deployed' : '') : undefined;
     const version = `v${skill.manifest.version}`;
     this.description = [multiRoot ? folder.name : undefined, deployText, version, state || undefined].filter(Boolean).join(' · ');
-    this.iconPath =
-      deploy?.phase === 'deploying'
-        ? new vscode.ThemeIcon('sync~spin')
-        : deploy?.phase === 'failed'
-          ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
-          : deploy?.phase === 'active'
-            ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
-            : new vscode.ThemeIcon('symbol-event', worktree?.dirty ? new vscode.ThemeColor(MODIFIED_COLOR) : undefined);
+    this.iconPath = look
+      ? new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined)
+      : new vscode.ThemeIcon('symbol-event', worktree?.dirty ? new vscode.ThemeColor(MODIFIED_COLOR) : undefined);
     this.contextValue = flags('skill', {
       valid: true,
       worktree: !!worktree,
@@ -78,6 +73,8 @@ export class SkillItem extends vscode.TreeItem {
       active: deploy?.phase === 'active',
       deployed: !!deploy?.deploymentId,
       failed: deploy?.phase === 'failed',
+      canceled: deploy?.phase === 'canceled',
+      servingprevious: !!deploy && lookOf(deploy) === 'serving-previous',
       drift: !!drift,
     });
     const md = new vscode.MarkdownString(undefined, true);
@@ -86,7 +83,8 @@ export class SkillItem extends vscode.TreeItem {
     md.appendMarkdown(`$(file) ${tildify(skill.manifestPath)}\n\n`);
     md.appendMarkdown(`$(git-branch) ${worktree ? `${worktree.branch ?? '(detached)'} in ${tildify(worktree.path)}` : 'no worktree'}`);
     if (deploy) {
-      md.appendMarkdown(`\n\n$(cloud) ${deploy.phase}${deploy.detail ? ` — ${deploy.detail}` : ''}`);
+      md.appendMarkdown(`\n\n$(${look?.icon ?? 'cloud'}) `);
+      md.appendText(look?.tooltip ?? deploy.phase);
       if (deploy.liveUrl) md.appendMarkdown(`\n\n$(link-external) ${deploy.liveUrl}`);
       const ahead = drift ? ' (the branch HEAD is ahead)' : '';
       if (deploy.commit) md.appendMarkdown(`\n\ndeployed commit \`${deploy.commit.slice(0, 12)}\`${ahead}`);

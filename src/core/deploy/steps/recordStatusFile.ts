@@ -35,6 +35,9 @@ export async function writeStatusFile(run: DeployRun, ending: Ending, now: strin
       }
     }
     if (!live && err) {
+      // What serves after this attempt: the previous deployment (verified), or the one the rollback restored.
+      const restored = rollback?.status === 'succeeded' ? true : undefined;
+      const serving = ending.previousStillServing ?? restored;
       await recordAttempt(store, skill, {
         target: s.target,
         status: kind,
@@ -45,6 +48,7 @@ export async function writeStatusFile(run: DeployRun, ending: Ending, now: strin
         step: err.step,
         message: err.message,
         at: now,
+        ...(serving !== undefined ? { previousStillServing: serving } : {}),
       });
       out.notes.push('attempt recorded');
     }
