@@ -45,7 +45,8 @@ describe('findUnpublishedWork / pushSkillBranches', () => {
 
   it('pushes the branches (never forced), after which only the uncommitted file is left', async () => {
     const outcomes = await pushSkillBranches(repo.dir, ['alpha', 'gamma']);
-    assert.deepEqual(outcomes.map((o) => [o.skill, o.outcome, o.error?.code]), [['alpha', 'pushed', undefined], ['gamma', 'pushed', undefined]]);
+    const got = outcomes.map((o) => [o.skill, o.outcome, o.error?.code]);
+    assert.deepEqual(got, [['alpha', 'pushed', undefined], ['gamma', 'pushed', undefined]]);
     assert.equal((await git(repo.originDir, 'rev-parse', 'skill/alpha')).trim(), (await git(wt, 'rev-parse', 'HEAD')).trim());
     const left = await findUnpublishedWork(repo.dir, ['alpha', 'gamma']);
     assert.deepEqual(left.map((w) => [w.skill, w.unpushed, w.uncommitted]), [['alpha', 0, 1]]);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONCURRENCY, MeteredBudget, planDeploy, type DeployEvent, type DeployResult, type PostDeployCheck } from '../../core/deploy';
+import { describeUnpublished, findUnpublishedWork, pushSkillBranches } from '../../core/git/flows';
 import { runSmokeSuite, SmokeAbortedError, summarizeSmoke, type SmokeResult } from '../../core/smoke';
 import { StatusStore } from '../../core/status/statusStore';
 import { UsageError, type CliCommand, type CliIO } from '../command';
@@ -18,6 +19,7 @@ skill/<name>) is linted and validated, the app created or updated, the deploymen
 health checked, the traffic switch verified and the smoke tests run (as in \`odoobo test\`). A skill whose new version
 fails after going live is rolled back to the deployment that served before; one that fails before going live never
 served, and the previous version is checked to still serve. Ctrl-C cancels the deployments in flight on the server.
+App Platform builds origin's branch: a skill with unpushed commits or uncommitted changes gets a warning (--push).
 
 Options:
   --all                          deploy every skill (skills/<name>/manifest.json)
@@ -27,12 +29,13 @@ ${TARGET_HELP}
   --no-rollback                  leave a version that failed after going live in place (no automatic rollback)
   --fail-fast                    stop at the first failure: start no other skill, cancel the deployments in flight
   --no-smoke                     skip the smoke tests after the health check
+  --push                         push each skill's branch to origin first (never forced; a failed push skips that skill)
   --timeout <seconds>            how long a deployment may take to reach ACTIVE (default 600)
 ${JSON_HELP}
 ${DIR_HELP}
 ${HELP_HELP}
 
-JSON: {"command":"deploy","ok","exitCode","target","apiUrl","succeeded","failed","rolledBack","canceled","durationMs",
+JSON: {"command":"deploy","ok","exitCode","target","apiUrl","succeeded","failed","rolledBack","canceled","pushFailures","durationMs",
 "results":[{"skill","status":"succeeded|failed|rolled-back|canceled","appId","deploymentId","previousDeploymentId",
 "liveUrl","commit","phase","steps":[{"name","status","startedAt","durationMs","message"}],"error":{"code","step",
 "message","mitigation"},"rollback":{"status","toDeploymentId","rollbackDeploymentId","pinned",…},
@@ -92,6 +95,37 @@ function printDetails(io: CliIO, results: readonly DeployResult[], smoke: Map<st
   }
 }
 
+/**
+ * App Platform builds origin's skill/<name>: warns of unpushed commits and uncommitted changes, or with --push pushes
+ * first. Answers the skills whose push failed (they are not deployed).
+ */
+type PushFailure = { skill: string; code: string; message: string };
+async function publishOrWarn(io: CliIO, root: string, skills: string[], push: boolean): Promise<PushFailure[]> {
+  let work: Awaited<ReturnType<typeof findUnpublishedWork>> = [];
+  try {
+    work = await findUnpublishedWork(root, skills);
+  } catch (e) {
+    io.err(`warning: could not check the skills' branches for unpushed work: ${describeFailure(e).message}`);
+    return [];
+  }
+  const failures: PushFailure[] = [];
+  const toPush = push ? work.filter((w) => w.unpushed).map((w) => w.skill) : [];
+  for (const o of toPush.length ? await pushSkillBranches(root, toPush) : []) {
+    if (o.error) {
+      failures.push({ skill: o.skill, code: o.error.code, message: o.error.message });
+      io.err(`error: ${o.skill} is not deployed: pushing ${o.branch} to origin failed: ${o.error.code}: ${o.error.message}`);
+    } else io.err(`${o.skill}: ${o.outcome === 'pushed' ? 'pushed' : o.outcome} ${o.branch} to origin`);
+  }
+  for (const w of work) {
+    if (failures.some((f) => f.skill === w.skill)) continue;
+    if (push && !w.uncommitted) continue;
+    const left = push ? { ...w, unpushed: 0 } : w;
+    const hint = push ? 'commit them, then deploy with --push' : 'push first, or deploy with --push';
+    io.err(`warning: ${describeUnpublished(left)}: the deploy builds origin/${w.branch} without it (${hint})`);
+  }
+  return failures;
+}
+
 export const deploy: CliCommand = {
   path: ['deploy'],
   summary: 'deploy skills as one parallel plan (rollback on failure)',
@@ -110,6 +144,7 @@ export const deploy: CliCommand = {
         'no-rollback': { type: 'boolean' },
         'fail-fast': { type: 'boolean' },
         'no-smoke': { type: 'boolean' },
+        push: { type: 'boolean' },
         timeout: { type: 'string' },
       },
     });
@@ -123,7 +158,13 @@ export const deploy: CliCommand = {
     const dir = await workDir(values.directory);
     const root = await requireRepository(dir);
     const skills = selectSkills(await loadRepoSkills(root, io), positionals, values.all);
-    const names = skills.map((s) => s.name);
+    const selected = skills.map((s) => s.name);
+    const pushFailures = await publishOrWarn(io, root, selected, !!values.push);
+    const names = selected.filter((n) => !pushFailures.some((f) => f.skill === n));
+    if (names.length === 0) {
+      if (values.json) printJson(io, { command: 'deploy', ok: false, exitCode: EXIT.FAILED, pushFailures, results: [] });
+      return EXIT.FAILED;
+    }
 
     return withCancellation(io, async (signal) => {
       const budget = new MeteredBudget({ limit: 250, windowMs: 60_000 });
@@ -238,8 +279,9 @@ export const deploy: CliCommand = {
         }
 
         const bad = plan.results.filter((r) => r.status !== 'succeeded');
-        const ok = bad.length === 0;
-        const exitCode = ok ? EXIT.OK : bad.every((r) => r.error && TARGET_CODES.has(r.error.code)) ? EXIT.TARGET : EXIT.FAILED;
+        const ok = bad.length === 0 && pushFailures.length === 0;
+        const targetOnly = bad.length > 0 && !pushFailures.length && bad.every((r) => r.error && TARGET_CODES.has(r.error.code));
+        const exitCode = ok ? EXIT.OK : targetOnly ? EXIT.TARGET : EXIT.FAILED;
         if (values.json) {
           printJson(io, {
             command: 'deploy',
@@ -251,6 +293,7 @@ export const deploy: CliCommand = {
             failed: plan.failed,
             rolledBack: plan.rolledBack,
             canceled: plan.canceled,
+            ...(pushFailures.length ? { pushFailures } : {}),
             durationMs: plan.durationMs,
             results: plan.results.map((r) => ({ ...r, ...(smoke.has(r.skill) ? { smoke: smoke.get(r.skill) } : {}), needsRollback: needsRollback(r) })),
           });

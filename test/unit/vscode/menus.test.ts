@@ -86,7 +86,8 @@ describe('command palette', () => {
     const hidden = json.menus.commandPalette.filter((e) => e.when === 'false').map((e) => e.command).sort();
     assert.deepEqual(hidden, ['odoobo.replacePlaceholder', 'odoobo.rollbackToDeployment']);
     const palette = new Set<string>(COMMAND_IDS.filter((c) => !hidden.includes(c)));
-    for (const c of ['odoobo.test', 'odoobo.rollback', 'odoobo.cancelDeploy', 'odoobo.merge', 'odoobo.validateAppSpec']) assert.ok(palette.has(c), c);
+    const wanted = ['odoobo.test', 'odoobo.rollback', 'odoobo.cancelDeploy', 'odoobo.merge', 'odoobo.validateAppSpec'];
+    for (const c of wanted) assert.ok(palette.has(c), c);
     const validate = json.menus.commandPalette.find((e) => e.command === 'odoobo.validateAppSpec');
     assert.equal(validate, undefined, 'Validate App Spec is offered with no YAML file open');
   });

@@ -35,7 +35,11 @@ async function revParse(run: GitRunner, cwd: string, ref: string): Promise<strin
  * The skills among `skills` whose branch has unpushed commits or whose worktree has uncommitted changes; none when the
  * repository has no origin (nothing to push to). Reads the remote-tracking refs as they are: no fetch.
  */
-export async function findUnpublishedWork(repoDir: string, skills: readonly string[], options: { runner?: GitRunner } = {}): Promise<UnpublishedWork[]> {
+export async function findUnpublishedWork(
+  repoDir: string,
+  skills: readonly string[],
+  options: { runner?: GitRunner } = {},
+): Promise<UnpublishedWork[]> {
   const run = options.runner ?? simpleGitRunner;
   const names = assertSkillNames(skills);
   const remotes = await run(repoDir, ['remote']);
@@ -65,7 +69,8 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** `pr-review: 1 commit not on origin/skill/pr-review, 2 uncommitted files (the deploy builds origin's branch)`. */
 export function describeUnpublished(w: UnpublishedWork): string {
   const parts: string[] = [];
-  if (w.unpushed) parts.push(`${plural(w.unpushed, 'commit')} not on origin/${w.branch}${w.notOnOrigin ? ' (origin has no such branch)' : ''}`);
+  const noBranch = w.notOnOrigin ? ' (origin has no such branch)' : '';
+  if (w.unpushed) parts.push(`${plural(w.unpushed, 'commit')} not on origin/${w.branch}${noBranch}`);
   if (w.uncommitted) parts.push(`${plural(w.uncommitted, 'uncommitted file')}${w.worktreePath ? ` in ${w.worktreePath}` : ''}`);
   return `${w.skill}: ${parts.join(', ')}`;
 }
@@ -81,7 +86,11 @@ export interface PushSkillOutcome {
  * Pushes each skill's branch to origin (never forced), in parallel; a failure is that skill's outcome, not a throw.
  * Uncommitted changes are not committed: only what is committed can be pushed.
  */
-export async function pushSkillBranches(repoDir: string, skills: readonly string[], options: { runner?: GitRunner } = {}): Promise<PushSkillOutcome[]> {
+export async function pushSkillBranches(
+  repoDir: string,
+  skills: readonly string[],
+  options: { runner?: GitRunner } = {},
+): Promise<PushSkillOutcome[]> {
   const ctx = await openRepo(repoDir, { runner: options.runner, status: false });
   return Promise.all(
     assertSkillNames(skills).map(async (skill): Promise<PushSkillOutcome> => {
@@ -89,7 +98,8 @@ export async function pushSkillBranches(repoDir: string, skills: readonly string
       try {
         const head = await revParse(ctx.run, ctx.mainWorktree, `refs/heads/${branch}`);
         if (!head) throw new GitFlowError('PUSH_FAILED', `there is no local branch ${branch} to push.`, { skill });
-        if (!ctx.hasOrigin) throw new GitFlowError('PUSH_FAILED', `the repository has no remote named origin to push ${branch} to.`, { skill });
+        const noOrigin = `the repository has no remote named origin to push ${branch} to.`;
+        if (!ctx.hasOrigin) throw new GitFlowError('PUSH_FAILED', noOrigin, { skill });
         const remote = await revParse(ctx.run, ctx.mainWorktree, `refs/remotes/origin/${branch}`);
         // `behind`: nothing of ours to push; the deploy builds origin's newer branch.
         return { skill, branch, outcome: await pushBranch(ctx, skill, branch, head, remote) };

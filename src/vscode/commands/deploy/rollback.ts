@@ -60,7 +60,8 @@ async function confirmAndRollback(
   const result = await withCancellableProgress(`Rolling back ${skill}`, (signal) =>
     ctx.deployments.rollback(store, skill, target.id, signal),
   );
-  if (result.status === 'succeeded') void vscode.window.showInformationMessage(`${skill} rolled back to deployment ${shortId(target.id)}.`);
+  const to = `deployment ${shortId(target.id)}`;
+  if (result.status === 'succeeded') void vscode.window.showInformationMessage(`${skill} rolled back to ${to}.`);
   else void vscode.window.showErrorMessage(`Rollback of ${skill} ${result.status}: ${result.error?.message ?? result.reason ?? ''}`);
   return result;
 }

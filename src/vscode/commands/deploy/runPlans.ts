@@ -2,9 +2,10 @@ import * as vscode from 'vscode';
 import type { PlanResult } from '../../../core/deploy';
 import type { SkillsStore } from '../../skillsStore';
 import type { CommandContext } from '../context';
-import { refused, type CommandRefusal } from '../shared/refusal';
+import { isRefusal, refused, type CommandRefusal } from '../shared/refusal';
 import { withCancellableProgress } from '../shared/progress';
 import { walkthrough } from '../shared/walkthroughContext';
+import { settleUnpublished } from './unpublished';
 
 /** Deploys each store's skills (a plan per workspace folder) under one cancellable notification, then says how it went. */
 export async function runPlans(
@@ -12,6 +13,10 @@ export async function runPlans(
   groups: { store: SkillsStore; names: string[] }[],
 ): Promise<PlanResult[] | CommandRefusal> {
   if (groups.length === 0) return refused('no skill to deploy', 'cancelled');
+  const settled = await settleUnpublished(ctx, groups);
+  if (isRefusal(settled)) return settled;
+  if (settled.length === 0) return refused('no skill left to deploy: every push failed');
+  groups = settled;
   const total = groups.reduce((n, g) => n + g.names.length, 0);
   const title = `Deploying ${total === 1 ? groups[0].names[0] : `${total} skills`}`;
   const results = await withCancellableProgress(title, async (signal, report) => {

@@ -24,7 +24,8 @@ export interface DeploymentFacts {
 
 /** `deployment 1b2c3d4e (manual · superseded · 5 min ago), commit 0123456789ab`: what tells two deployments apart. */
 export function describeDeployment(d: DeploymentFacts, now = Date.now()): string {
-  const facts = [d.cause ? shortenIds(d.cause) : undefined, d.phase?.toLowerCase().replace(/_/g, ' '), d.createdAt ? formatAgoIso(d.createdAt, now) : undefined];
+  const phase = d.phase?.toLowerCase().replace(/_/g, ' ');
+  const facts = [d.cause ? shortenIds(d.cause) : undefined, phase, d.createdAt ? formatAgoIso(d.createdAt, now) : undefined];
   const inParens = facts.filter(Boolean).join(' · ');
   const commit = d.commit ? `, commit ${d.commit.slice(0, 12)}` : ', commit unknown';
   return `deployment ${shortId(d.id)}${inParens ? ` (${inParens})` : ''}${commit}`;
