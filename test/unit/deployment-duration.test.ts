@@ -31,7 +31,8 @@ function settled(phase: 'ACTIVE' | 'SUPERSEDED'): Deployment {
   const d = example();
   const steps = finished(d.progress?.steps);
   const last = phase === 'ACTIVE' ? at(6) : at(283);
-  return DeploymentSchema.parse({ ...d, phase, created_at: CREATED, updated_at: last, phase_last_updated_at: last, progress: { ...d.progress, steps } });
+  const times = { created_at: CREATED, updated_at: last, phase_last_updated_at: last };
+  return DeploymentSchema.parse({ ...d, phase, ...times, progress: { ...d.progress, steps } });
 }
 
 describe('deployment durations (created → live, by App Platform timestamps)', () => {

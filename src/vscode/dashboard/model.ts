@@ -60,6 +60,7 @@ export function healthOf(state: DeployStateLike | undefined): Health {
   if (step?.status === 'failed') return { status: 'unhealthy', message: clean(step.message ?? 'health check failed') };
   if (state.result?.previousStillServing === true) return { status: 'healthy', message: 'the previous deployment still serves' };
   if (state.result?.previousStillServing === false) return { status: 'unhealthy', message: 'the previous deployment does not answer its health check' };
+  if (state.servingPrevious) return { status: 'healthy', message: 'the previous deployment still served when the last deploy ended' };
   if (state.phase === 'deploying') return { status: 'unknown', message: 'deploying' };
   return { status: 'unknown', message: 'not checked in this session' };
 }
@@ -103,6 +104,7 @@ export function rowOf(input: RowInput): SkillRow {
   return {
     skill: input.skill,
     phase,
+    ...(state?.servingPrevious && phase !== 'deploying' && phase !== 'active' ? { servingPrevious: true } : {}),
     ...(state?.detail ? { detail: clean(state.detail) } : {}),
     ...(state?.deploymentId ? { deploymentId: state.deploymentId } : {}),
     ...(liveUrl ? { liveUrl } : {}),

@@ -54,6 +54,8 @@ export const RowErrorSchema = z.object({ code: shortText(64), step: shortText(64
 export const SkillRowSchema = z.object({
   skill: skillName,
   phase: z.enum(ROW_PHASES),
+  /** The last deploy failed or was canceled, and the previous deployment still serves at `liveUrl`. */
+  servingPrevious: z.optional(z.boolean()),
   /** The step or App Platform progress line in flight. */
   detail: z.optional(text),
   deploymentId: z.optional(shortText(128)),

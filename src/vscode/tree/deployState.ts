@@ -75,8 +75,10 @@ export function presentDeploy(state: SkillDeployState, time: (at: number) => str
         tooltip: `serving the previous deployment${where} · ${words}${why}`,
       };
     }
-    case 'failed':
-      return { text: `failed ${time(state.at)}`, icon: 'error', color: 'testing.iconFailed', tooltip: `failed${why}; nothing serves from an earlier deployment` };
+    case 'failed': {
+      const tooltip = `failed${why}; nothing serves from an earlier deployment`;
+      return { text: `failed ${time(state.at)}`, icon: 'error', color: 'testing.iconFailed', tooltip };
+    }
     case 'canceled':
       return { text: `canceled ${time(state.at)}`, icon: 'circle-slash', tooltip: `canceled${why}` };
   }
@@ -130,7 +132,8 @@ export function summarize(skills: readonly { name: string; state?: SkillDeploySt
     } else if (look === 'failed') failed++;
     const detail = state.detail ? ` — ${state.detail}` : '';
     const url = state.liveUrl && (look === 'active' || look === 'serving-previous') ? ` · ${state.liveUrl}` : '';
-    const what = look === 'serving-previous' ? `serving the previous deployment (${attemptWords(state)}${detail})` : `${state.phase}${detail}`;
+    const what =
+      look === 'serving-previous' ? `serving the previous deployment (${attemptWords(state)}${detail})` : `${state.phase}${detail}`;
     lines.push(`${name}: ${what}${url}`);
   }
   const parts = [

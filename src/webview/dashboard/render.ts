@@ -55,8 +55,10 @@ export function header(target: 'local' | 'digitalocean', trusted: boolean, rows:
 }
 
 export function counts(rows: readonly SkillRow[]): string {
-  const n = (p: RowPhase) => rows.filter((r) => r.phase === p).length;
+  const n = (p: RowPhase) => rows.filter((r) => r.phase === p && !r.servingPrevious).length;
+  const previous = rows.filter((r) => r.servingPrevious).length;
   const parts = [`${rows.length} skill${rows.length === 1 ? '' : 's'}`, `${n('active')} active`];
+  if (previous) parts.push(`${previous} serving the previous deployment`);
   if (n('deploying')) parts.push(`${n('deploying')} deploying`);
   if (n('failed')) parts.push(`${n('failed')} failed`);
   return parts.join(' · ');
@@ -85,13 +87,13 @@ export function skillRows(r: SkillRow, ui: UiState): HTMLTableRowElement[] {
   const tr = h(
     'tr',
     {
-      class: `skill-row phase-${r.phase}`,
+      class: `skill-row phase-${r.phase}${r.servingPrevious ? ' serving-previous' : ''}`,
       tabindex: 0,
       'data-skill': r.skill,
       'data-key': `row:${r.skill}`,
       'aria-selected': String(selected),
       'aria-expanded': String(expanded),
-      'aria-label': `${r.skill}: ${PHASES[r.phase].label}${r.detail ? `, ${r.detail}` : ''}`,
+      'aria-label': `${r.skill}: ${phaseLabel(r)}${r.detail ? `, ${r.detail}` : ''}`,
     },
     h(
       'td',
@@ -114,9 +116,17 @@ export function skillRows(r: SkillRow, ui: UiState): HTMLTableRowElement[] {
   return expanded ? [tr, detailRow(r)] : [tr];
 }
 
+/** `Serving previous · last deploy failed` when the attempt failed but the earlier deployment still serves. */
+function phaseLabel(r: SkillRow): string {
+  if (!r.servingPrevious) return PHASES[r.phase].label;
+  return `Serving previous · last deploy ${r.phase === 'canceled' ? 'canceled' : 'failed'}`;
+}
+
 function phaseCell(r: SkillRow): Child[] {
-  const p = PHASES[r.phase];
-  return [h('span', { class: 'phase' }, icon(p.icon, `phase-icon`), h('span', {}, p.label)), r.detail && h('div', { class: 'detail muted', title: r.detail }, r.detail)];
+  const name = r.servingPrevious ? 'warning' : PHASES[r.phase].icon;
+  const label = h('span', {}, phaseLabel(r));
+  const detail = r.detail && h('div', { class: 'detail muted', title: r.detail }, r.detail);
+  return [h('span', { class: 'phase' }, icon(name, `phase-icon`), label), detail];
 }
 
 function healthCell(r: SkillRow): Child {
