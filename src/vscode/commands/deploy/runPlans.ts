@@ -41,11 +41,8 @@ function showFailure(ctx: CommandContext, r: PlanResult['results'][number]): voi
   const serving = r.previousStillServing ? ' The previous deployment still serves.' : '';
   const why = r.error ? `: ${r.error.code} at ${r.error.step} — ${r.error.message} ${r.error.mitigation}` : '.';
   void vscode.window.showErrorMessage(`${r.skill} ${what}${why}${serving}`, 'Show Logs', 'Open Spec', 'Retry').then((a) => {
-    if (a === 'Show Logs') {
-      // The log that tells why: the build's, the rollout's, or what the live skill printed.
-      const type = r.error?.code === 'BUILD_FAILED' ? 'BUILD' : r.error?.step === 'monitor' ? 'DEPLOY' : 'RUN';
-      void vscode.commands.executeCommand('odoobo.showLogs', r.skill, type);
-    } else if (a === 'Open Spec') {
+    // Without a type, Show Logs opens what explains this failure: the spec's findings, the build or the deploy log.
+    if (a === 'Show Logs') void vscode.commands.executeCommand('odoobo.showLogs', r.skill); else if (a === 'Open Spec') {
       const spec = ctx.stores().flatMap((s) => s.model?.skills ?? []).find((v) => v.skill.name === r.skill)?.skill.appSpecPath;
       if (spec) void vscode.window.showTextDocument(vscode.Uri.file(spec));
     } else if (a === 'Retry') void vscode.commands.executeCommand('odoobo.deploy', r.skill);

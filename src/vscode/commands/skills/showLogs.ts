@@ -1,5 +1,7 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { explainFailure } from '../../logs/failureLogs';
 import type { ShowLogsResult, SkillLogType } from '../../logs/skillLogs';
+import { showSpecFindings, type SpecShown } from '../../logs/specFindings';
 import type { CommandContext } from '../context';
 import { pickOne } from '../shared/prompts';
 import { cancelled, refused, type CommandRefusal } from '../shared/refusal';
@@ -13,13 +15,40 @@ const LOG_TYPES: readonly (vscode.QuickPickItem & { id: SkillLogType })[] = [
 
 const isLogType = (v: unknown): v is SkillLogType => LOG_TYPES.some((t) => t.id === v);
 
+/** The extension's own log, when nothing of the skill's explains its last failure (an unreachable target, …). */
+type ExtensionLogShown = { readonly skill: string; readonly type: 'EXTENSION'; readonly status: 'shown' };
+
 /**
- * `odoobo.showLogs`: a skill's logs in its "Odoobo: <skill>" channel: the skill named by a tree item or a name (run
- * logs, or the type given as second argument), or, from the palette, a skill and a log type chosen in quick picks.
+ * What explains the skill's last deploy when it failed: the spec's findings for a spec error, the build log for a
+ * build failure, the deploy log for a rollout failure, the run log when the new version ran. Undefined: it did not fail.
  */
-export async function showLogs(ctx: CommandContext, arg?: unknown, type?: unknown): Promise<ShowLogsResult | CommandRefusal> {
+type Shown = ShowLogsResult | SpecShown | ExtensionLogShown;
+async function explainLastFailure(ctx: CommandContext, skill: string): Promise<Shown | undefined> {
+  const result = ctx.deployments.state(skill)?.result;
+  if (!result?.error || result.status === 'succeeded') return undefined;
+  const why = explainFailure(result.error);
+  if (why.kind === 'log') return ctx.logs.show(skill, why.type);
+  if (why.kind === 'spec') {
+    const spec = ctx.stores().flatMap((s) => s.model?.skills ?? []).find((v) => v.skill.name === skill)?.skill.appSpecPath;
+    return showSpecFindings(ctx.diagnostics, skill, spec, why);
+  }
+  ctx.log.show(true);
+  return { skill, type: 'EXTENSION', status: 'shown' };
+}
+
+/**
+ * `odoobo.showLogs`: a skill's logs in its "Odoobo: <skill>" channel: the skill named by a tree item or a name (the type
+ * given as second argument; without one, what explains its last deploy when that failed, else its run log), or, from
+ * the palette, a skill and a log type chosen in quick picks.
+ */
+export async function showLogs(
+  ctx: CommandContext,
+  arg?: unknown,
+  type?: unknown,
+): Promise<Shown | CommandRefusal> {
   const named = skillRefs(ctx, arg)[0]?.name;
-  if (named) return ctx.logs.show(named, isLogType(type) ? type : 'RUN');
+  if (named && isLogType(type)) return ctx.logs.show(named, type);
+  if (named) return (await explainLastFailure(ctx, named)) ?? ctx.logs.show(named, 'RUN');
   if (typeof arg === 'string') return refused(`There is no skill named "${arg}" in this workspace.`);
   const skills = ctx
     .stores()
