@@ -12,6 +12,7 @@ import { api, children, EXTENSION_ID, fixture, script, skillItem, waitFor, type 
 import { dashboardTests } from './dashboard.test';
 import { logsAndTestingTests } from './logsTesting.test';
 import { quickFixTests } from './quickFixes.test';
+import { cockpitTests } from './cockpit.test';
 
 export function trustedTests(): void {
   let a: OdooboApi;
@@ -550,6 +551,7 @@ export function trustedTests(): void {
 
     // pr-review is live now (and the platform still runs: the after hook above stops it once these are done).
     logsAndTestingTests();
+    cockpitTests();
   });
 
   quickFixTests();

@@ -1,0 +1,71 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { OdooboApi } from '../../../src/extension';
+import { StatusStore } from '../../../src/core/status';
+import { api, fixture, skillItem, waitFor, type Fixture } from './helpers';
+
+const SKILL = 'pr-review';
+
+/**
+ * Issue 17, 2.1 and 2.10: a deploy that fails before going live after a good one. The tree, the status bar and the
+ * status file say that the attempt failed AND that the previous deployment still serves; the status bar names the
+ * target it counts. Runs where `pr-review` is live on the embedded local App Platform.
+ */
+export function cockpitTests(): void {
+  describe('a failed deploy while the previous deployment serves', () => {
+    let a: OdooboApi;
+    let fx: Fixture;
+
+    before(async () => {
+      fx = await fixture();
+      a = await api();
+    });
+
+    it('shows "serving previous · last deploy failed" in the tree, counts it as serving, and names the target', async function () {
+      this.timeout(120_000);
+      assert.equal(a.deployments.state(SKILL)?.phase, 'active', `${SKILL} is live before this test`);
+      const liveUrl = a.deployments.state(SKILL)!.liveUrl!;
+      const serving = (text: string) => Number(/\$\(check\) (\d+)/.exec(text)?.[1]);
+      const servingBefore = serving(a.statusBar.text);
+      assert.ok(servingBefore >= 1, a.statusBar.text);
+
+      // The next build fails (BuildJobExitNonZero): the new deployment ends in ERROR and never takes the traffic.
+      const { url, token } = await a.localPlatform.ensure();
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const fault = await fetch(`${url}/_local/faults`, { method: 'PATCH', headers, body: JSON.stringify({ failBuilds: 1 }) });
+      assert.equal(fault.status, 200, await fault.text());
+      const plans = (await vscode.commands.executeCommand('odoobo.deploy', SKILL)) as {
+        results: { status: string; previousStillServing?: boolean; error?: { code: string } }[];
+      }[];
+      assert.ok(Array.isArray(plans), JSON.stringify(plans));
+      const [r] = plans[0].results;
+      assert.equal(r.status, 'failed', JSON.stringify(r));
+      assert.equal(r.previousStillServing, true, JSON.stringify(r));
+      assert.equal((await fetch(`${liveUrl}/health`)).status, 200, 'the previous deployment still answers at the same URL');
+
+      const item = await waitFor(a, `${SKILL} serving previous in the tree`, async () => {
+        const i = await skillItem(a, SKILL);
+        return i?.contextValue?.includes('+servingprevious') ? i : undefined;
+      });
+      assert.match(String(item.description), /^serving previous · last deploy failed \S/);
+      assert.ok(item.contextValue?.includes('+failed'), item.contextValue);
+      assert.equal((item.iconPath as vscode.ThemeIcon).id, 'warning', 'a distinct icon, not the red error one');
+      // appendText keeps spaces as &nbsp; in the markdown source.
+      const tooltip = (item.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' ');
+      assert.ok(tooltip.includes(`serving the previous deployment at ${liveUrl}`), tooltip);
+
+      // The status bar counts what serves (unchanged), with a warning for this one, and names the platform it counts.
+      assert.equal(serving(a.statusBar.text), servingBefore, a.statusBar.text);
+      assert.match(a.statusBar.text, /\$\(warning\) 1/);
+      assert.doesNotMatch(a.statusBar.text, /\$\(error\)/);
+      const lines = a.statusBar.tooltip.split('\n');
+      assert.equal(lines[0], `Odoobo Skills — local App Platform (${url})`);
+      assert.ok(lines.some((l) => l.startsWith(`${SKILL}: serving the previous deployment (last deploy failed`)), a.statusBar.tooltip);
+
+      // Recorded for the next window and the CLI: the attempt, and that the previous deployment still served.
+      const status = await (await StatusStore.forRepository(fx.root)).skill(SKILL);
+      assert.equal(status?.lastDeployAttempt?.status, 'failed');
+      assert.equal(status?.lastDeployAttempt?.previousStillServing, true);
+    });
+  });
+}
