@@ -34,9 +34,8 @@ export function cockpitTests(): void {
       const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
       const fault = await fetch(`${url}/_local/faults`, { method: 'PATCH', headers, body: JSON.stringify({ failBuilds: 1 }) });
       assert.equal(fault.status, 200, await fault.text());
-      const plans = (await vscode.commands.executeCommand('odoobo.deploy', SKILL)) as {
-        results: { status: string; previousStillServing?: boolean; error?: { code: string } }[];
-      }[];
+      type Plans = { results: { status: string; previousStillServing?: boolean; error?: { code: string } }[] }[];
+      const plans = await vscode.commands.executeCommand<Plans>('odoobo.deploy', SKILL);
       assert.ok(Array.isArray(plans), JSON.stringify(plans));
       const [r] = plans[0].results;
       assert.equal(r.status, 'failed', JSON.stringify(r));
