@@ -122,7 +122,8 @@ export function openEnums(ctx: RuleContext): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// SCHEMA_ERROR: more instances than the size runs (App Platform's fixed sizes are `single_instance_only`).
+// SCHEMA_ERROR (a warning): more instances than the size runs (App Platform's catalogue marks its fixed sizes
+// `single_instance_only`, yet DigitalOcean's own API examples ask for two of them, so this does not block a deploy).
 
 export function instanceCounts(ctx: RuleContext): void {
   for (const c of componentsOf(ctx.spec, ['services', 'workers', 'jobs'])) {
@@ -134,7 +135,7 @@ export function instanceCounts(ctx: RuleContext): void {
     const scalable = 'apps-s-1vcpu-1gb';
     ctx.report(
       'SCHEMA_ERROR',
-      'error',
+      'warning',
       ctx.valueRange(p),
       `\`${formatPath(p)}\`: ${count} instances, but ${code(size)} runs a single instance only; ` +
         `use 1 instance or a scalable size such as ${code(scalable)}`,
