@@ -112,7 +112,7 @@ describe('odoobo worktrees / status / merge on a real repository', () => {
     const e = await odoobo(['status', '--export', file, ...C()]);
     assert.equal(e.code, 0, e.err);
     assert.match(e.out, new RegExp(`^wrote ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
-    assert.match(e.out, /^SKILL +WORKTREE +STATE +LAST DEPLOYMENT +LAST TEST +LAST MERGE$/m);
+    assert.match(e.out, /^SKILL +WORKTREE +STATE +LAST DEPLOYMENT \(recorded\) +LAST TEST +LAST MERGE$/m);
     assert.match(e.out, /^alpha +repo-worktrees\/alpha +clean +- +- +-$/m);
     const exported = WorktreeStatusExportSchema.parse(JSON.parse(await fs.readFile(file, 'utf8')));
     assert.deepEqual(Object.keys(exported.skills), ['alpha', 'beta', 'gamma']);

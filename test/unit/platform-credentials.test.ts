@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { parseSecrets, readSecretsFile, readTokenFile, secretsFromEnv, CredentialFileError } from '../../src/platform/config';
 import { parseProcNetTcp } from '../../src/platform/runtime/ports';
 import {
@@ -174,12 +175,13 @@ describe('odoobo platform start: credentials never on command lines, skills get 
       for (const s of forbidden) assert.ok(!cmdline.includes(s), `pid ${pid}'s command line holds a credential: ${cmdline}`);
     }
 
+    // The spec's own envs (infra/pr-review.yaml's service) are what App Platform gives the skill.
+    const specKeys = (parseYaml(readFileSync(path.join(REPO_ROOT, 'infra', 'pr-review.yaml'), 'utf8')) as {
+      services: { envs?: { key: string }[] }[];
+    }).services.flatMap((svc) => (svc.envs ?? []).map((e) => e.key));
     const allowed = (k: string): boolean =>
       ['HOME', 'LANG', 'TZ', 'PATH', 'PORT', 'HOST', 'PYTHONUNBUFFERED', 'ODOOBO_PLATFORM_DATA_DIR', 'ODOOBO_PLATFORM_OWNER',
-        'APP_LEVEL', 'GITHUB_TOKEN', 'GITHUB_API_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_MODEL', 'ANTHROPIC_BASE_URL',
-        // infra/pr-review.yaml's model envs (issue 23).
-        'GRADIENT_MODEL_ACCESS_KEY', 'OPENAI_API_KEY', 'MODEL_PROVIDER', 'MODEL', 'GRADIENT_BASE_URL', 'OPENAI_BASE_URL',
-        'EXTRA_SECRET', 'PUBLIC',
+        ...specKeys, 'APP_LEVEL', 'EXTRA_SECRET', 'PUBLIC',
         // What /bin/sh itself adds before it execs the run_command.
         'PWD', 'SHLVL', '_'].includes(k) || k.startsWith('LC_');
     for (const pid of skillPids) {
