@@ -240,7 +240,43 @@ async function main() {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  const leftovers = stopLeftoverPlatforms();
+  if (leftovers.length) {
+    process.stdout.write(red(`local App Platform processes the tests left running (now stopped):\n  ${leftovers.join('\n  ')}\n`));
+    record('leftover processes', { failed: 1, status: 'FAIL', note: `${leftovers.length} process(es) of a test's local platform` });
+  }
   return printSummary();
+}
+
+/**
+ * The local platform outlives whoever started it, so each test stops the one it started. Whatever still runs with a
+ * data folder in a temporary folder, the test repositories' folder or a folder that is gone is a test's leftover:
+ * stopped here (process group first), and reported.
+ */
+function stopLeftoverPlatforms() {
+  const marker = 'ODOOBO_PLATFORM_DATA_DIR=';
+  const roots = [os.tmpdir(), path.join(os.homedir(), '.cache', 'odoobo-test-repos')];
+  const found = [];
+  for (const e of existsSync('/proc') ? readdirSync('/proc') : []) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    let env = '';
+    try {
+      env = readFileSync(`/proc/${e}/environ`, 'latin1');
+    } catch {
+      continue;
+    }
+    const dir = env.split('\0').find((v) => v.startsWith(marker))?.slice(marker.length);
+    if (!dir || !(roots.some((r) => dir.startsWith(r + path.sep)) || !existsSync(dir))) continue;
+    found.push(`${e} (${dir})`);
+    for (const target of [-Number(e), Number(e)]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        /* gone, or not a group leader */
+      }
+    }
+  }
+  return found;
 }
 
 main().then(

@@ -12,6 +12,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { stopPlatformsUnder } from '../../test/builders/platformProcesses';
 import { git } from '../../test/builders/repo';
 
 export const DEMO_SKILLS = ['pr-review', 'odoo-rpc', 'nl-sql', 'visual-diff', 'design-tokens'] as const;
@@ -66,7 +67,11 @@ export async function createDemoRepo(options: { parent?: string; source?: string
     : await fs.mkdtemp(path.join(os.tmpdir(), 'odoobo-demo-'));
   const dir = path.join(base, 'skills-repo');
   const origin = path.join(base, 'skills-repo-origin.git');
-  const cleanup = (): Promise<void> => fs.rm(base, { recursive: true, force: true });
+  // The demo's local platform outlives the window that started it: it stops with the demo.
+  const cleanup = async (): Promise<void> => {
+    await stopPlatformsUnder(base).catch(() => undefined);
+    await fs.rm(base, { recursive: true, force: true });
+  };
   try {
     await fs.mkdir(dir);
     for (const folder of ['skills', 'infra']) {

@@ -14,6 +14,8 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { stopLocalPlatform } from '../../src/core/localPlatform';
+import { defaultLocalDataDir } from '../../src/core/target';
 import { repoRoot } from '../harness/env';
 import { runExtensionTests } from '../harness/runExtensionTests';
 import { createFixtureWorkspace, type FixtureWorkspace } from './workspace';
@@ -145,6 +147,11 @@ async function main(): Promise<number> {
     }
     return suite && suite.failed === 0 ? 0 : 1;
   } finally {
+    // The extension starts the repository's local platform detached (it outlives the window): stop it with the run.
+    if (workspace) {
+      const stopped = await stopLocalPlatform(await defaultLocalDataDir(workspace)).catch(() => undefined);
+      if (stopped?.wasRunning) console.log(`${tag} stopped the workspace's local App Platform (pid ${stopped.pid})`);
+    }
     await fixture?.cleanup();
   }
 }

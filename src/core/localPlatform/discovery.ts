@@ -30,7 +30,10 @@ export interface EnsureLocalPlatformOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Default: this installation's CLI (defaultCliCommand). */
   readonly cli?: CliCommandLine;
-  /** `platform start --idle-stop <minutes>` for a platform started now. */
+  /**
+   * `platform start --idle-stop <minutes>` for a platform started now. Default: `ODOOBO_PLATFORM_IDLE_STOP` (minutes) in
+   * `env`, else never (the platform serves until `odoobo platform stop`).
+   */
   readonly idleStopMinutes?: number;
   readonly startTimeoutMs?: number;
   readonly log?: (line: string) => void;
@@ -76,12 +79,24 @@ export async function logTail(dataDir: string, lines = 8): Promise<string> {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** `ODOOBO_PLATFORM_IDLE_STOP` as minutes; a value that is not a positive number is an error, not silently "never". */
+function idleStopFromEnv(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const raw = env.ODOOBO_PLATFORM_IDLE_STOP?.trim();
+  if (!raw) return undefined;
+  const minutes = Number(raw);
+  if (!(Number.isFinite(minutes) && minutes > 0)) {
+    throw new Error(`ODOOBO_PLATFORM_IDLE_STOP must be a positive number of minutes, got "${raw}"`);
+  }
+  return minutes;
+}
+
 async function startDetached(options: EnsureLocalPlatformOptions & { dataDir: string }, timeoutMs: number): Promise<PlatformEndpoint> {
   const { dataDir } = options;
   const cli = options.cli ?? defaultCliCommand();
   const token = randomBytes(24).toString('hex');
   const args = [...cli.args, 'platform', 'start', '--port', '0', '--data-dir', dataDir, '--workspace', options.workspace];
-  if (options.idleStopMinutes) args.push('--idle-stop', String(options.idleStopMinutes));
+  const idleStop = options.idleStopMinutes ?? idleStopFromEnv(options.env);
+  if (idleStop) args.push('--idle-stop', String(idleStop));
   const log = await openLog(dataDir);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
