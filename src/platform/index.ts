@@ -2,7 +2,7 @@ import { buildApiServer } from './api/server';
 import type { LocalPlatformOptions } from './config';
 import { LocalAppPlatform } from './platform';
 
-export type { LocalPlatformOptions, HealthCheckTuning } from './config';
+export type { LocalPlatformOptions } from './config';
 export type { Faults } from './faults';
 
 /** Shortest bearer token the platform accepts at start. */

@@ -12,10 +12,9 @@ import { waitForDeployment, type WaitForDeploymentOptions } from '../../src/core
 import type { AppSpec, Deployment } from '../../src/core/do/schemas';
 import type { Faults, LocalPlatformOptions } from '../../src/platform/index';
 import { get, startTestPlatform, waitFor, waitNoProcesses, type TestPlatform } from './platform';
-import { SkillRepo } from './platformRepo';
+import { SKILLS_REPO, SkillRepo } from './platformRepo';
 
 /** The repository name infra/<skill>.yaml names in its `github` source; mapped to the temp repo's bare origin. */
-export const SKILLS_REPO = 'odoobo/odoobo-skills';
 
 /** A spec for a simulated component (fault `simulate`: no git, no process; an in-process HTTP server answers). */
 export function simulatedSpec(name: string, extra: Partial<AppSpec> = {}): AppSpec {

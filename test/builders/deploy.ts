@@ -13,20 +13,17 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { request } from 'undici';
 import { AppPlatformClient } from '../../src/core/do/client';
-import type { AppSpec } from '../../src/core/do/schemas';
 import { createDeployClient, deploySkill, MeteredBudget, type DeployCommonOptions, type DeployEvent, type DeployResult } from '../../src/core/deploy';
 import { InflightStore, type InflightRecord } from '../../src/core/deploy/persist';
 import { StatusStore } from '../../src/core/status/statusStore';
 import type { StatusFile } from '../../src/core/status/schema';
 import type { Faults, LocalPlatformOptions } from '../../src/platform/index';
 import { get, startTestPlatform, waitFor, waitNoProcesses, type TestPlatform } from './platform';
-import { SkillRepo } from './platformRepo';
+import { SKILLS_REPO, SkillRepo } from './platformRepo';
 import { appSpecFor, git, RepoFixture } from './repo';
 
 export { waitFor, get };
 
-/** The `github` repository every generated and copied app spec names; mapped to the fixture's bare origin. */
-export const SKILLS_REPO = 'odoobo/odoobo-skills';
 /** Polling for tests: a 25 ms grid, never more than 250 ms between polls. */
 export const FAST_POLL = { minMs: 25, maxMs: 250 } as const;
 
@@ -382,15 +379,6 @@ export async function startOdoo(accounts: { database: string; login: string; api
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-  };
-}
-
-/** A simulated-components spec variant (no repository needed), for tests that create apps behind the pipeline's back. */
-export function rawSpec(name: string): AppSpec {
-  return {
-    name,
-    region: 'fra',
-    services: [{ name, github: { repo: SKILLS_REPO, branch: `skill/${name}`, deploy_on_push: false }, source_dir: `skills/${name}`, run_command: 'uvicorn main:app --port $PORT', http_port: 8080, instance_size_slug: 'apps-s-1vcpu-0.5gb', health_check: { http_path: '/health' } }],
   };
 }
 

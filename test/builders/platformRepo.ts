@@ -8,6 +8,9 @@ import { REPO_ROOT } from './platform';
  * A real git repository (with a bare `origin`) holding a copy of one of the product's skills and its app spec, on the
  * skill's branch `skill/<name>` as the app spec expects.
  */
+/** The GitHub repository the skills' app specs (infra/*.yaml) build from; tests map it to a local bare repository. */
+export const SKILLS_REPO = 'odoobo/odoobo-skills';
+
 export class SkillRepo {
   private constructor(readonly fixture: RepoFixture, readonly skill: string) {}
 

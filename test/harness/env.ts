@@ -72,16 +72,6 @@ function fromEnvVars(): TestEnv | undefined {
   return e as TestEnv;
 }
 
-/** The variables to pass to child processes so that they need not run ensure-env.sh again. */
-export function envVarsFor(env: TestEnv): Record<string, string> {
-  return {
-    [ENV_VARS.node24]: env.node24,
-    [ENV_VARS.codeServer]: env.codeServer,
-    [ENV_VARS.chromium]: env.chromium,
-    [ENV_VARS.python]: env.python,
-  };
-}
-
 let cached: Promise<TestEnv> | undefined;
 
 /**
