@@ -246,8 +246,8 @@ export async function runExtensionTests(options: RunExtensionTestsOptions): Prom
   } finally {
     finished = true;
     clearTimeout(timer);
-    const b = browser as Chromium | undefined;
-    const s = server as CodeServer | undefined;
+    const b = browser;
+    const s = server;
     await b?.close();
     await s?.stop();
   }

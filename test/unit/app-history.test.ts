@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppHistoryLoader, type AppHistoryClient } from '../../src/core/deploy/appHistory';
-import type { App } from '../../src/core/do';
 import { deploymentAt } from '../builders/do';
 
 const TOKEN = 'dop_v1_' + 'b2'.repeat(32);
@@ -13,7 +12,7 @@ function fakeConnect(options: { fail?: Error; noApp?: boolean; delays?: number[]
     async findAppByName(name) {
       calls.finds++;
       if (options.fail) throw options.fail;
-      return options.noApp ? undefined : ({ id: `app-${name}`, spec: { name } } as App);
+      return options.noApp ? undefined : ({ id: `app-${name}`, spec: { name } });
     },
     async listDeployments(_appId, o) {
       const call = ++calls.lists;

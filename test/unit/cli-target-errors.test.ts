@@ -55,7 +55,7 @@ describe('odoobo against a local App Platform that refuses', () => {
     assert.equal(r.json.ok, false);
     assert.equal(r.json.error.code, 'DEPLOYMENT_NOT_FOUND');
     assert.match(r.json.error.message, /^pr-review: no deployment "nope-0000" in the app pr-review \(\S+\) on local; its deployments:$/);
-    assert.deepEqual(r.json.error.candidates.map((c: any) => [c.id, c.shortId, c.phase]), deployments.map((d) => [d.id, d.id!.slice(0, 8), d.phase]));
+    assert.deepEqual(r.json.error.candidates.map((c: any) => [c.id, c.shortId, c.phase]), deployments.map((d) => [d.id, d.id.slice(0, 8), d.phase]));
     assert.ok(r.json.error.candidates.every((c: any) => c.cause && c.createdAt), JSON.stringify(r.json.error.candidates));
     assert.match(r.json.error.mitigation, /Pass --to one of these/);
 
@@ -65,7 +65,7 @@ describe('odoobo against a local App Platform that refuses', () => {
     const lines = plain.err.split('\n');
     assert.match(lines[0], /^odoobo rollback: DEPLOYMENT_NOT_FOUND: pr-review: no deployment "nope-0000" in the app pr-review/);
     for (const [i, d] of deployments.entries()) {
-      assert.match(lines[1 + i], new RegExp(`^  ${d.id!.slice(0, 8)}  ${d.phase} +${d.cause!.replace(/[()]/g, '\\$&')}, \\d+ (s|min) ago$`));
+      assert.match(lines[1 + i], new RegExp(`^  ${d.id.slice(0, 8)}  ${d.phase} +${d.cause!.replace(/[()]/g, '\\$&')}, \\d+ (s|min) ago$`));
     }
     assert.match(lines.at(-1)!, /^ {2}→ Pass --to one of these/);
     assert.equal((await client.findAppByName('pr-review'))!.pinned_deployment, undefined, 'nothing changed');
@@ -73,7 +73,7 @@ describe('odoobo against a local App Platform that refuses', () => {
 
   it('rollback --to a unique prefix of 8 characters rolls back to that deployment', async () => {
     const superseded = deployments[1];
-    const r = await odoobo(['rollback', 'pr-review', '--to', superseded.id!.slice(0, 8), '--yes', '--commit', ...T(), '--json'], env);
+    const r = await odoobo(['rollback', 'pr-review', '--to', superseded.id.slice(0, 8), '--yes', '--commit', ...T(), '--json'], env);
     assert.equal(r.code, 0, JSON.stringify(r.json, null, 2));
     assert.equal(r.json.check.target.id, superseded.id);
     assert.equal(r.json.result.toDeploymentId, superseded.id);

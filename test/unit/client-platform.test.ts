@@ -88,7 +88,7 @@ describe('AppPlatformClient against the local App Platform', () => {
     const cases: Array<[string, AppSpec, RegExp]> = [
       ['name', simulatedSpec('Bad_Name'), /field "name"/],
       ['region', simulatedSpec('cp-region', { region: 'mars' }), /field "region"/],
-      ['unknown field', { ...simulatedSpec('cp-unknown'), colour: 'blue' } as AppSpec, /field "colour": unknown field/],
+      ['unknown field', { ...simulatedSpec('cp-unknown'), colour: 'blue' }, /field "colour": unknown field/],
       ['http_port', simulatedSpec('cp-port', { services: [{ ...simulatedSpec('x').services![0], http_port: 70000 }] }), /field "services\[0\]\.http_port"/],
     ];
     for (const [what, spec, field] of cases) {
@@ -520,14 +520,14 @@ describe('AppPlatformClient against the local App Platform', () => {
     await c.listRegions();
     const first = c.rateLimit!;
     assert.equal(first.limit, 1_000_000, 'startTestPlatform sets 1 000 000 per hour');
-    assert.ok(first.remaining! < first.limit!);
+    assert.ok(first.remaining! < first.limit);
     const hourFromNow = Date.now() / 1000 + 3600;
     assert.ok(Math.abs(first.reset! - hourFromNow) <= 3600, `reset ${first.reset} is within the hour`);
     await c.getApp(apps['cp-list-a'].appId);
     assert.equal(c.rateLimit!.remaining, first.remaining! - 1, 'one more request counted');
     const raw = await fetch(`${cp.url}/v2/apps/regions`, { headers: { authorization: `Bearer ${cp.token}` } });
     await raw.arrayBuffer();
-    assert.equal(Number(raw.headers.get('ratelimit-remaining')), c.rateLimit!.remaining! - 1, 'the same counter as the platform\'s headers');
+    assert.equal(Number(raw.headers.get('ratelimit-remaining')), c.rateLimit!.remaining - 1, 'the same counter as the platform\'s headers');
     assert.equal(Number(raw.headers.get('ratelimit-reset')), c.rateLimit!.reset);
 
     // A platform with a tiny hourly limit: remaining counts down to 0, then its own 429 (retry-after ≈ 1 h) is not

@@ -177,10 +177,10 @@ describe('rollback with a real FastAPI skill on the local App Platform', () => {
       assert.equal(e?.code, 'DEPLOYMENT_NOT_FOUND', e?.message);
       assert.equal(e?.step, 'rollback-validate');
       const listing = listed.map((d) => `${d.id.slice(0, 8)} (${d.phase}, `);
-      assert.ok(e!.message.startsWith(`pr-review: ${heading} `), e!.message);
-      assert.ok(listing.every((l) => e!.message.includes(l)), `each candidate by its short id and phase: ${e!.message}`);
-      assert.match(e!.mitigation, /Roll Back Skill offers them/);
-      const details = e!.details as { heading: string; deploymentId: string; candidates: { id: string; phase: string }[] };
+      assert.ok(e.message.startsWith(`pr-review: ${heading} `), e.message);
+      assert.ok(listing.every((l) => e.message.includes(l)), `each candidate by its short id and phase: ${e.message}`);
+      assert.match(e.mitigation, /Roll Back Skill offers them/);
+      const details = e.details as { heading: string; deploymentId: string; candidates: { id: string; phase: string }[] };
       assert.equal(details.heading, `pr-review: ${heading}`);
       assert.deepEqual(details.candidates.map((c) => [c.id, c.phase]), listed.map((d) => [d.id, d.phase]));
     };

@@ -77,7 +77,7 @@ describe('deploySkill: the nine steps against the local App Platform (simulated 
     );
     assert.deepEqual(s.deployments?.local, s.lastDeployment);
     const dep = await fx.deployment(r.appId!, r.deploymentId!);
-    assert.equal(s.lastDeployment?.durationMs, Date.parse(dep.phase_last_updated_at!) - Date.parse(dep.created_at!), 'how long App Platform took, by its clock');
+    assert.equal(s.lastDeployment?.durationMs, Date.parse(dep.phase_last_updated_at) - Date.parse(dep.created_at), 'how long App Platform took, by its clock');
     assert.deepEqual(await fx.inflight(), []);
     await assert.rejects(fs.stat(deployLockFile(path.join(fx.repoDir, '.git'), 'alpha')), /ENOENT/);
     first.alpha = r;
@@ -284,7 +284,7 @@ describe('deploySkill: the nine steps against the local App Platform (simulated 
     assert.equal(r.error!.step, 'traffic');
     assert.match(r.error!.message, new RegExp(`active deployment is ${intruder.id}`));
     assert.equal(r.rollback?.status, 'skipped');
-    assert.match(r.rollback!.reason!, /serves now/);
+    assert.match(r.rollback.reason!, /serves now/);
     assert.equal((await fx.deployment(r.appId!, r.deploymentId!)).phase, 'SUPERSEDED');
     assert.equal((await fx.app('delta')).active_deployment.id, intruder.id, 'not rolled back: the newer deployment keeps serving');
   });
@@ -359,7 +359,7 @@ describe('deploySkill: the nine steps against the local App Platform (simulated 
       const unknownTask = await deploySkill({ ...fx.options({ odoo: { ...o, taskId: 999 } }), skill: 'alpha' });
       expectResult(unknownTask, 'succeeded');
       assert.equal(unknownTask.odoo?.posted, false);
-      assert.match(unknownTask.odoo!.error!, /Record does not exist/);
+      assert.match(unknownTask.odoo.error!, /Record does not exist/);
       assert.ok(unknownTask.warnings.some((w) => w.startsWith('ODOO_WRITEBACK_FAILED')));
       const wrongKey = await deploySkill({ ...fx.options({ odoo: { ...o, apiKey: 'wrong-key-0123456789', taskId: 42 } }), skill: 'alpha' });
       expectResult(wrongKey, 'succeeded');

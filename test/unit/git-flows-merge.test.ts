@@ -39,7 +39,7 @@ async function readyToMerge(names: string[]): Promise<{ repo: RepoFixture; store
 
 function merged(r: MergeResult): Extract<MergeResult, { status: 'merged' }> {
   assert.equal(r.status, 'merged', JSON.stringify(r, (k, v) => (k === 'cause' ? undefined : v), 2));
-  return r as Extract<MergeResult, { status: 'merged' }>;
+  return r;
 }
 
 async function trailer(cwd: string, key: string, rev = 'HEAD'): Promise<string> {
@@ -109,7 +109,7 @@ describe('mergeSkills', () => {
       const before = await snapshot(repo.dir);
       const [r] = await mergeSkills(repo.dir, ['alpha'], options);
       assert.equal(r.status, 'refused', `${code}: ${JSON.stringify(r)}`);
-      const refused = r as Extract<MergeResult, { status: 'refused' }>;
+      const refused = r;
       assert.deepEqual(refused.unmet.map((p) => p.code), [code]);
       assert.ok(refused.unmet[0].message.length > 10);
       assert.deepEqual(await snapshot(repo.dir), before);
@@ -171,7 +171,7 @@ describe('mergeSkills', () => {
     const before = await snapshot(repo.dir);
     const [r] = await mergeSkills(repo.dir, ['alpha'], { target: 'local' });
     assert.equal(r.status, 'refused', JSON.stringify(r));
-    const { unmet } = r as Extract<MergeResult, { status: 'refused' }>;
+    const { unmet } = r;
     assert.deepEqual(unmet.map((p) => p.code), ['SMOKE_TESTS_FAILED']);
     assert.match(unmet[0].message, /failed, 2025-05-01T10:05:00\.000Z on local\) of deployment dep-alpha-\w+ failed: 4\/6 checks passed; failed: HEALTH_CHECK_FAIL/);
     assert.match(GIT_FLOW_MITIGATIONS.SMOKE_TESTS_FAILED, /rerun .*Odoobo: Test Skill.*or deploy again/);
@@ -204,7 +204,7 @@ describe('mergeSkills', () => {
     await writeFile(repo.dir, 'wip.txt', 'x');
     const [r] = await mergeSkills(repo.dir, ['alpha']);
     assert.equal(r.status, 'refused');
-    assert.deepEqual((r as Extract<MergeResult, { status: 'refused' }>).unmet.map((p) => p.code), [
+    assert.deepEqual((r).unmet.map((p) => p.code), [
       'DEPLOYMENT_NOT_ACTIVE', 'DEPLOYMENT_STALE', 'DIRTY_WORKTREE', 'MAIN_WORKTREE_DIRTY',
     ]);
   });
@@ -224,7 +224,7 @@ describe('mergeSkills', () => {
       const skillBefore = await snapshot(wt);
       const [r] = await mergeSkills(repo.dir, ['alpha'], { preflight });
       assert.equal(r.status, 'failed');
-      const error = (r as Extract<MergeResult, { status: 'failed' }>).error;
+      const error = (r).error;
       assert.equal(error.code, 'MERGE_CONFLICT');
       assert.deepEqual(error.files, ['README.md']);
       assert.match(error.message, /^alpha: .*README\.md/s);

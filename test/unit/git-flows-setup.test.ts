@@ -158,7 +158,7 @@ describe('setupWorktrees', () => {
     const [o] = (await setupWorktrees(repo.dir, TEMP_OK)).outcomes;
     assert.equal(o.status, 'failed');
     assert.equal(o.error?.code, 'WORKTREE_PATH_TAKEN');
-    assert.match(o.error!.message, /alpha: .*precious\.txt|alpha: .*not empty/);
+    assert.match(o.error.message, /alpha: .*precious\.txt|alpha: .*not empty/);
     assert.equal(await fs.readFile(path.join(repo.worktreePath('alpha'), 'precious.txt'), 'utf8'), 'mine\n');
   });
 
@@ -210,7 +210,7 @@ describe('setupWorktrees', () => {
     const report = await setupWorktrees(repo.dir, TEMP_OK);
     const [a, b] = report.outcomes;
     assert.equal(a.error?.code, 'BRANCH_CHECKED_OUT_ELSEWHERE');
-    assert.match(a.error!.message, /^alpha: skill\/alpha is checked out in the main worktree/);
+    assert.match(a.error.message, /^alpha: skill\/alpha is checked out in the main worktree/);
     assert.equal(b.status, 'created');
   });
 });

@@ -40,8 +40,8 @@ async function startSkill(skill: Skill): Promise<RunningSkill> {
     env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
   });
   const running: RunningSkill = { skill, url: `http://127.0.0.1:${port}`, child, output: '' };
-  child.stdout!.on('data', (d: Buffer) => (running.output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (running.output += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (running.output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (running.output += d.toString()));
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) assert.fail(`${skill.name} exited (${child.exitCode}): ${running.output}`);

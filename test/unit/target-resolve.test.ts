@@ -141,9 +141,9 @@ describe('connectTarget', () => {
       assert.equal(t.localPlatform?.started, true);
       assert.equal(t.localPlatform?.dataDir, dataDir);
       assert.notEqual(t.localPlatform?.pid, process.pid, 'a process of its own');
-      assert.match(t.localPlatform!.token, /^[0-9a-f]{48}$/);
-      const cmdline = await fs.readFile(`/proc/${t.localPlatform!.pid}/cmdline`, 'utf8');
-      assert.ok(!cmdline.includes(t.localPlatform!.token), 'the token is not in argv');
+      assert.match(t.localPlatform.token, /^[0-9a-f]{48}$/);
+      const cmdline = await fs.readFile(`/proc/${t.localPlatform.pid}/cmdline`, 'utf8');
+      assert.ok(!cmdline.includes(t.localPlatform.token), 'the token is not in argv');
       assert.match(cmdline, /--workspace\0[^\0]*odoobo-target-/);
       assert.equal(notes.length, 1);
       assert.match(notes[0], /started the local App Platform .* keeps serving after this command.*odoobo platform stop/);
@@ -155,7 +155,7 @@ describe('connectTarget', () => {
       assert.equal(again.apiUrl, t.apiUrl, 'the same platform, found through its endpoint file');
       assert.equal(notes.length, 1, 'no note when it was running already');
       await again.close();
-      assert.equal((await readEndpoint(dataDir))?.pid, t.localPlatform!.pid);
+      assert.equal((await readEndpoint(dataDir))?.pid, t.localPlatform.pid);
     } finally {
       const stopped = await stopLocalPlatform(dataDir);
       assert.deepEqual(stopped.remaining, []);

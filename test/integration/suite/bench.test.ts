@@ -44,7 +44,7 @@ export function benchTests(): void {
     ];
     let plans: { results: { skill: string; status: string }[] }[];
     try {
-      plans = (await vscode.commands.executeCommand('odoobo.deployAll')) as typeof plans;
+      plans = await vscode.commands.executeCommand<typeof plans>('odoobo.deployAll');
     } finally {
       subs.forEach((s) => s.dispose());
     }

@@ -24,11 +24,13 @@ export function run(): Promise<void> {
 
   const results: SuiteResults = { passed: 0, failed: 0, failures: [] };
   return new Promise((resolve, reject) => {
-    const runner = mocha.run(async (failures) => {
+    const runner = mocha.run((failures) => {
       const file = process.env.ODOOBO_TEST_RESULTS;
-      if (file) await fs.writeFile(file, JSON.stringify(results, null, 2));
-      if (failures > 0) reject(new Error(`${failures} integration test(s) failed`));
-      else resolve();
+      const written = file ? fs.writeFile(file, JSON.stringify(results, null, 2)) : Promise.resolve();
+      written.then(
+        () => (failures > 0 ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()),
+        (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
+      );
     });
     runner.on('pass', () => results.passed++);
     runner.on('fail', (test, err: Error) => {

@@ -52,7 +52,7 @@ export function logsAndTestingTests(): void {
 
       it('streams the running skill into its channel, reconnects after the platform drops the socket, and never shows the token', async function () {
         this.timeout(90_000);
-        const r = (await vscode.commands.executeCommand('odoobo.showLogs', skill)) as ShowLogsResult;
+        const r = await vscode.commands.executeCommand<ShowLogsResult>('odoobo.showLogs', skill);
         assert.equal(r.status, 'following', JSON.stringify(r));
         assert.equal(a.logs.following(skill), 'RUN');
         await waitForLine(a, skill, (l) => /Application startup complete/.test(l), 'the historic run log');
@@ -79,7 +79,7 @@ export function logsAndTestingTests(): void {
         for (const m of [before, cut, afterReconnect]) assert.equal(lines.filter((l) => l.includes(m)).length, 1, `${m} once, not replayed`);
         assert.ok(!lines.some((l) => l.includes(token)), 'the platform token appears in no line');
 
-        const again = (await vscode.commands.executeCommand('odoobo.showLogs', skill)) as ShowLogsResult;
+        const again = await vscode.commands.executeCommand<ShowLogsResult>('odoobo.showLogs', skill);
         assert.equal(again.status, 'following', 'showing again reuses the channel and its stream');
         assert.equal(a.logs.lines(skill).filter((l) => l.startsWith('— run logs of')).length, 1);
       });
@@ -89,7 +89,7 @@ export function logsAndTestingTests(): void {
         a.setPromptScript(script(skill, 'Build'));
         let r: ShowLogsResult;
         try {
-          r = (await vscode.commands.executeCommand('odoobo.showLogs')) as ShowLogsResult;
+          r = await vscode.commands.executeCommand<ShowLogsResult>('odoobo.showLogs');
         } finally {
           a.setPromptScript(undefined);
         }
@@ -100,7 +100,7 @@ export function logsAndTestingTests(): void {
       });
 
       it('says clearly that a skill has no app on the target', async () => {
-        const r = (await vscode.commands.executeCommand('odoobo.showLogs', notDeployed)) as ShowLogsResult;
+        const r = await vscode.commands.executeCommand<ShowLogsResult>('odoobo.showLogs', notDeployed);
         assert.equal(r.status, 'not-deployed', JSON.stringify(r));
         assert.match(r.message ?? '', new RegExp(`^${notDeployed} is not deployed on local: there is no app named ${notDeployed}\\.$`));
         const unknown = await vscode.commands.executeCommand('odoobo.showLogs', 'no-such-skill');
@@ -161,7 +161,7 @@ export function logsAndTestingTests(): void {
         const previous = (await status.skill(skill))?.lastTest;
         await status.recordTest(skill, { status: 'failed', target: 'local', passed: 5, failed: 1, summary: '5/6 checks passed; failed: DOCS_MISSING', at: new Date().toISOString() });
         try {
-          const [r] = (await vscode.commands.executeCommand('odoobo.merge', skill)) as { status: string; unmet: { code: string; message: string }[] }[];
+          const [r] = await vscode.commands.executeCommand<{ status: string; unmet: { code: string; message: string }[] }[]>('odoobo.merge', skill);
           assert.equal(r.status, 'refused');
           const smoke = r.unmet.find((u) => u.code === 'SMOKE_TESTS_FAILED');
           assert.ok(smoke, JSON.stringify(r.unmet));
