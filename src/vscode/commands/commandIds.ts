@@ -1,6 +1,6 @@
 // No `vscode` import: test/unit reads these lists beside package.json without an extension host.
 
-/** Every command the extension contributes; `package.json` must list exactly these (test/unit/vscode-commands.test.ts). */
+/** Every command the extension contributes; `package.json` must list exactly these (test/unit/vscode/command-ids.test.ts). */
 export const COMMAND_IDS = [
   'odoobo.deploy',
   'odoobo.deployChosen',
