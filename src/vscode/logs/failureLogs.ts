@@ -3,8 +3,16 @@ import type { DeployStepName } from '../../core/deploy/stepNames';
 import type { SkillLogType } from './skillLogs';
 
 /** What explains a failed deploy: the spec's findings, one of the deployment's logs, or only the extension's log. */
+/** A lint finding the deploy reported (details.findings), 1-based. */
+export interface ReportedFinding {
+  readonly code?: string;
+  readonly message: string;
+  readonly line: number;
+  readonly column?: number;
+}
+
 export type FailureExplanation =
-  | { readonly kind: 'spec'; readonly line?: number; readonly issues: readonly string[] }
+  | { readonly kind: 'spec'; readonly line?: number; readonly issues: readonly string[]; readonly findings: readonly ReportedFinding[] }
   | { readonly kind: 'log'; readonly type: SkillLogType }
   | { readonly kind: 'none' };
 
@@ -21,10 +29,14 @@ const TARGET_CODES = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'NETWORK_ERROR', 'TIM
 /** The new version ran: what it printed tells why its checks failed. */
 const RUN_STEPS = new Set<DeployStepName>(['health', 'traffic', 'post-deploy']);
 
-function firstLine(details: Record<string, unknown> | undefined): number | undefined {
-  const findings = details?.findings;
-  const line = Array.isArray(findings) ? (findings[0] as { line?: unknown } | undefined)?.line : undefined;
-  return typeof line === 'number' ? line : undefined;
+function reportedFindings(details: Record<string, unknown> | undefined): ReportedFinding[] {
+  const raw: unknown[] = Array.isArray(details?.findings) ? details.findings : [];
+  return raw.flatMap((f) => {
+    const x = f as { code?: unknown; message?: unknown; line?: unknown; column?: unknown };
+    if (typeof x.line !== 'number' || typeof x.message !== 'string') return [];
+    const column = typeof x.column === 'number' ? x.column : undefined;
+    return [{ code: typeof x.code === 'string' ? x.code : undefined, message: x.message, line: x.line, column }];
+  });
 }
 
 /** Which view explains a deploy failure (issue 17: a spec error opens the spec's findings, never a run log). */
@@ -33,7 +45,8 @@ export function explainFailure(e: FailureFacts): FailureExplanation {
   if (SPEC_CODES.has(e.code) || e.step === 'prepare' || e.step === 'validate') {
     if (e.code === 'SKILL_NOT_FOUND') return { kind: 'none' };
     const issues = Array.isArray(e.details?.issues) ? (e.details.issues as unknown[]).map(String) : [];
-    return { kind: 'spec', line: firstLine(e.details), issues };
+    const findings = reportedFindings(e.details);
+    return { kind: 'spec', line: findings[0]?.line, issues, findings };
   }
   const failedStep = typeof e.details?.failedStep === 'string' ? e.details.failedStep : '';
   if (e.code === 'BUILD_FAILED' || /build/i.test(failedStep)) return { kind: 'log', type: 'BUILD' };

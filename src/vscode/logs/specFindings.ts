@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { lintDocument } from '../appSpecDiagnostics';
+import type { ReportedFinding } from './failureLogs';
 
 export interface SpecShown {
   readonly skill: string;
@@ -18,7 +19,7 @@ export async function showSpecFindings(
   diagnostics: vscode.DiagnosticCollection,
   skill: string,
   specPath: string | undefined,
-  failure: { line?: number; issues: readonly string[] },
+  failure: { line?: number; issues: readonly string[]; findings: readonly ReportedFinding[] },
 ): Promise<SpecShown> {
   if (!specPath) return { skill, type: 'SPEC', status: 'no-spec', problems: 0 };
   const uri = vscode.Uri.file(specPath);
@@ -31,14 +32,20 @@ export async function showSpecFindings(
   }
   const findings = (await lintDocument(diagnostics, doc)).filter((f) => f.severity === 'error');
   let problems = findings.length;
-  if (problems === 0 && failure.issues.length) {
-    // Only App Platform saw these: they have no position, so they go on the first line.
-    const ds = failure.issues.map((i) => {
-      const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), `App Platform: ${i}`, vscode.DiagnosticSeverity.Error);
+  if (problems === 0 && (failure.findings.length || failure.issues.length)) {
+    // The editor's lint saw nothing (the file changed since, or only App Platform objected): show what the deploy saw.
+    const at = (line = 1, column = 1) => new vscode.Range(line - 1, column - 1, line - 1, column - 1);
+    const error = (range: vscode.Range, message: string, code: string) => {
+      const d = new vscode.Diagnostic(range, message, vscode.DiagnosticSeverity.Error);
       d.source = 'odoobo';
-      d.code = 'SPEC_VALIDATION_FAILED';
+      d.code = code;
       return d;
-    });
+    };
+    const ds = [
+      ...failure.findings.map((f) => error(at(f.line, f.column), f.message, f.code ?? 'SPEC_ERROR')),
+      // App Platform's issues have no position: they go on the first line.
+      ...failure.issues.map((i) => error(at(), `App Platform: ${i}`, 'SPEC_VALIDATION_FAILED')),
+    ];
     diagnostics.set(uri, [...(diagnostics.get(uri) ?? []), ...ds]);
     problems = ds.length;
   }

@@ -8,12 +8,12 @@ const facts = (e: DeployError) => e.toJSON();
 
 describe('explainFailure', () => {
   it('a spec error (lint at prepare, App Platform at validate) opens the spec at its first finding, never a run log', () => {
-    const findings = [{ code: 'PLACEHOLDER_VALUES', line: 7 }];
+    const findings = [{ code: 'PLACEHOLDER_VALUES', message: 'a placeholder', line: 7, column: 16 }];
     const lint = new DeployError('PLACEHOLDER_VALUES', 'x', { step: 'prepare', details: { findings } });
-    assert.deepEqual(explainFailure(facts(lint)), { kind: 'spec', line: 7, issues: [] });
+    assert.deepEqual(explainFailure(facts(lint)), { kind: 'spec', line: 7, issues: [], findings });
     const issues = ['services[0].http_port: too big'];
     const platform = new DeployError('SPEC_VALIDATION_FAILED', 'x', { step: 'validate', details: { issues } });
-    assert.deepEqual(explainFailure(facts(platform)), { kind: 'spec', line: undefined, issues: ['services[0].http_port: too big'] });
+    assert.deepEqual(explainFailure(facts(platform)), { kind: 'spec', line: undefined, issues, findings: [] });
     assert.equal(explainFailure(facts(new DeployError('APP_SPEC_SYNTAX_ERROR', 'x', { step: 'prepare' }))).kind, 'spec');
   });
 

@@ -9,7 +9,8 @@ import { walkthrough } from '../shared/walkthroughContext';
 /** `odoobo.test`: smoke-tests the named skills in parallel; from the palette, the deployed ones chosen. */
 export async function testSkills(ctx: CommandContext, arg?: unknown, selection?: unknown): Promise<SmokeResult[] | CommandRefusal> {
   let jobs = skillRefs(ctx, arg, selection);
-  const deployed = (r: { name: string }) => ctx.deployments.state(r.name)?.phase === 'active';
+  // A skill whose last deploy failed while the previous deployment still serves can be tested too.
+  const deployed = (r: { name: string }) => !!ctx.deployments.state(r.name)?.liveUrl;
   if (jobs.length === 0 && !ctx.stores().some((store) => store.model?.skills.some((v) => deployed({ name: v.skill.name })))) {
     void vscode.window.showInformationMessage('No skill is live on this target yet: deploy one first (Odoobo: Deploy Skills…).');
     return refused('no deployed skill to test');
