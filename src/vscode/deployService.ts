@@ -166,11 +166,14 @@ export class DeployService extends Disposable {
   }
 
   private _endpoint: { readonly target: Target; readonly apiUrl: string } | undefined;
+  // Its own event: onDidChange(undefined) makes the app details forget every skill.
+  private readonly _onDidChangeEndpoint = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChangeEndpoint = this._onDidChangeEndpoint.event;
 
   private noteEndpoint(target: Target, apiUrl: string): void {
     if (this._endpoint?.target === target && this._endpoint.apiUrl === apiUrl) return;
     this._endpoint = { target, apiUrl };
-    this._onDidChange.fire(undefined);
+    this._onDidChangeEndpoint.fire();
   }
 
   /**

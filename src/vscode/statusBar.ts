@@ -19,6 +19,7 @@ export class DeployStatusBar extends Disposable {
     this.item.name = 'Odoobo Skills deployments';
     this.item.command = 'odoobo.showDashboard';
     this._register(deployments.onDidChange(() => this.update()));
+    this._register(deployments.onDidChangeEndpoint(() => this.update()));
     this._register(vscode.workspace.onDidChangeConfiguration((e) => (e.affectsConfiguration('odoobo') ? this.update() : undefined)));
     this.update();
   }

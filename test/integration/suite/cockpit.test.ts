@@ -66,5 +66,19 @@ export function cockpitTests(): void {
       assert.equal(status?.lastDeployAttempt?.status, 'failed');
       assert.equal(status?.lastDeployAttempt?.previousStillServing, true);
     });
+
+    it('a good deploy afterwards clears the warning (and leaves pr-review live for the tests after these)', async function () {
+      this.timeout(120_000);
+      type Plans = { results: { status: string; error?: unknown }[] }[];
+      const plans = await vscode.commands.executeCommand<Plans>('odoobo.deploy', SKILL);
+      assert.equal(plans[0].results[0].status, 'succeeded', JSON.stringify(plans[0].results[0].error));
+      const item = await waitFor(a, `${SKILL} active in the tree`, async () => {
+        const i = await skillItem(a, SKILL);
+        return i?.contextValue?.includes('+active') ? i : undefined;
+      });
+      assert.ok(!item.contextValue?.includes('+servingprevious'), item.contextValue);
+      assert.match(String(item.description), /^active /);
+      assert.doesNotMatch(a.statusBar.text, /\$\(warning\)/);
+    });
   });
 }
