@@ -12,6 +12,7 @@ import { api, children, EXTENSION_ID, fixture, script, skillItem, waitFor, type 
 import { dashboardTests } from './dashboard.test';
 import { logsAndTestingTests } from './logsTesting.test';
 import { quickFixTests } from './quickFixes.test';
+import { commandsTests, rollbackWordingTests } from './commands.test';
 import { cockpitTests } from './cockpit.test';
 
 export function trustedTests(): void {
@@ -551,9 +552,11 @@ export function trustedTests(): void {
 
     // pr-review is live now (and the platform still runs: the after hook above stops it once these are done).
     logsAndTestingTests();
+    rollbackWordingTests();
     cockpitTests();
   });
 
   quickFixTests();
   dashboardTests();
+  commandsTests();
 }
