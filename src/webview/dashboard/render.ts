@@ -93,7 +93,7 @@ export function skillRows(r: SkillRow, ui: UiState): HTMLTableRowElement[] {
       'data-key': `row:${r.skill}`,
       'aria-selected': String(selected),
       'aria-expanded': String(expanded),
-      'aria-label': `${r.skill}: ${phaseLabel(r)}${r.detail ? `, ${r.detail}` : ''}`,
+      'aria-label': `${r.skill}: ${phaseLabel(r)}${phaseDetail(r) ? `, ${phaseDetail(r)}` : ''}`,
     },
     h(
       'td',
@@ -116,17 +116,22 @@ export function skillRows(r: SkillRow, ui: UiState): HTMLTableRowElement[] {
   return expanded ? [tr, detailRow(r)] : [tr];
 }
 
-/** `Serving previous · last deploy failed` when the attempt failed but the earlier deployment still serves. */
+/** `Serving previous` when the attempt failed but the earlier deployment still serves; the attempt goes below it. */
 function phaseLabel(r: SkillRow): string {
-  if (!r.servingPrevious) return PHASES[r.phase].label;
-  return `Serving previous · last deploy ${r.phase === 'canceled' ? 'canceled' : 'failed'}`;
+  return r.servingPrevious ? 'Serving previous' : PHASES[r.phase].label;
+}
+
+/** Under the phase: `last deploy failed · BUILD_FAILED at monitor` while the previous one serves, else the detail. */
+function phaseDetail(r: SkillRow): string | undefined {
+  if (!r.servingPrevious) return r.detail;
+  return [`last deploy ${r.phase === 'canceled' ? 'canceled' : 'failed'}`, r.detail].filter(Boolean).join(' · ');
 }
 
 function phaseCell(r: SkillRow): Child[] {
   const name = r.servingPrevious ? 'warning' : PHASES[r.phase].icon;
-  const label = h('span', {}, phaseLabel(r));
-  const detail = r.detail && h('div', { class: 'detail muted', title: r.detail }, r.detail);
-  return [h('span', { class: 'phase' }, icon(name, `phase-icon`), label), detail];
+  const text = phaseDetail(r);
+  const detail = text && h('div', { class: 'detail muted', title: text }, text);
+  return [h('span', { class: 'phase' }, icon(name, `phase-icon`), h('span', {}, phaseLabel(r))), detail];
 }
 
 function healthCell(r: SkillRow): Child {

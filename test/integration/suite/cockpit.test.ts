@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { OdooboApi } from '../../../src/extension';
 import { StatusStore } from '../../../src/core/status';
+import type { StateMessage } from '../../../src/vscode/dashboard/protocol';
 import { api, fixture, skillItem, waitFor, type Fixture } from './helpers';
 
 const SKILL = 'pr-review';
@@ -60,6 +61,22 @@ export function cockpitTests(): void {
       const lines = a.statusBar.tooltip.split('\n');
       assert.equal(lines[0], `Odoobo Skills — local App Platform (${url})`);
       assert.ok(lines.some((l) => l.startsWith(`${SKILL}: serving the previous deployment (last deploy failed`)), a.statusBar.tooltip);
+
+      // The dashboard's row: failed and serving the previous deployment, at the same URL (not "Failed" and "Healthy").
+      a.dashboard.show();
+      try {
+        const from = a.dashboard.postedCount;
+        await a.dashboard.receive({ type: 'ready' });
+        const state = await waitFor(a, 'a dashboard state message', async () =>
+          a.dashboard.posted.slice(-(a.dashboard.postedCount - from)).find((m): m is StateMessage => m.type === 'state'));
+        const row = state.rows.find((x) => x.skill === SKILL);
+        assert.equal(row?.phase, 'failed', JSON.stringify(row));
+        assert.equal(row?.servingPrevious, true, JSON.stringify(row));
+        assert.equal(row?.liveUrl, liveUrl);
+        assert.equal(row?.health.status, 'healthy');
+      } finally {
+        a.dashboard.currentPanel?.dispose();
+      }
 
       // Recorded for the next window and the CLI: the attempt, and that the previous deployment still served.
       const status = await (await StatusStore.forRepository(fx.root)).skill(SKILL);
