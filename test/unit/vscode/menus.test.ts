@@ -54,6 +54,7 @@ describe('menus offer an action only where it can work', () => {
     const failed = offered(DEPLOYED_FAILED);
     assert.ok(failed.has('odoobo.rollback'));
     assert.ok(!failed.has('odoobo.merge') && !failed.has('odoobo.test'));
+    assert.ok(offered('skill+valid+worktree+deployed+failed+servingprevious').has('odoobo.test'), 'the previous version serves: test it');
     const live = offered(LIVE);
     for (const c of ['odoobo.rollback', 'odoobo.merge', 'odoobo.test']) assert.ok(live.has(c), `${c} is missing on a live skill`);
     for (const e of json.menus['view/item/context']) {
