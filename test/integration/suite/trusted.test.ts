@@ -270,7 +270,7 @@ export function trustedTests(): void {
     it('lints an app spec and shows its findings as diagnostics with codes and exact ranges', async () => {
       const file = path.join(fx.root, 'infra', 'lint-me.yaml');
       await fs.writeFile(file, ['name: lint-me', 'services:', '  - name: web', '    http_port: 8080', '    envs:', '      - key: API_TOKEN', '        value: YOUR_TOKEN_HERE', ''].join('\n'));
-      const findings = (await vscode.commands.executeCommand('odoobo.validateAppSpec', vscode.Uri.file(file))) as { code: string }[];
+      const findings = await vscode.commands.executeCommand<{ code: string }[]>('odoobo.validateAppSpec', vscode.Uri.file(file));
       assert.ok(Array.isArray(findings), JSON.stringify(findings));
       const diags = vscode.languages.getDiagnostics(vscode.Uri.file(file));
       const placeholder = diags.find((d) => d.code === 'PLACEHOLDER_VALUES');
@@ -364,14 +364,14 @@ export function trustedTests(): void {
     it('sets up a worktree after explicit consent to a temporary root, and reuses it the second time', async () => {
       a.setPromptScript(script('Use Temporary Folder'));
       try {
-        const reports = (await vscode.commands.executeCommand('odoobo.setupWorktrees', 'hello-world')) as { outcomes: { skill: string; status: string; push?: string; path?: string }[] }[];
+        const reports = await vscode.commands.executeCommand<{ outcomes: { skill: string; status: string; push?: string; path?: string }[] }[]>('odoobo.setupWorktrees', 'hello-world');
         assert.ok(Array.isArray(reports), JSON.stringify(reports));
         const [o] = reports[0].outcomes;
         assert.equal(o.skill, 'hello-world');
         assert.equal(o.status, 'created');
         assert.equal(git(fx.root, 'rev-parse', '--abbrev-ref', 'skill/hello-world@{upstream}'), 'origin/skill/hello-world');
         a.setPromptScript(script('Use Temporary Folder'));
-        const again = (await vscode.commands.executeCommand('odoobo.setupWorktrees', 'hello-world')) as { outcomes: { status: string }[] }[];
+        const again = await vscode.commands.executeCommand<{ outcomes: { status: string }[] }[]>('odoobo.setupWorktrees', 'hello-world');
         assert.equal(again[0].outcomes[0].status, 'reused');
       } finally {
         a.setPromptScript(undefined);
@@ -395,7 +395,7 @@ export function trustedTests(): void {
       await fs.rm(precious);
       a.setPromptScript(script('Remove Worktree'));
       try {
-        const r = (await vscode.commands.executeCommand('odoobo.removeWorktree', 'hello-world')) as { removed: boolean };
+        const r = await vscode.commands.executeCommand<{ removed: boolean }>('odoobo.removeWorktree', 'hello-world');
         assert.equal(r.removed, true);
       } finally {
         a.setPromptScript(undefined);
@@ -406,7 +406,7 @@ export function trustedTests(): void {
 
     it('refuses to merge a skill with no live deployment, naming each unmet precondition', async () => {
       const [clean] = Object.keys(fx.worktrees);
-      const results = (await vscode.commands.executeCommand('odoobo.merge', clean)) as { status: string; unmet: { code: string }[]; checks: { code: string; status: string }[] }[];
+      const results = await vscode.commands.executeCommand<{ status: string; unmet: { code: string }[]; checks: { code: string; status: string }[] }[]>('odoobo.merge', clean);
       assert.equal(results[0].status, 'refused');
       assert.ok(results[0].unmet.some((u) => u.code === 'NO_DEPLOYMENT'), JSON.stringify(results[0].unmet));
       assert.ok(results[0].checks.some((c) => c.status === 'not-checked'), 'smoke tests are reported as not checked');
@@ -427,7 +427,7 @@ export function trustedTests(): void {
       a.setPromptScript(script('Merge'));
       let results: { status: string; mergeCommit?: string }[];
       try {
-        results = (await vscode.commands.executeCommand('odoobo.merge', skill)) as typeof results;
+        results = await vscode.commands.executeCommand<typeof results>('odoobo.merge', skill);
       } finally {
         a.setPromptScript(undefined);
       }
@@ -457,7 +457,7 @@ export function trustedTests(): void {
 
     it('deploys a skill through the whole procedure, shows it live in the tree and the status bar', async function () {
       this.timeout(120_000);
-      const plans = (await vscode.commands.executeCommand('odoobo.deploy', 'pr-review')) as { results: { skill: string; status: string; liveUrl?: string; error?: unknown; steps: { name: string; status: string }[] }[] }[];
+      const plans = await vscode.commands.executeCommand<{ results: { skill: string; status: string; liveUrl?: string; error?: unknown; steps: { name: string; status: string }[] }[] }[]>('odoobo.deploy', 'pr-review');
       assert.ok(Array.isArray(plans), JSON.stringify(plans));
       const [r] = plans[0].results;
       assert.equal(r.status, 'succeeded', JSON.stringify(r.error ?? r));
@@ -477,7 +477,7 @@ export function trustedTests(): void {
     });
 
     it('runs the smoke suite against the live skill and records it', async () => {
-      const results = (await vscode.commands.executeCommand('odoobo.test', 'pr-review')) as { passed: boolean; checks: { name: string; status: string }[] }[];
+      const results = await vscode.commands.executeCommand<{ passed: boolean; checks: { name: string; status: string }[] }[]>('odoobo.test', 'pr-review');
       assert.ok(Array.isArray(results), JSON.stringify(results));
       assert.equal(results[0].passed, true, JSON.stringify(results[0].checks));
       assert.ok(results[0].checks.length >= 5);
@@ -503,7 +503,7 @@ export function trustedTests(): void {
       assert.match(String(first.deployments[0].description), /^live · (just now|\d+ s ago) · \d+(\.\d)? s$/);
       assert.equal(first.deployments[0].contextValue, 'deployment+active');
 
-      const again = (await vscode.commands.executeCommand('odoobo.deploy', 'pr-review')) as { results: { status: string }[] }[];
+      const again = await vscode.commands.executeCommand<{ results: { status: string }[] }[]>('odoobo.deploy', 'pr-review');
       assert.equal(again[0].results[0].status, 'succeeded');
       const second = await appChildren();
       assert.equal(second.deployments.length, 2, 'the second deployment is listed first, the first one is now superseded');
@@ -513,7 +513,7 @@ export function trustedTests(): void {
       a.setPromptScript(script('Roll Back'));
       let rolled: { status: string; error?: unknown };
       try {
-        rolled = (await vscode.commands.executeCommand('odoobo.rollback', second.deployments[1])) as { status: string; error?: unknown };
+        rolled = await vscode.commands.executeCommand<{ status: string; error?: unknown }>('odoobo.rollback', second.deployments[1]);
       } finally {
         a.setPromptScript(undefined);
       }
