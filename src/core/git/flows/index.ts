@@ -9,4 +9,4 @@ export { removeWorktree, type RemoveResult } from './remove';
 export { syncSkill, type SyncResult } from './sync';
 export { mergeSkills, checkMergePreconditions, type MergeResult } from './merge';
 export { StatusFileDeploymentSource, type DeploymentSource } from './deployments';
-export { findUnpublishedWork, describeUnpublished, pushSkillBranches, type UnpublishedWork, type PushSkillOutcome } from './unpublished';
+export { findUnpublishedWork, describeUnpublished, pushSkillBranches, type UnpublishedWork } from './unpublished';
