@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { DEMO_SKILLS } from '../../scripts/lib/demoRepo';
 import { saveScreenshot, withPackagedWorkbench } from '../harness/e2e';
-import { runCommand, until } from '../harness/workbench';
+import { UNPUSHED_QUESTION, answerDialog, runCommand, until } from '../harness/workbench';
 
 const SKILL = 'pr-review';
 
@@ -71,6 +71,8 @@ test('Deployment dashboard: rows, keyboard deploy, timeline and history (screens
 
     t0 = Date.now();
     await page.keyboard.press('Enter');
+    // The demo's pr-review worktree has a commit origin lacks: deploy what origin has.
+    await answerDialog(page, UNPUSHED_QUESTION, 'Deploy Pushed');
     await until(`${SKILL} deploying`, () => rowTexts(frame).then((r) => r[SKILL]), (text) => /Deploying|Active|Failed/.test(text), 30_000);
     const done = await until(`${SKILL} deployed`, () => rowTexts(frame).then((r) => r[SKILL]), (text) => /Active|Failed|Canceled/.test(text), 300_000);
     t.diagnostic(`${SKILL} deployed from the dashboard in ${Date.now() - t0} ms: ${done}`);

@@ -15,7 +15,9 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { DEMO_SKILLS } from '../../scripts/lib/demoRepo';
 import { saveScreenshot, withPackagedWorkbench } from '../harness/e2e';
-import { SKILL_ROWS, openSkillsView, rowNamed, runCommand, until, waitForLabels, widenSideBar } from '../harness/workbench';
+import {
+  SKILL_ROWS, UNPUSHED_QUESTION, answerDialog, openSkillsView, rowNamed, runCommand, until, waitForLabels, widenSideBar,
+} from '../harness/workbench';
 
 /** An app spec a person might write first: every kind of finding the editor shows. */
 const SPEC_WITH_PROBLEMS = `# A first try at an app spec for a new skill
@@ -84,6 +86,8 @@ test('Deploy all from the palette: the tree mid-deploy and live; app-spec diagno
       // Deploy all five in parallel; the rows turn to "deploying (…)" with a spinner as the procedure reports steps.
       const t0 = Date.now();
       await runCommand(page, 'Odoobo: Deploy All Skills');
+      // The demo's pr-review worktree has a commit origin lacks: the extension says so first (a modal); deploy origin's.
+      t.diagnostic(`asked first: ${await answerDialog(page, UNPUSHED_QUESTION, 'Deploy Pushed')}`);
       // A row's text is its label followed by its description.
       const described = (rows: Record<string, string>, s: string) => (rows[s] ?? '').slice(s.length).trim();
       const during = await until(

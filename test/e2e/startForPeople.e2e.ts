@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { DEMO_SKILLS } from '../../scripts/lib/demoRepo';
 import { saveScreenshot, withPackagedWorkbench } from '../harness/e2e';
-import { openSkillsView, runCommand, waitForLabels } from '../harness/workbench';
+import { UNPUSHED_QUESTION, answerDialog, openSkillsView, runCommand, waitForLabels } from '../harness/workbench';
 
 const WALKTHROUGH_TITLE = 'Get Started with Odoobo Skills';
 const TOASTS = '.notifications-toasts .notification-toast';
@@ -43,6 +43,12 @@ test("npm start's workbench: the walkthrough on first start, a deploy's progress
     // The deploy's progress is a toast (not only a line in the notification centre) with its Cancel button.
     t0 = Date.now();
     await runCommand(page, 'Odoobo: Deploy All Skills');
+    // pr-review's worktree has a commit origin lacks: a modal says so before anything is deployed (README screenshot).
+    const dialog = page.locator('.monaco-dialog-box', { hasText: UNPUSHED_QUESTION }).first();
+    await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await dialog.innerText(), /pr-review/);
+    await saveScreenshot(page, root, 'deploy-unpushed-prompt.png', t);
+    await answerDialog(page, UNPUSHED_QUESTION, 'Deploy Pushed');
     const progress = page.locator(TOASTS, { hasText: /Deploying \d+ skills/ }).first();
     await progress.waitFor({ state: 'visible', timeout: 30_000 });
     const cancel = progress.locator('.monaco-button', { hasText: /^Cancel$/ });

@@ -19,6 +19,22 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+/** The question the extension asks before deploying a skill whose worktree has work origin does not have. */
+export const UNPUSHED_QUESTION = /App Platform builds the branch on origin/;
+
+/**
+ * Waits for VS Code's modal dialog whose text matches `message`, presses its `button` (by its label) and waits for the
+ * dialog to close; answers the dialog's text.
+ */
+export async function answerDialog(page: Page, message: RegExp, button: string, ms = 30_000): Promise<string> {
+  const dialog = page.locator('.monaco-dialog-box', { hasText: message }).first();
+  await dialog.waitFor({ state: 'visible', timeout: ms });
+  const text = (await dialog.innerText()).replace(/\s+/g, ' ').trim();
+  await dialog.locator('.monaco-button', { hasText: button }).first().click();
+  await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+  return text;
+}
+
 /** Polls `read` until `ok` accepts its value; the error names `what` and the last value. */
 export async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms: number, everyMs = 250): Promise<T> {
   const deadline = Date.now() + ms;

@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { AppPlatformClient } from '../../../src/core/do';
+import { DEPLOY_PUSHED } from '../../../src/vscode/commands/deploy/unpublished';
+import { NOT_SCRIPTED } from '../../../src/vscode/commands/shared/prompts';
 import { api, children } from './helpers';
 
 /** `npm run bench`: activation, and how soon the tree and the status bar show what App Platform did, in the real host. */
@@ -43,9 +45,14 @@ export function benchTests(): void {
       }),
     ];
     let plans: { results: { skill: string; status: string }[] }[];
+    // The demo's pr-review worktree has a commit origin lacks: the modal question is answered "Deploy Pushed".
+    a.setPromptScript({
+      next: (kind, prompt) => (kind === 'confirm' && prompt.startsWith('App Platform builds the branch on origin') ? DEPLOY_PUSHED : NOT_SCRIPTED),
+    });
     try {
       plans = await vscode.commands.executeCommand<typeof plans>('odoobo.deployAll');
     } finally {
+      a.setPromptScript(undefined);
       subs.forEach((s) => s.dispose());
     }
     assert.ok(plans.every((p) => p.results.every((r) => r.status === 'succeeded')), JSON.stringify(plans));
