@@ -95,7 +95,7 @@ export interface TargetView {
 
 export function targetLine(t: TargetView): string {
   if (t.target === 'digitalocean') return `Odoobo Skills — DigitalOcean App Platform${t.apiUrl ? ` (${t.apiUrl})` : ''}`;
-  return `Odoobo Skills — local App Platform (${t.apiUrl ?? 'not started yet'})`;
+  return `Odoobo Skills — local App Platform (${t.apiUrl ?? 'not connected yet'})`;
 }
 
 export interface StatusSummary {

@@ -126,7 +126,7 @@ describe('what the tree, the status bar and the dashboard say', () => {
     assert.equal(plain.text, '$(check) 4  $(error) 1');
     assert.equal(plain.severity, 'error');
     assert.equal(plain.tooltip.split('\n')[0], 'Odoobo Skills — DigitalOcean App Platform');
-    assert.equal(targetLine({ target: 'local' }), 'Odoobo Skills — local App Platform (not started yet)');
+    assert.equal(targetLine({ target: 'local' }), 'Odoobo Skills — local App Platform (not connected yet)');
   });
 
   it('dashboard row: serving previous, healthy by the previous deployment, and the failure kept', () => {
