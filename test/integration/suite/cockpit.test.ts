@@ -1,9 +1,12 @@
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import type { OdooboApi } from '../../../src/extension';
 import { StatusStore } from '../../../src/core/status';
 import type { StateMessage } from '../../../src/vscode/dashboard/protocol';
-import { api, fixture, skillItem, waitFor, type Fixture } from './helpers';
+import { api, EXTENSION_ID, fixture, skillItem, waitFor, type Fixture } from './helpers';
 
 const SKILL = 'pr-review';
 
@@ -96,6 +99,52 @@ export function cockpitTests(): void {
       assert.ok(!item.contextValue?.includes('+servingprevious'), item.contextValue);
       assert.match(String(item.description), /^active /);
       assert.doesNotMatch(a.statusBar.text, /\$\(warning\)/);
+    });
+  });
+
+  describe('one local App Platform for the editor and the CLI', () => {
+    let a: OdooboApi;
+    let fx: Fixture;
+    const cli = async (...args: string[]): Promise<unknown> => {
+      const main = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
+      // The CLI finds the platform through the repository's endpoint file, not through a token handed to it.
+      const env: NodeJS.ProcessEnv = { ...process.env, ODOOBO_TARGET: 'local' };
+      delete env.ODOOBO_LOCAL_TOKEN;
+      const { stdout } = await promisify(execFile)(process.execPath, [main, ...args], { cwd: fx.root, env, timeout: 150_000 });
+      return JSON.parse(stdout);
+    };
+
+    before(async () => {
+      fx = await fixture();
+      a = await api();
+    });
+
+    it("the CLI sees what the editor deployed, and the editor shows the CLI's deployment at the same URL", async function () {
+      this.timeout(180_000);
+      const { url } = await a.localPlatform.ensure();
+      const liveUrl = a.deployments.state(SKILL)?.liveUrl;
+      assert.ok(liveUrl, `${SKILL} is live from the editor before this test`);
+
+      // Editor → CLI: `odoobo status --live` asks the repository's platform, the editor's own, and finds its URL.
+      type Live = { live: { api_url: string; apps: { skill: string; state: string; liveUrl?: string }[] } };
+      const status = (await cli('status', '--live', '--json')) as Live;
+      assert.equal(status.live.api_url, url, 'the CLI found the platform the editor uses (no second one)');
+      const seen = status.live.apps.find((x) => x.skill === SKILL);
+      assert.equal(seen?.state, 'healthy', JSON.stringify(seen));
+      assert.equal(seen?.liveUrl, liveUrl);
+
+      // CLI → editor: a deploy from the CLI lands on the same platform and app; the editor's app row shows it active.
+      type Deployed = { apiUrl: string; results: { skill: string; status: string; deploymentId?: string; liveUrl?: string }[] };
+      const deployed = (await cli('deploy', SKILL, '--json')) as Deployed;
+      const [r] = deployed.results;
+      assert.equal(deployed.apiUrl, url);
+      assert.equal(r.status, 'succeeded', JSON.stringify(r));
+      assert.equal(r.liveUrl, liveUrl, 'the same stable URL');
+      a.apps.forget(SKILL);
+      const details = await a.apps.get(SKILL);
+      assert.equal(details.app?.active_deployment?.id, r.deploymentId, "the editor reads the CLI's deployment as the active one");
+      assert.equal(details.app?.live_url, liveUrl);
+      assert.equal((await fetch(`${liveUrl}/health`)).status, 200, 'and it serves after the CLI command ended');
     });
   });
 }
