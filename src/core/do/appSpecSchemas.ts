@@ -182,7 +182,13 @@ export const IngressSpecSchema = z.looseObject({
         cors: CorsPolicySchema.optional(),
         component: z.looseObject({ name: str, preserve_path_prefix: z.union([str, bool]).optional(), rewrite: str.optional() }).optional(),
         redirect: z
-          .looseObject({ uri: str.optional(), authority: str.optional(), port: int.optional(), scheme: str.optional(), redirect_code: int.optional() })
+          .looseObject({
+            uri: str.optional(),
+            authority: str.optional(),
+            port: int.optional(),
+            scheme: str.optional(),
+            redirect_code: int.optional(),
+          })
           .optional(),
       }),
     )

@@ -3,50 +3,23 @@
  * of each is named in its errors), so the same client drives DigitalOcean and the local App Platform.
  */
 import { z } from 'zod';
-import { AppPlatformError } from './errors';
-import { HttpOptions, HttpRequest, HttpTransport, QueryValue, RateLimitInfo } from './http';
+import { HttpRequest, HttpTransport, QueryValue, RateLimitInfo } from './http';
 import { followLiveLogs, LiveLogOptions, LiveLogStream } from './logs';
 import {
   Alert, AlertsResponseSchema, App, AppHealth, AppHealthResponseSchema, AppResponseSchema, AppSpec, AppsPage,
   AppsPageSchema, DeleteAppResponseSchema, Deployment, DeploymentResponseSchema, DeploymentsPage, DeploymentsPageSchema,
-  DeploymentType, InstanceSize, InstanceSizeResponseSchema, InstanceSizesResponseSchema, LogsResponse,
-  LogsResponseSchema, LogType, ProposeAppResponse, ProposeAppResponseSchema, Region, RegionsResponseSchema,
+  InstanceSize, InstanceSizeResponseSchema, InstanceSizesResponseSchema, LogsResponse,
+  LogsResponseSchema, ProposeAppResponse, ProposeAppResponseSchema, Region, RegionsResponseSchema,
   RollbackValidation, RollbackValidationSchema,
 } from './schemas';
+import {
+  nextPageNumber, rollbackBody, type AppPlatformClientOptions, type CallOptions, type ListAppsOptions,
+  type ListDeploymentsOptions, type LogsOptions, type RollbackOptions,
+} from './clientOptions';
 
-export type AppPlatformClientOptions = HttpOptions;
-
-/** Every operation takes an optional AbortSignal; aborting rejects with ABORTED, pending backoff included. */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
-/** Query parameters keep DigitalOcean's spellings. */
-export interface PageOptions extends CallOptions {
-  page?: number;
-  /** 1–200 (DigitalOcean's default is 20; the all-pages helpers ask for 200). */
-  per_page?: number;
-}
-export interface ListAppsOptions extends PageOptions {
-  with_projects?: boolean;
-}
-export interface ListDeploymentsOptions extends PageOptions {
-  deployment_types?: readonly DeploymentType[];
-}
-export interface LogsOptions extends CallOptions {
-  /** Without it: the active deployment's logs. */
-  deploymentId?: string;
-  /** Without it: all components together (aggregate). */
-  component?: string;
-  type: LogType;
-  follow?: boolean;
-  /** e.g. '3m': how long DigitalOcean waits for a component instance to be available. */
-  podConnectionTimeout?: string;
-}
-export interface RollbackOptions extends CallOptions {
-  deployment_id: string;
-  /** Leave the app unpinned after the rollback (no commit/revert needed). */
-  skip_pin?: boolean;
-}
+export type {
+  AppPlatformClientOptions, CallOptions, PageOptions, ListAppsOptions, ListDeploymentsOptions, LogsOptions, RollbackOptions,
+} from './clientOptions';
 
 const MAX_PER_PAGE = 200;
 /** A bound on pages followed, against a server whose `next` link never ends. */
@@ -109,15 +82,35 @@ export class AppPlatformClient {
   /** apps_create */
   async createApp(spec: AppSpec, options: CallOptions & { projectId?: string } = {}): Promise<App> {
     const body = { spec, ...(options.projectId ? { project_id: options.projectId } : {}) };
-    const res = await this.call({ operation: 'apps_create', method: 'POST', path: '/v2/apps', body, errors: { invalid: 'SPEC_VALIDATION_FAILED' }, signal: options.signal }, AppResponseSchema);
+    const res = await this.call(
+      {
+        operation: 'apps_create',
+        method: 'POST',
+        path: '/v2/apps',
+        body,
+        errors: { invalid: 'SPEC_VALIDATION_FAILED' },
+        signal: options.signal,
+      },
+      AppResponseSchema,
+    );
     return res.app;
   }
 
   /** apps_update */
   async updateApp(id: string, spec: AppSpec, options: CallOptions & { updateAllSourceVersions?: boolean } = {}): Promise<App> {
-    const body = { spec, ...(options.updateAllSourceVersions !== undefined ? { update_all_source_versions: options.updateAllSourceVersions } : {}) };
+    const body = {
+      spec,
+      ...(options.updateAllSourceVersions !== undefined ? { update_all_source_versions: options.updateAllSourceVersions } : {}),
+    };
     const res = await this.call(
-      { operation: 'apps_update', method: 'PUT', path: `/v2/apps/${enc(id)}`, body, errors: { notFound: 'APP_NOT_FOUND', invalid: 'SPEC_VALIDATION_FAILED' }, signal: options.signal },
+      {
+        operation: 'apps_update',
+        method: 'PUT',
+        path: `/v2/apps/${enc(id)}`,
+        body,
+        errors: { notFound: 'APP_NOT_FOUND', invalid: 'SPEC_VALIDATION_FAILED' },
+        signal: options.signal,
+      },
       AppResponseSchema,
     );
     return res.app;
@@ -125,13 +118,30 @@ export class AppPlatformClient {
 
   /** apps_delete: DigitalOcean answers 200 `{id}`. */
   async deleteApp(id: string, options: CallOptions = {}): Promise<{ id?: string }> {
-    return this.call({ operation: 'apps_delete', method: 'DELETE', path: `/v2/apps/${enc(id)}`, errors: { notFound: 'APP_NOT_FOUND' }, signal: options.signal }, DeleteAppResponseSchema);
+    return this.call(
+      {
+        operation: 'apps_delete',
+        method: 'DELETE',
+        path: `/v2/apps/${enc(id)}`,
+        errors: { notFound: 'APP_NOT_FOUND' },
+        signal: options.signal,
+      },
+      DeleteAppResponseSchema,
+    );
   }
 
   /** apps_validate_appSpec (POST /v2/apps/propose): validates a spec and prices it; changes nothing, so retried. */
   proposeApp(request: { spec: AppSpec; app_id?: string }, options: CallOptions = {}): Promise<ProposeAppResponse> {
     return this.call(
-      { operation: 'apps_validate_appSpec', method: 'POST', path: '/v2/apps/propose', body: request, idempotent: true, errors: { invalid: 'SPEC_VALIDATION_FAILED' }, signal: options.signal },
+      {
+        operation: 'apps_validate_appSpec',
+        method: 'POST',
+        path: '/v2/apps/propose',
+        body: request,
+        idempotent: true,
+        errors: { invalid: 'SPEC_VALIDATION_FAILED' },
+        signal: options.signal,
+      },
       ProposeAppResponseSchema,
     );
   }
@@ -168,19 +178,34 @@ export class AppPlatformClient {
 
   /** apps_list_deployments, every page. */
   listAllDeployments(appId: string, options: Omit<ListDeploymentsOptions, 'page'> = {}): Promise<Deployment[]> {
-    return this.allPages((page, per_page) => this.listDeployments(appId, { ...options, page, per_page }), (p) => p.deployments ?? [], options.per_page);
+    return this.allPages(
+      (page, per_page) => this.listDeployments(appId, { ...options, page, per_page }),
+      (p) => p.deployments ?? [],
+      options.per_page,
+    );
   }
 
   /** apps_get_deployment */
   async getDeployment(appId: string, deploymentId: string, options: CallOptions = {}): Promise<Deployment> {
-    const res = await this.get('apps_get_deployment', `/v2/apps/${enc(appId)}/deployments/${enc(deploymentId)}`, DeploymentResponseSchema, options);
+    const res = await this.get(
+      'apps_get_deployment',
+      `/v2/apps/${enc(appId)}/deployments/${enc(deploymentId)}`,
+      DeploymentResponseSchema,
+      options,
+    );
     return res.deployment;
   }
 
   /** apps_cancel_deployment: canceling twice is canceling once, so it is retried like a GET. */
   async cancelDeployment(appId: string, deploymentId: string, options: CallOptions = {}): Promise<Deployment> {
     const res = await this.call(
-      { operation: 'apps_cancel_deployment', method: 'POST', path: `/v2/apps/${enc(appId)}/deployments/${enc(deploymentId)}/cancel`, idempotent: true, signal: options.signal },
+      {
+        operation: 'apps_cancel_deployment',
+        method: 'POST',
+        path: `/v2/apps/${enc(appId)}/deployments/${enc(deploymentId)}/cancel`,
+        idempotent: true,
+        signal: options.signal,
+      },
       DeploymentResponseSchema,
     );
     return res.deployment;
@@ -222,13 +247,26 @@ export class AppPlatformClient {
 
   /** apps_commit_rollback: unpins the app, keeping the rolled-back deployment. Empty 200 answer. */
   async commitRollback(appId: string, options: CallOptions = {}): Promise<void> {
-    await this.http.send({ operation: 'apps_commit_rollback', method: 'POST', path: `/v2/apps/${enc(appId)}/rollback/commit`, idempotent: true, errors: { notFound: 'APP_NOT_FOUND' }, signal: options.signal });
+    await this.http.send({
+      operation: 'apps_commit_rollback',
+      method: 'POST',
+      path: `/v2/apps/${enc(appId)}/rollback/commit`,
+      idempotent: true,
+      errors: { notFound: 'APP_NOT_FOUND' },
+      signal: options.signal,
+    });
   }
 
   /** apps_revert_rollback: deploys what ran before the rollback and unpins; answers the new deployment. */
   async revertRollback(appId: string, options: CallOptions = {}): Promise<Deployment> {
     const res = await this.call(
-      { operation: 'apps_revert_rollback', method: 'POST', path: `/v2/apps/${enc(appId)}/rollback/revert`, errors: { notFound: 'APP_NOT_FOUND' }, signal: options.signal },
+      {
+        operation: 'apps_revert_rollback',
+        method: 'POST',
+        path: `/v2/apps/${enc(appId)}/rollback/revert`,
+        errors: { notFound: 'APP_NOT_FOUND' },
+        signal: options.signal,
+      },
       DeploymentResponseSchema,
     );
     return res.deployment;
@@ -274,7 +312,9 @@ export class AppPlatformClient {
 
   /** apps_get_health */
   async getAppHealth(appId: string, options: CallOptions = {}): Promise<AppHealth> {
-    const res = await this.get('apps_get_health', `/v2/apps/${enc(appId)}/health`, AppHealthResponseSchema, options, undefined, { notFound: 'APP_NOT_FOUND' });
+    const res = await this.get('apps_get_health', `/v2/apps/${enc(appId)}/health`, AppHealthResponseSchema, options, undefined, {
+      notFound: 'APP_NOT_FOUND',
+    });
     return res.app_health;
   }
 
@@ -298,7 +338,9 @@ export class AppPlatformClient {
 
   /** apps_list_alerts */
   async listAlerts(appId: string, options: CallOptions = {}): Promise<Alert[]> {
-    const res = await this.get('apps_list_alerts', `/v2/apps/${enc(appId)}/alerts`, AlertsResponseSchema, options, undefined, { notFound: 'APP_NOT_FOUND' });
+    const res = await this.get('apps_list_alerts', `/v2/apps/${enc(appId)}/alerts`, AlertsResponseSchema, options, undefined, {
+      notFound: 'APP_NOT_FOUND',
+    });
     return res.alerts;
   }
 
@@ -342,20 +384,4 @@ export class AppPlatformClient {
     }
     return out;
   }
-}
-
-/** The page number of a `links.pages.next` URL; the URL itself is not fetched (its host may not be our base URL). */
-function nextPageNumber(next: string | undefined): number | undefined {
-  if (!next) return undefined;
-  try {
-    const n = Number(new URL(next, 'http://x').searchParams.get('page'));
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function rollbackBody(o: RollbackOptions, operation: 'apps_validate_rollback' | 'apps_create_rollback'): { deployment_id: string; skip_pin: boolean } {
-  if (!o.deployment_id) throw new AppPlatformError({ code: 'ROLLBACK_INVALID', operation, message: 'A rollback needs the id of the deployment to roll back to' });
-  return { deployment_id: o.deployment_id, skip_pin: o.skip_pin ?? false };
 }

@@ -9,18 +9,22 @@ export const ERROR_MITIGATIONS = {
   BAD_REQUEST: 'DigitalOcean rejected the request: check the values sent (see the message) and retry.',
   RATE_LIMIT_EXCEEDED: 'DigitalOcean allows 250 requests a minute and 5000 an hour: wait a minute, or poll fewer skills at once.',
   SPEC_VALIDATION_FAILED: 'Fix the app spec (Odoobo: Validate App Spec shows the problems) and deploy again.',
-  DEPLOYMENT_CREATE_FAILED: 'DigitalOcean did not start the deployment: check whether one is already running or the app is pinned by a rollback, then retry.',
+  DEPLOYMENT_CREATE_FAILED:
+    'DigitalOcean did not start the deployment: check whether one is already running or the app is pinned by a rollback, then retry.',
   DEPLOY_TIMEOUT: 'The deployment is still running: watch it in the dashboard, or raise odoobo.deployTimeout.',
   BUILD_FAILED: 'Read the build logs (Odoobo: Show Logs, type BUILD), fix the build and deploy again.',
   DEPLOY_ERROR: 'Read the deploy and run logs (Odoobo: Show Logs); check the run command, port and health check, then deploy again.',
   DEPLOY_CANCELED: 'The deployment was canceled: deploy again when ready.',
-  CONFLICT: 'Another change is in progress on this app (a deployment or a pinned rollback): wait for it, or commit/revert the rollback, then retry.',
+  CONFLICT:
+    'Another change is in progress on this app (a deployment or a pinned rollback): wait for it, ' +
+    'or commit/revert the rollback, then retry.',
   ROLLBACK_INVALID: 'Pick another deployment to roll back to (an earlier ACTIVE or SUPERSEDED one), or redeploy instead.',
   SERVER_ERROR: 'DigitalOcean had an internal error: retry in a minute; if it persists, check status.digitalocean.com.',
   NETWORK_ERROR: 'Check the network connection and odoobo.apiUrl, then retry.',
   TIMEOUT: 'The App Platform API did not answer in time: retry, or check the network and odoobo.apiUrl.',
   ABORTED: 'The operation was canceled.',
-  INVALID_RESPONSE: 'The App Platform API answered with an unexpected body: check odoobo.apiUrl points at an App Platform API, and report it if it does.',
+  INVALID_RESPONSE:
+    'The App Platform API answered with an unexpected body: check odoobo.apiUrl points at an App Platform API, and report it if it does.',
   LOGS_UNAVAILABLE: 'The logs could not be read: retry, or read them in the DigitalOcean control panel.',
 } as const;
 

@@ -118,7 +118,10 @@ export class HttpTransport {
         const detail = `${f.code ?? 'error'}: ${errorMessage(f.error)}`;
         if (retryable && !last) {
           const delay = this.backoff(attempt);
-          this.log('warn', `${req.operation}: ${req.method} ${where} failed (${detail}); retry ${attempt + 1}/${this.retry.maxAttempts} in ${delay} ms`);
+          this.log(
+            'warn',
+            `${req.operation}: ${req.method} ${where} failed (${detail}); retry ${attempt + 1}/${this.retry.maxAttempts} in ${delay} ms`,
+          );
           await this.sleep(delay, req.signal).catch(() => {
             throw aborted(attempt);
           });
@@ -134,7 +137,10 @@ export class HttpTransport {
       }
 
       const res = outcome.response;
-      this.log('debug', `${req.operation}: ${req.method} ${where} -> ${res.status} in ${this.clock.now() - started} ms (attempt ${attempt})`);
+      this.log(
+        'debug',
+        `${req.operation}: ${req.method} ${where} -> ${res.status} in ${this.clock.now() - started} ms (attempt ${attempt})`,
+      );
       if (!req.external) this.observeRateLimit(res.headers);
       if (res.status >= 200 && res.status < 300) return { ...res, attempts: attempt };
 
@@ -148,7 +154,10 @@ export class HttpTransport {
       }
       if (res.status >= 500 && idempotent && !last) {
         const delay = this.backoff(attempt);
-        this.log('warn', `${req.operation}: ${req.method} ${where} -> ${res.status}; retry ${attempt + 1}/${this.retry.maxAttempts} in ${delay} ms`);
+        this.log(
+          'warn',
+          `${req.operation}: ${req.method} ${where} -> ${res.status}; retry ${attempt + 1}/${this.retry.maxAttempts} in ${delay} ms`,
+        );
         await this.sleep(delay, req.signal).catch(() => {
           throw aborted(attempt);
         });
@@ -185,7 +194,9 @@ export class HttpTransport {
       status: res.status,
       requestId: res.headers['x-request-id'],
       issues: parsed.issues,
-      message: `${req.operation}: unexpected answer: ${parsed.issues.slice(0, 5).join('; ')}${parsed.issues.length > 5 ? ` (+${parsed.issues.length - 5} more)` : ''}`,
+      message:
+        `${req.operation}: unexpected answer: ${parsed.issues.slice(0, 5).join('; ')}` +
+        `${parsed.issues.length > 5 ? ` (+${parsed.issues.length - 5} more)` : ''}`,
     });
   }
 

@@ -157,7 +157,12 @@ export async function followLogs(options: FollowLogsOptions): Promise<void> {
       await stream.done;
       const ended = stream.closeCode === NORMAL_CLOSURE;
       if (options.finite && ended) return onNotice('— end of log —', 'info');
-      reason = openedAt === undefined ? 'the stream closed before it opened' : ended ? 'the platform ended the stream' : `connection lost, close code ${stream.closeCode ?? 'none'}`;
+      reason =
+        openedAt === undefined
+          ? 'the stream closed before it opened'
+          : ended
+            ? 'the platform ended the stream'
+            : `connection lost, close code ${stream.closeCode ?? 'none'}`;
     } catch (e) {
       reason = reasonOf(e);
     } finally {

@@ -129,7 +129,14 @@ export function followLiveLogs(liveUrl: string, options: LiveLogOptions = {}): L
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
   } catch (e) {
-    finish(new AppPlatformError({ code: 'LOGS_UNAVAILABLE', operation: 'live_logs', message: `live logs: invalid live_url (${redact(String(e))})`, cause: e }));
+    finish(
+      new AppPlatformError({
+        code: 'LOGS_UNAVAILABLE',
+        operation: 'live_logs',
+        message: `live logs: invalid live_url (${redact(String(e))})`,
+        cause: e,
+      }),
+    );
   }
 
   function close(): void {

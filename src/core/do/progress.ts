@@ -178,7 +178,13 @@ export async function waitForDeployment(
 
   const stopped = (): AppPlatformError => {
     if (options.signal?.aborted) {
-      return new AppPlatformError({ code: 'ABORTED', operation, deploymentId, phase: last?.phase, message: `Stopped waiting for deployment ${deploymentId}` });
+      return new AppPlatformError({
+        code: 'ABORTED',
+        operation,
+        deploymentId,
+        phase: last?.phase,
+        message: `Stopped waiting for deployment ${deploymentId}`,
+      });
     }
     const where = last ? `; last seen ${describeProgress(last)[0]}` : '';
     return new AppPlatformError({
@@ -186,7 +192,9 @@ export async function waitForDeployment(
       operation,
       deploymentId,
       phase: last?.phase,
-      message: `Deployment ${deploymentId} did not finish within ${timeoutMs >= 10_000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}${where}`,
+      message:
+        `Deployment ${deploymentId} did not finish within ` +
+        `${timeoutMs >= 10_000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}${where}`,
     });
   };
 
@@ -205,7 +213,13 @@ export async function waitForDeployment(
         const verdict = judgeDeployment(last, lastInFlight);
         if (verdict.state === 'success') return last;
         if (verdict.state === 'canceled') {
-          throw new AppPlatformError({ code: 'DEPLOY_CANCELED', operation, deploymentId, phase: last.phase, message: `Deployment ${deploymentId} was canceled` });
+          throw new AppPlatformError({
+            code: 'DEPLOY_CANCELED',
+            operation,
+            deploymentId,
+            phase: last.phase,
+            message: `Deployment ${deploymentId} was canceled`,
+          });
         }
         if (verdict.state === 'failed') {
           const s = verdict.step;

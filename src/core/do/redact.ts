@@ -16,7 +16,8 @@ export function registerSecret(secret: string | undefined): void {
 export function redact(text: string): string {
   let out = text;
   for (const s of known) if (out.includes(s)) out = out.split(s).join(REPLACEMENT);
-  for (const p of PATTERNS) out = out.replace(p, (_m, bearer?: string) => (typeof bearer === 'string' ? `${bearer} ${REPLACEMENT}` : REPLACEMENT));
+  for (const p of PATTERNS)
+    out = out.replace(p, (_m, bearer?: string) => (typeof bearer === 'string' ? `${bearer} ${REPLACEMENT}` : REPLACEMENT));
   return out;
 }
 

@@ -159,7 +159,11 @@ export const RestartRequestSchema = z.looseObject({ components: strings.optional
 export const AlertResponseSchema = z.looseObject({ alert: AlertSchema });
 /** apps_list_tiers_response (deprecated upstream; no path serves it in the apps-only description). */
 export const TiersResponseSchema = z.looseObject({
-  tiers: z.array(z.looseObject({ name: str.optional(), slug: str.optional(), egress_bandwidth_bytes: str.optional(), build_seconds: str.optional() })).optional(),
+  tiers: z
+    .array(
+      z.looseObject({ name: str.optional(), slug: str.optional(), egress_bandwidth_bytes: str.optional(), build_seconds: str.optional() }),
+    )
+    .optional(),
 });
 
 // ---------------------------------------------------------------------------------------------------------------

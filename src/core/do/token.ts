@@ -24,7 +24,10 @@ export type TokenCheck =
  * Asks App Platform for one page of one app with the token (apps_list needs the app:read scope, as everything the
  * extension does). The message never contains the token.
  */
-export async function verifyToken(client: { listAppsPage(options: { per_page?: number; signal?: AbortSignal }): Promise<unknown> }, signal?: AbortSignal): Promise<TokenCheck> {
+export async function verifyToken(
+  client: { listAppsPage(options: { per_page?: number; signal?: AbortSignal }): Promise<unknown> },
+  signal?: AbortSignal,
+): Promise<TokenCheck> {
   try {
     await client.listAppsPage({ per_page: 1, signal });
     return { ok: true };
