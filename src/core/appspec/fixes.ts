@@ -66,7 +66,9 @@ export class Fixer {
       case 'set-value': {
         const r = path && nodeRange(locate(this.doc, path).node);
         if (!r) return [];
-        return hint.values.slice(0, 3).map((v, i) => this.replace(hint.titles?.[i] ?? `Change to ${yamlScalar(v)}`, r, yamlScalar(v), i === 0));
+        return hint.values
+          .slice(0, 3)
+          .map((v, i) => this.replace(hint.titles?.[i] ?? `Change to ${yamlScalar(v)}`, r, yamlScalar(v), i === 0));
       }
       case 'set-field':
         return this.rewrite(hint.title, (d) => d.setIn(hint.path, hint.value), hint.preferred);

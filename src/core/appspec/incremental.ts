@@ -7,7 +7,21 @@
  * shape, indentation or key; anchors or aliases; document markers), it parses the whole text instead. Tests compare
  * both on random edits.
  */
-import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 
 /** The options every app-spec parse uses: YAML 1.1, as doctl reads specs (sigs.k8s.io/yaml). */
 export const YAML_OPTIONS = { prettyErrors: false, version: '1.1', uniqueKeys: true } as const;

@@ -63,7 +63,14 @@ type TextLint =
       findings: Finding[];
     };
 
-function context(text: string, doc: Document, spec: Record<string, unknown>, strings: Walked['strings'], options: LintOptions, out: Reporter): rules.RuleContext {
+function context(
+  text: string,
+  doc: Document,
+  spec: Record<string, unknown>,
+  strings: Walked['strings'],
+  options: LintOptions,
+  out: Reporter,
+): rules.RuleContext {
   const valueRange = (p: SpecPath): Range => {
     const l = locate(doc, p);
     return nodeRange(l.node) ?? keyRange(l.pair) ?? firstLine(text, nodeRange(l.deepest) ?? [0, 0]);
@@ -82,7 +89,13 @@ function lintText(text: string, options: LintOptions): TextLint {
     const lc = new LineCounter();
     lc.addNewLine(0);
     const out = new Reporter(options.file, lc);
-    out.add('APP_SPEC_TOO_LARGE', 'error', [0, end], `the file is ${(Buffer.byteLength(text, 'utf8') / 1024 / 1024).toFixed(1)} MiB; an app spec is at most ${LIMITS.maxBytes / 1024 / 1024} MiB, so it is not parsed`);
+    out.add(
+      'APP_SPEC_TOO_LARGE',
+      'error',
+      [0, end],
+      `the file is ${(Buffer.byteLength(text, 'utf8') / 1024 / 1024).toFixed(1)} MiB; an app spec is at most ` +
+      `${LIMITS.maxBytes / 1024 / 1024} MiB, so it is not parsed`,
+    );
     return { done: { findings: out.findings } };
   }
 
@@ -92,7 +105,12 @@ function lintText(text: string, options: LintOptions): TextLint {
   const out = new Reporter(options.file, lc, new Fixer(text, doc));
   const tooDeep = doc.errors.find((e) => /call stack/i.test(e.message));
   if (tooDeep) {
-    out.add('APP_SPEC_TOO_DEEP', 'error', tooDeep.pos, `the YAML nests too deeply to be an app spec (an app spec nests ${LIMITS.maxDepth} levels at most)`);
+    out.add(
+      'APP_SPEC_TOO_DEEP',
+      'error',
+      tooDeep.pos,
+      `the YAML nests too deeply to be an app spec (an app spec nests ${LIMITS.maxDepth} levels at most)`,
+    );
     return { done: { findings: out.findings } };
   }
   for (const e of doc.errors) out.add('APP_SPEC_SYNTAX_ERROR', 'error', e.pos, e.message);
@@ -101,7 +119,12 @@ function lintText(text: string, options: LintOptions): TextLint {
 
   const walked = walk(doc);
   if (walked.tooDeep) {
-    out.add('APP_SPEC_TOO_DEEP', 'error', firstLine(text, nodeRange(walked.tooDeep) ?? [0, 0]), `the YAML nests more than ${LIMITS.maxDepth} levels deep; an app spec nests 7 at most`);
+    out.add(
+      'APP_SPEC_TOO_DEEP',
+      'error',
+      firstLine(text, nodeRange(walked.tooDeep) ?? [0, 0]),
+      `the YAML nests more than ${LIMITS.maxDepth} levels deep; an app spec nests 7 at most`,
+    );
     return { done: { findings: sorted(out.findings) } };
   }
 
@@ -109,13 +132,25 @@ function lintText(text: string, options: LintOptions): TextLint {
   try {
     js = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
   } catch (err) {
-    out.add('APP_SPEC_TOO_MANY_ALIASES', 'error', nodeRange(walked.firstAlias) ?? [0, 0], `aliases expand too much (${(err as Error).message}); an app spec needs no more than a few`);
+    out.add(
+      'APP_SPEC_TOO_MANY_ALIASES',
+      'error',
+      nodeRange(walked.firstAlias) ?? [0, 0],
+      `aliases expand too much (${(err as Error).message}); an app spec needs no more than a few`,
+    );
     return { done: { findings: sorted(out.findings), document: doc } };
   }
 
   if (typeof js !== 'object' || js === null || Array.isArray(js)) {
     const r = nodeRange(doc.contents ?? undefined) ?? [0, 0];
-    out.add('SCHEMA_ERROR', 'error', firstLine(text, r), `an app spec is a mapping with at least \`name\`; this document is ${js === null || js === undefined ? 'empty' : Array.isArray(js) ? 'a list' : `a ${typeof js}`}`, []);
+    out.add(
+      'SCHEMA_ERROR',
+      'error',
+      firstLine(text, r),
+      `an app spec is a mapping with at least \`name\`; this document is ` +
+      `${js === null || js === undefined ? 'empty' : Array.isArray(js) ? 'a list' : `a ${typeof js}`}`,
+      [],
+    );
     return { done: { findings: sorted(out.findings), document: doc } };
   }
   const spec = dropNulls(js) as Record<string, unknown>;
@@ -262,7 +297,8 @@ function walk(doc: Document): Walked {
     } else if (isMap(node)) {
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? pair.key.value : undefined;
-        if (pair.value && (typeof key === 'string' || typeof key === 'number')) stack.push({ node: pair.value as Node, path: [...path, String(key)] });
+        if (pair.value && (typeof key === 'string' || typeof key === 'number'))
+          stack.push({ node: pair.value as Node, path: [...path, String(key)] });
         else if (pair.value) stack.push({ node: pair.value as Node, path: [...path, '?'] });
       }
     } else if (isSeq(node)) {

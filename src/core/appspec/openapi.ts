@@ -112,7 +112,8 @@ export function deriveAppSpecModel(openapi: { components: { schemas: Record<stri
       for (const [k, v] of Object.entries((flat.properties as Record<string, Json>) ?? {})) {
         // app_autoscaling_spec_service adds metrics to app_autoscaling_spec's metrics: merge, not replace
         const prev = props[k] && deref(props[k]);
-        props[k] = prev?.properties && v.properties ? { ...prev, ...v, properties: { ...(prev.properties as Json), ...(v.properties as Json) } } : v;
+        props[k] =
+          prev?.properties && v.properties ? { ...prev, ...v, properties: { ...(prev.properties as Json), ...(v.properties as Json) } } : v;
       }
       (merged.required as string[]).push(...((flat.required as string[]) ?? []));
     }
@@ -143,10 +144,18 @@ export function deriveAppSpecModel(openapi: { components: { schemas: Record<stri
   }
 
   const root = convertObject(all.app_spec, 'app_spec');
-  for (const extraOwner of [...Object.keys(EXTRAS), ...Object.keys(OVERRIDES)]) if (extraOwner !== 'app_spec' && !(extraOwner in defs)) throw new Error(`EXTRAS names ${extraOwner}, which app_spec does not reference`);
+  for (const extraOwner of [...Object.keys(EXTRAS), ...Object.keys(OVERRIDES)])
+    if (extraOwner !== 'app_spec' && !(extraOwner in defs))
+      throw new Error(`EXTRAS names ${extraOwner}, which app_spec does not reference`);
   const sortedDefs = Object.fromEntries(Object.keys(defs).sort().map((k) => [k, defs[k]]));
   const uniq = (a: string[]) => [...new Set(a)];
-  return { source, schema: { ...root, definitions: sortedDefs }, regions, instanceSizes: uniq(instanceSizes), deprecatedInstanceSizes: uniq(deprecatedInstanceSizes) };
+  return {
+    source,
+    schema: { ...root, definitions: sortedDefs },
+    regions,
+    instanceSizes: uniq(instanceSizes),
+    deprecatedInstanceSizes: uniq(deprecatedInstanceSizes),
+  };
 }
 
 export const GENERATED_FILE = path.join(__dirname, 'appSpec.schema.json');

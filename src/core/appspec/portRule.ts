@@ -36,7 +36,8 @@ export function portMismatch(ctx: RuleContext): void {
     if (c.value.http_port !== undefined && typeof c.value.http_port !== 'number') continue; // a SCHEMA_ERROR already
     const httpPort = c.value.http_port;
     const expected = httpPort ?? DEFAULT_HTTP_PORT;
-    const expectedText = httpPort === undefined ? `App Platform's default http_port ${DEFAULT_HTTP_PORT} (http_port is not set)` : `http_port ${httpPort}`;
+    const expectedText =
+      httpPort === undefined ? `App Platform's default http_port ${DEFAULT_HTTP_PORT} (http_port is not set)` : `http_port ${httpPort}`;
     const cmdPath = [...c.path, 'run_command'];
     const cmdRange = ctx.valueRange(cmdPath);
     const mentions: { token: string; spec: PortSpec; assignment: boolean }[] = [];
@@ -57,7 +58,9 @@ export function portMismatch(ctx: RuleContext): void {
       const r = subRange(ctx.text, cmdRange, token);
       if (spec.kind === 'literal' && spec.port !== expected) {
         const what = assignment ? `sets PORT=${spec.port}` : `listens on port ${spec.port}`;
-        const msg = `run_command ${what} but App Platform routes traffic and health checks to ${expectedText}; use \`$PORT\` or make them equal`;
+        const msg =
+          `run_command ${what} but App Platform routes traffic and health checks to ${expectedText}; ` +
+          'use `$PORT` or make them equal';
         ctx.report('PORT_MISMATCH', 'error', r, msg, cmdPath, [
           { kind: 'replace-value', suggestions: ['${PORT}', String(expected)] },
           setHttpPort(c.path, spec.port),
@@ -65,10 +68,19 @@ export function portMismatch(ctx: RuleContext): void {
       } else if (spec.kind === 'env') {
         const portEnv = envValue(c.value.envs, 'PORT') ?? appPortEnv;
         if (portEnv !== undefined && /^\d+$/.test(portEnv) && Number(portEnv) !== expected) {
-          const msg = `run_command listens on $PORT, which an env var sets to ${portEnv}, ` + `but App Platform routes traffic to ${expectedText}`;
+          const msg =
+            `run_command listens on $PORT, which an env var sets to ${portEnv}, ` + `but App Platform routes traffic to ${expectedText}`;
           ctx.report('PORT_MISMATCH', 'error', r, msg, cmdPath, setHttpPort(c.path, Number(portEnv), true));
         } else if (spec.fallback !== undefined && spec.fallback !== expected) {
-          ctx.report('PORT_MISMATCH', 'warning', r, `run_command falls back to port ${spec.fallback} when PORT is unset, but ${expectedText}: on App Platform PORT is set so it works, elsewhere (local runs) it listens on the wrong port`, cmdPath, { kind: 'replace-value', suggestions: [`\${PORT:-${expected}}`] });
+          ctx.report(
+            'PORT_MISMATCH',
+            'warning',
+            r,
+            `run_command falls back to port ${spec.fallback} when PORT is unset, but ${expectedText}: on App Platform PORT is set so it ` +
+            `works, elsewhere (local runs) it listens on the wrong port`,
+            cmdPath,
+            { kind: 'replace-value', suggestions: [`\${PORT:-${expected}}`] },
+          );
         }
       }
     }

@@ -70,7 +70,14 @@ export function openEnums(ctx: RuleContext): void {
     if (typeof size !== 'string' || known.includes(size)) continue;
     const p = [...c.path, 'instance_size_slug'];
     if (DEPRECATED_INSTANCE_SIZES.includes(size)) {
-      ctx.report('SCHEMA_ERROR', 'info', ctx.valueRange(p), `\`${formatPath(p)}\`: ${code(size)} is a deprecated legacy size slug; App Platform still accepts it, new apps use the \`apps-s-…\`/\`apps-d-…\` sizes`, p);
+      ctx.report(
+        'SCHEMA_ERROR',
+        'info',
+        ctx.valueRange(p),
+        `\`${formatPath(p)}\`: ${code(size)} is a deprecated legacy size slug; App Platform still accepts it, new apps use the ` +
+        `\`apps-s-…\`/\`apps-d-…\` sizes`,
+        p,
+      );
       continue;
     }
     const s = suggest(size, known);
@@ -78,7 +85,8 @@ export function openEnums(ctx: RuleContext): void {
       'SCHEMA_ERROR',
       'warning',
       ctx.valueRange(p),
-      `\`${formatPath(p)}\`: ${code(size)} is not a known instance size${didYouMean(s)} (DigitalOcean adds sizes: check \`doctl apps tier instance-size list\`)`,
+      `\`${formatPath(p)}\`: ${code(size)} is not a known instance size${didYouMean(s)} (DigitalOcean adds sizes: check \`doctl apps ` +
+      `tier instance-size list\`)`,
       p,
       { kind: 'replace-value', suggestions: s.length ? s : known.slice(0, 3) },
     );
@@ -123,10 +131,25 @@ export function imagesAndHealthChecks(ctx: RuleContext): void {
     const repo = typeof image.repository === 'string' ? image.repository : 'the image';
     if (typeof image.digest === 'string' && image.digest) continue;
     if (image.tag === undefined || image.tag === '') {
-      ctx.report('MISSING_IMAGE_TAG', 'warning', ctx.keyRange(imagePath), `${code(formatPath(imagePath))} has neither \`tag\` nor \`digest\`: App Platform pulls \`latest\`, so a redeploy or rollback may run different code; pin a tag or a digest`, imagePath, { kind: 'pin-image', imagePath });
+      ctx.report(
+        'MISSING_IMAGE_TAG',
+        'warning',
+        ctx.keyRange(imagePath),
+        `${code(formatPath(imagePath))} has neither \`tag\` nor \`digest\`: App Platform pulls \`latest\`, so a redeploy or rollback may ` +
+        `run different code; pin a tag or a digest`,
+        imagePath,
+        { kind: 'pin-image', imagePath },
+      );
     } else if (image.tag === 'latest') {
       const p = [...imagePath, 'tag'];
-      ctx.report('MISSING_IMAGE_TAG', 'warning', ctx.valueRange(p), `${code(repo)} uses \`tag: latest\`: a redeploy or rollback may run different code; pin a version tag or a digest`, p, { kind: 'pin-image', imagePath });
+      ctx.report(
+        'MISSING_IMAGE_TAG',
+        'warning',
+        ctx.valueRange(p),
+        `${code(repo)} uses \`tag: latest\`: a redeploy or rollback may run different code; pin a version tag or a digest`,
+        p,
+        { kind: 'pin-image', imagePath },
+      );
     }
   }
   for (const c of componentsOf(ctx.spec, ['services'])) {
@@ -136,7 +159,8 @@ export function imagesAndHealthChecks(ctx: RuleContext): void {
       'MISSING_HEALTH_CHECK',
       'warning',
       ctx.valueRange([...c.path, 'name']),
-      `service ${code(name)} has no \`health_check\`: App Platform then only checks that the port accepts TCP connections, so a broken app can go live; add \`health_check: { http_path: /health }\``,
+      `service ${code(name)} has no \`health_check\`: App Platform then only checks that the port accepts TCP connections, so a broken ` +
+      `app can go live; add \`health_check: { http_path: /health }\``,
       c.path,
       { kind: 'add-health-check', servicePath: c.path },
     );

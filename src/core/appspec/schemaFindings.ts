@@ -72,7 +72,14 @@ function patternOf(pattern: string): RegExp | undefined {
   }
 }
 
-const TYPE_NAMES: Record<string, string> = { number: 'a number', int: 'an integer', string: 'a string', boolean: 'a boolean (true/false)', array: 'a list', object: 'a mapping' };
+const TYPE_NAMES: Record<string, string> = {
+  number: 'a number',
+  int: 'an integer',
+  string: 'a string',
+  boolean: 'a boolean (true/false)',
+  array: 'a list',
+  object: 'a mapping',
+};
 
 export function schemaFindings(
   result: z.ZodSafeParseResult<unknown>,
@@ -103,7 +110,11 @@ export function schemaFindings(
             'UNKNOWN_FIELD',
             top ? 'error' : 'warning',
             keyRangeAt([...path, key]),
-            `unknown field \`${key}\` ${top ? 'in the app spec' : `in ${where}`}${didYouMean(s)}${top ? ' (doctl and the App Platform API reject a spec with unknown fields)' : ' (doctl rejects unknown fields; one DigitalOcean added after the OpenAPI snapshot this linter knows would show here too)'}`,
+            `unknown field \`${key}\` ${top ? 'in the app spec' : `in ${where}`}${didYouMean(s)}` +
+              (top
+                ? ' (doctl and the App Platform API reject a spec with unknown fields)'
+                : ' (doctl rejects unknown fields; one DigitalOcean added after the OpenAPI snapshot ' +
+                  'this linter knows would show here too)'),
             [...path, key],
             s.length ? { kind: 'rename-field', suggestions: s } : { kind: 'remove-field' },
           );
@@ -119,7 +130,10 @@ export function schemaFindings(
           break;
         }
         const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
-        const hint = issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean') ? ` (YAML reads ${String(value)} as a ${typeof value}: quote it)` : '';
+        const hint =
+          issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')
+            ? ` (YAML reads ${String(value)} as a ${typeof value}: quote it)`
+            : '';
         const converted = convertType(value, issue.expected);
         out.add('SCHEMA_ERROR', 'error', valueRange(path), `${where} must be ${expected}, got ${describe(value)}${hint}`, path, converted);
         break;
@@ -128,16 +142,25 @@ export function schemaFindings(
         const value = valueAt(spec, path);
         const values = issue.values.map(String);
         const s = typeof value === 'string' ? suggest(value, values) : [];
-        out.add('SCHEMA_ERROR', 'error', valueRange(path), `${where} must be one of ${values.join(', ')}; got ${describe(value)}${didYouMean(s)}`, path, {
-          kind: 'replace-value',
-          suggestions: s.length ? s : values.slice(0, 5),
-        });
+        out.add(
+          'SCHEMA_ERROR',
+          'error',
+          valueRange(path),
+          `${where} must be one of ${values.join(', ')}; got ${describe(value)}${didYouMean(s)}`,
+          path,
+          {
+            kind: 'replace-value',
+            suggestions: s.length ? s : values.slice(0, 5),
+          },
+        );
         break;
       }
       case 'invalid_format': {
         const value = valueAt(spec, path);
         const isName = path[path.length - 1] === 'name' && 'pattern' in issue && String(issue.pattern).includes('a-z0-9-');
-        const rule = isName ? 'lowercase letters, digits and dashes, starting with a letter and not ending with a dash' : `the pattern ${'pattern' in issue ? String(issue.pattern) : issue.format}`;
+        const rule = isName
+          ? 'lowercase letters, digits and dashes, starting with a letter and not ending with a dash'
+          : `the pattern ${'pattern' in issue ? String(issue.pattern) : issue.format}`;
         const name = isName && typeof value === 'string' ? slugName(value) : undefined;
         const valid = name && 'pattern' in issue && patternOf(String(issue.pattern))?.test(name);
         const fix = valid ? { kind: 'set-value' as const, values: [name] } : undefined;

@@ -48,7 +48,11 @@ export function mask(secret: string, keep: number): string {
   return `${secret.slice(0, Math.min(keep, secret.length - 8))}… (${secret.length} characters)`;
 }
 
-const SECRET_NAME = /(?:^|_)(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?|PRIVATE_KEY|API_KEY|AUTH_TOKEN)$|^(?:SECRET|PASSWORD|PRIVATE_KEY)(?:_|$)/i;
+const SECRET_NAME = new RegExp(
+  '(?:^|_)(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?|PRIVATE_KEY|API_KEY|AUTH_TOKEN)$' +
+    '|^(?:SECRET|PASSWORD|PRIVATE_KEY)(?:_|$)',
+  'i',
+);
 const NOT_SECRET_NAME = /(?:PUBLIC|PUBLISHABLE|SORT|PARTITION|CACHE|IDEMPOTENCY)_KEY$/i;
 
 /** `ANTHROPIC_API_KEY`, `GITHUB_TOKEN`, `JWT_SECRET`, `DB_PASSWORD`, … but not `PUBLIC_KEY` or `TOKEN_URL`. */

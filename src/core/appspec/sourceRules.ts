@@ -57,6 +57,13 @@ export async function branches(ctx: RuleContext): Promise<void> {
   for (const u of uses) if (!answers.has(u.branch)) answers.set(u.branch, exists(u.branch).catch(() => true));
   for (const u of uses) {
     if (await answers.get(u.branch)) continue;
-    ctx.report('BRANCH_MISSING', 'warning', ctx.valueRange(u.path), `branch ${code(u.branch)} does not exist in this repository (neither locally nor on a remote): App Platform cannot build from it until it is pushed`, u.path);
+    ctx.report(
+      'BRANCH_MISSING',
+      'warning',
+      ctx.valueRange(u.path),
+      `branch ${code(u.branch)} does not exist in this repository (neither locally nor on a remote): App Platform cannot build from it ` +
+      `until it is pushed`,
+      u.path,
+    );
   }
 }

@@ -34,7 +34,9 @@ export function valuesAndSecrets(ctx: RuleContext): void {
   const databaseNames = componentsOf(ctx.spec, ['databases'])
     .map((c) => c.value.name)
     .filter((n): n is string => typeof n === 'string');
-  const appEnvKeys = (Array.isArray(ctx.spec.envs) ? ctx.spec.envs : []).map((e) => (isObj(e) ? e.key : undefined)).filter((k): k is string => typeof k === 'string');
+  const appEnvKeys = (Array.isArray(ctx.spec.envs) ? ctx.spec.envs : [])
+    .map((e) => (isObj(e) ? e.key : undefined))
+    .filter((k): k is string => typeof k === 'string');
 
   for (const { node, path: p } of ctx.strings) {
     const value = node.value as string;
@@ -45,7 +47,8 @@ export function valuesAndSecrets(ctx: RuleContext): void {
         'PLAINTEXT_SECRET',
         'error',
         subRange(ctx.text, range, secret.text.split('\n')[0]),
-        `\`${formatPath(p)}\` holds a plaintext ${secret.kind} (${secret.masked}): remove it from the file, rotate it, and give it to App Platform as an encrypted \`type: SECRET\` env var`,
+        `\`${formatPath(p)}\` holds a plaintext ${secret.kind} (${secret.masked}): remove it from the file, rotate it, and give it to ` +
+        `App Platform as an encrypted \`type: SECRET\` env var`,
         p,
         isEnvValue(p) ? { kind: 'make-secret', envPath: p.slice(0, -1) } : undefined,
       );
@@ -56,7 +59,14 @@ export function valuesAndSecrets(ctx: RuleContext): void {
     for (const re of command ? PLACEHOLDERS : [...PLACEHOLDERS, ANGLE_PLACEHOLDER]) {
       const m = re.exec(value);
       if (!m) continue;
-      ctx.report('PLACEHOLDER_VALUES', 'error', subRange(ctx.text, range, m[0]), `\`${formatPath(p)}\` still holds the placeholder ${code(m[0])}: replace it with the real value`, p, { kind: 'replace-placeholder' });
+      ctx.report(
+        'PLACEHOLDER_VALUES',
+        'error',
+        subRange(ctx.text, range, m[0]),
+        `\`${formatPath(p)}\` still holds the placeholder ${code(m[0])}: replace it with the real value`,
+        p,
+        { kind: 'replace-placeholder' },
+      );
       break;
     }
     // run_command/build_command run in a shell, which expands ${…} itself (e.g. ${PORT:-8080})
@@ -67,38 +77,76 @@ export function valuesAndSecrets(ctx: RuleContext): void {
       const ref = m[1].trim();
       const r = subRange(ctx.text, range, m[0]);
       if (!envValue) {
-        ctx.report('PLACEHOLDER_VALUES', 'error', r, `\`${formatPath(p)}\`: ${code(m[0])} is not expanded here; App Platform expands \`\${…}\` bindable variables only in env values`, p, { kind: 'replace-placeholder' });
+        ctx.report(
+          'PLACEHOLDER_VALUES',
+          'error',
+          r,
+          `\`${formatPath(p)}\`: ${code(m[0])} is not expanded here; ` +
+            'App Platform expands `${…}` bindable variables only in env values',
+          p,
+          { kind: 'replace-placeholder' },
+        );
         continue;
       }
       const problem = bindableProblem(ref, ownerIsApp, componentNames, databaseNames, appEnvKeys);
-      if (problem) ctx.report('PLACEHOLDER_VALUES', 'warning', r, `\`${formatPath(p)}\`: ${code(m[0])} ${problem.message}`, p, { kind: 'replace-value', suggestions: problem.suggestions.map((s) => `\${${s}}`) });
+      if (problem)
+        ctx.report('PLACEHOLDER_VALUES', 'warning', r, `\`${formatPath(p)}\`: ${code(m[0])} ${problem.message}`, p, {
+          kind: 'replace-value',
+          suggestions: problem.suggestions.map((s) => `\${${s}}`),
+        });
     }
   }
 }
 
-function bindableProblem(ref: string, ownerIsApp: boolean, components: string[], databases: string[], appEnvKeys: string[]): { message: string; suggestions: string[] } | undefined {
+function bindableProblem(
+  ref: string,
+  ownerIsApp: boolean,
+  components: string[],
+  databases: string[],
+  appEnvKeys: string[],
+): { message: string; suggestions: string[] } | undefined {
   const dotted = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)$/.exec(ref);
   if (dotted) {
     const [, prefix, attr] = dotted;
     const isSelf = prefix === '_self';
-    if (isSelf && ownerIsApp) return { message: 'uses `_self`, which only means something in a component\'s env vars', suggestions: [] };
+    if (isSelf && ownerIsApp) return { message: "uses `_self`, which only means something in a component's env vars", suggestions: [] };
     if (isSelf || components.includes(prefix)) {
       if (COMPONENT_BINDABLES.includes(attr)) return undefined;
       const s = suggest(attr, COMPONENT_BINDABLES).map((a) => `${prefix}.${a}`);
-      return { message: `is not a bindable variable of ${isSelf ? 'a component' : `component ${code(prefix)}`} (${COMPONENT_BINDABLES.join(', ')})${didYouMean(s)}`, suggestions: s };
+      return {
+        message:
+          `is not a bindable variable of ${isSelf ? 'a component' : `component ${code(prefix)}`} ` +
+          `(${COMPONENT_BINDABLES.join(', ')})${didYouMean(s)}`,
+        suggestions: s,
+      };
     }
     if (databases.includes(prefix)) {
       if (DATABASE_BINDABLES.includes(attr)) return undefined;
       const s = suggest(attr, DATABASE_BINDABLES).map((a) => `${prefix}.${a}`);
       return { message: `is not a bindable variable of database ${code(prefix)}${didYouMean(s)}`, suggestions: s };
     }
-    const owners = DATABASE_BINDABLES.includes(attr) && !COMPONENT_BINDABLES.includes(attr) ? databases : COMPONENT_BINDABLES.includes(attr) ? ['_self', ...components] : [...components, ...databases];
+    const owners =
+      DATABASE_BINDABLES.includes(attr) && !COMPONENT_BINDABLES.includes(attr)
+        ? databases
+        : COMPONENT_BINDABLES.includes(attr)
+          ? ['_self', ...components]
+          : [...components, ...databases];
     const s = suggest(prefix, [...new Set(owners)]).map((c) => `${c}.${attr}`);
-    return { message: `refers to ${code(prefix)}, which is no component or database of this app; App Platform leaves it unexpanded${didYouMean(s)}`, suggestions: s };
+    return {
+      message:
+        `refers to ${code(prefix)}, which is no component or database of this app; ` +
+        `App Platform leaves it unexpanded${didYouMean(s)}`,
+      suggestions: s,
+    };
   }
   if (APP_BINDABLES.includes(ref) || (!ownerIsApp && appEnvKeys.includes(ref))) return undefined;
   const s = suggest(ref, [...new Set([...APP_BINDABLES, ...(ownerIsApp ? [] : appEnvKeys)])]);
-  return { message: `is not a bindable variable App Platform knows (${APP_BINDABLES.join(', ')}, \`<component>.<NAME>\`, app-level env keys); it stays unexpanded${didYouMean(s)}`, suggestions: s };
+  return {
+    message:
+      `is not a bindable variable App Platform knows (${APP_BINDABLES.join(', ')}, \`<component>.<NAME>\`, app-level env keys); it stays ` +
+      `unexpanded${didYouMean(s)}`,
+    suggestions: s,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -121,7 +169,9 @@ export function unencryptedSecrets(ctx: RuleContext, alreadyReported: Set<string
         'SECRET_NOT_ENCRYPTED',
         'warning',
         ctx.valueRange([...envPath, 'key']),
-        `env var ${code(env.key)} looks like a secret but its value is plaintext ${env.type ? code(String(env.type)) : '(type GENERAL)'}: add \`type: SECRET\` (App Platform then stores it encrypted as \`EV[…]\`) and keep the value out of the repository`,
+        `env var ${code(env.key)} looks like a secret but its value is plaintext ` +
+        `${env.type ? code(String(env.type)) : '(type GENERAL)'}: add \`type: SECRET\` (App Platform then stores it encrypted as ` +
+        `\`EV[…]\`) and keep the value out of the repository`,
         envPath,
         { kind: 'make-secret', envPath },
       );
