@@ -88,7 +88,8 @@ export async function gitAtLeast(run: GitRunner, cwd: string, major: number, min
 /** Whether a failure is another git process holding one of git's lock files (worth a short retry). */
 export function isLockContention(e: unknown): boolean {
   if (!(e instanceof GitCommandError)) return false;
-  const held = /Unable to create '[^']*\.lock'|could not lock config file|cannot lock ref|Another git process seems to be running|unable to lock/i;
+  const held =
+    /Unable to create '[^']*\.lock'|could not lock config file|cannot lock ref|Another git process seems to be running|unable to lock/i;
   return held.test(e.stderr);
 }
 

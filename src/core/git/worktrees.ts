@@ -104,7 +104,15 @@ async function readDirty(worktreePath: string): Promise<{ dirty?: boolean; chang
   try {
     // --no-optional-locks: a background status must never take index.lock from under the user's own git commands.
     // --branch makes the output never empty: simple-git waits 50 ms for more output after a command that printed nothing.
-    const args = ['--no-optional-locks', 'status', '--porcelain=v1', '--branch', '-z', '--untracked-files=normal', '--ignore-submodules=dirty'];
+    const args = [
+      '--no-optional-locks',
+      'status',
+      '--porcelain=v1',
+      '--branch',
+      '-z',
+      '--untracked-files=normal',
+      '--ignore-submodules=dirty',
+    ];
     const out = await simpleGitRunner(worktreePath, args);
     // Each record is `XY path\0`, renames carry one extra `\0origPath`; the `## branch` header is not a change.
     let count = 0;

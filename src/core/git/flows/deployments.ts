@@ -13,7 +13,10 @@ export interface DeploymentSource {
 export class StatusFileDeploymentSource implements DeploymentSource {
   constructor(private readonly store: StatusStore) {}
 
-  async latest(skill: string, options: { readonly target?: string; readonly signal?: AbortSignal } = {}): Promise<SkillDeployment | undefined> {
+  async latest(
+    skill: string,
+    options: { readonly target?: string; readonly signal?: AbortSignal } = {},
+  ): Promise<SkillDeployment | undefined> {
     const s = await this.store.skill(skill, { signal: options.signal });
     if (!s) return undefined;
     if (options.target === undefined) return s.lastDeployment;

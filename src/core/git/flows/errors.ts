@@ -4,8 +4,11 @@ export const GIT_FLOW_MITIGATIONS = {
   INVALID_BRANCH_NAME: 'Give a plain branch name such as "main" for the main branch.',
   NOT_A_REPOSITORY: 'Open the folder of a git repository (the one that holds skills/ and infra/).',
   BARE_REPOSITORY: 'Run this from a repository with a working tree, not from a bare repository.',
-  WORKTREE_ROOT_INSIDE_REPO: 'Choose a worktree folder outside the repository (odoobo.worktreeRoot), e.g. the default sibling folder <repo>-worktrees.',
-  WORKTREE_ROOT_IN_TEMP: 'Choose a worktree folder outside the system temporary folder (odoobo.worktreeRoot): the system empties it and the work in it would be lost.',
+  WORKTREE_ROOT_INSIDE_REPO:
+    'Choose a worktree folder outside the repository (odoobo.worktreeRoot), e.g. the default sibling folder <repo>-worktrees.',
+  WORKTREE_ROOT_IN_TEMP:
+    'Choose a worktree folder outside the system temporary folder (odoobo.worktreeRoot): the system empties it and the work in it would ' +
+    'be lost.',
   WORKTREE_PATH_TAKEN: 'Move or remove what is at that path, or choose another worktree folder (odoobo.worktreeRoot).',
   BRANCH_CHECKED_OUT_ELSEWHERE: 'Switch that worktree to another branch (e.g. main) first, then retry.',
   BRANCH_NOT_FOUND: 'Set up the skill\'s worktree first (Odoobo: Set Up Worktrees); it creates the branch.',
@@ -14,7 +17,8 @@ export const GIT_FLOW_MITIGATIONS = {
   WORKTREE_LOCKED: 'The worktree is locked with `git worktree lock`: unlock it (`git worktree unlock <path>`) or confirm force.',
   CANNOT_REMOVE_MAIN_WORKTREE: 'The main worktree cannot be removed; switch it back to the main branch instead.',
   DIRTY_WORKTREE: 'Commit or stash the changes in the skill\'s worktree, then retry (removing with force discards them).',
-  IGNORED_FILES: 'Move the git-ignored files you want to keep (a .env with secrets, local data) out of the worktree, or confirm force to delete them.',
+  IGNORED_FILES:
+    'Move the git-ignored files you want to keep (a .env with secrets, local data) out of the worktree, or confirm force to delete them.',
   MAIN_WORKTREE_DIRTY: 'Commit or stash the changes in the main worktree, then retry.',
   UNPUSHED_WORK: 'Push the skill\'s branch (git push) or merge it to main first, or confirm force.',
   OPERATION_IN_PROGRESS: 'Finish or abort the rebase/merge/cherry-pick in progress in that worktree, then retry.',
@@ -24,7 +28,9 @@ export const GIT_FLOW_MITIGATIONS = {
   DEPLOYMENT_UNREADABLE: 'The deployment record could not be read: see the message, fix or remove the status file, then redeploy.',
   DEPLOYMENT_NOT_ACTIVE: 'Wait for the deployment to become ACTIVE, or fix it and deploy again.',
   DEPLOYMENT_STALE: 'The live deployment was built from another commit: deploy the branch\'s current HEAD, then merge.',
-  SMOKE_TESTS_FAILED: 'Fix the skill and rerun its smoke tests (Odoobo: Test Skill, or odoobo test <skill>), or deploy again: a deployment runs them as its post-deploy step.',
+  SMOKE_TESTS_FAILED:
+    'Fix the skill and rerun its smoke tests (Odoobo: Test Skill, or odoobo test <skill>), or deploy again: a deployment runs them as ' +
+    'its post-deploy step.',
   MERGE_CONFLICT: 'Merge main into the skill branch (Sync), resolve the conflicts there, deploy, then merge again.',
   REBASE_CONFLICT: 'Rebase by hand in the skill\'s worktree and resolve the conflicts, or sync with merge instead.',
   PUSH_REJECTED: 'The remote has commits you do not have: sync (fetch and merge or rebase), then push again.',

@@ -35,7 +35,10 @@ export async function detectMainBranch(repoDir: string, options: { override?: st
   }
   const configured = await tryGit(run, repoDir, ['config', '--get', '--default=', 'init.defaultBranch']);
   if (configured && BRANCH_NAME.test(configured)) {
-    if ((await refExists(run, repoDir, `refs/heads/${configured}`)) || (await refExists(run, repoDir, `refs/remotes/origin/${configured}`))) {
+    if (
+      (await refExists(run, repoDir, `refs/heads/${configured}`)) ||
+      (await refExists(run, repoDir, `refs/remotes/origin/${configured}`))
+    ) {
       return { name: configured, source: 'init.defaultBranch' };
     }
   }

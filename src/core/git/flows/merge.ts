@@ -1,10 +1,10 @@
 import { branchForSkill } from '../../skills/names';
 import type { SkillDeployment, SkillTestResult } from '../../status/schema';
 import { StatusFileDeploymentSource, type DeploymentSource } from './deployments';
-import { GitFlowError, type FlowProblem, type GitFlowErrorCode } from './errors';
+import { GitFlowError, type GitFlowErrorCode } from './errors';
 import { tryGit } from '../git';
 import { pushBranch, type PushOutcome } from './push';
-import { removeLocked, type RemoveResult } from './remove';
+import { removeLocked } from './remove';
 import {
   assertSkillNames,
   checkpoint,
@@ -23,64 +23,12 @@ import {
   withRepoMutex,
   withSkillLock,
   worktreeChanges,
-  type FlowOptions,
   type RepoContext,
 } from './repo';
 
-export interface MergeOptions extends FlowOptions {
-  /** Where the skill's latest deployment comes from; default: the status file. */
-  readonly deployments?: DeploymentSource;
-  /** The deployment target whose latest deployment must be live (`local`, `digitalocean`); default: any. */
-  readonly target?: string;
-  /** Push the main branch to origin after the merge. */
-  readonly push?: boolean;
-  /** Remove the skill's worktree after the merge (the non-forced Remove: refused work stays). */
-  readonly cleanup?: boolean;
-  /** With cleanup: delete the (now merged) branch with `git branch -d`. */
-  readonly deleteBranch?: boolean;
-  /** Check for conflicts in memory first (`git merge-tree`, git ≥ 2.38; default on). Off: try, then abort. */
-  readonly preflight?: boolean;
-}
+import type { MergeCheck, MergeOptions, MergePreconditions, MergeResult } from './mergeTypes';
 
-export type MergeCheckStatus = 'ok' | 'unmet' | 'not-checked';
-
-/** One precondition: `code` is the refusal code it produces when unmet. */
-export interface MergeCheck {
-  readonly code: GitFlowErrorCode;
-  readonly status: MergeCheckStatus;
-  readonly message: string;
-  readonly files?: readonly string[];
-}
-
-export interface MergePreconditions {
-  readonly skill: string;
-  readonly branch: string;
-  readonly head?: string;
-  readonly deployment?: SkillDeployment;
-  /** Every precondition, in a fixed order, with its status. */
-  readonly checks: MergeCheck[];
-  /** The unmet ones (empty: the merge may go ahead). */
-  readonly unmet: FlowProblem[];
-}
-
-export type MergeResult =
-  | {
-      readonly skill: string;
-      readonly status: 'merged';
-      readonly mergeCommit: string;
-      readonly skillHead: string;
-      readonly mainBranch: string;
-      readonly deployment: SkillDeployment;
-      readonly checks: MergeCheck[];
-      readonly push?: PushOutcome;
-      readonly pushError?: GitFlowError;
-      readonly cleanup?: RemoveResult;
-      readonly cleanupError?: GitFlowError;
-      readonly statusWarning?: string;
-    }
-  | { readonly skill: string; readonly status: 'already-merged'; readonly skillHead: string; readonly mainBranch: string; readonly push?: PushOutcome; readonly pushError?: GitFlowError }
-  | { readonly skill: string; readonly status: 'refused'; readonly unmet: FlowProblem[]; readonly checks: MergeCheck[] }
-  | { readonly skill: string; readonly status: 'failed'; readonly error: GitFlowError };
+export type { MergeCheck, MergeCheckStatus, MergeOptions, MergePreconditions, MergeResult } from './mergeTypes';
 
 const short = (sha: string) => sha.slice(0, 12);
 
@@ -100,11 +48,16 @@ export function smokeTestVerdict(test: SkillTestResult | undefined, deployment: 
   if (!test) return { blocks: false, message: `No smoke-test run is recorded since deployment ${d.deploymentId}.` };
   const run = `The last smoke-test run (${test.status}, ${test.at}${test.target ? ` on ${test.target}` : ''})`;
   if (test.target && test.target !== d.target) return { blocks: false, message: `${run} was not against ${d.target}.` };
-  if (Date.parse(test.at) < Date.parse(d.deployedAt)) return { blocks: false, message: `${run} predates deployment ${d.deploymentId} (${d.deployedAt}).` };
-  if (test.commit && !deployedCommitMatches(test.commit, d.commit)) return { blocks: false, message: `${run} tested ${short(test.commit)}, not the deployed ${short(d.commit)}.` };
+  if (Date.parse(test.at) < Date.parse(d.deployedAt))
+    return { blocks: false, message: `${run} predates deployment ${d.deploymentId} (${d.deployedAt}).` };
+  if (test.commit && !deployedCommitMatches(test.commit, d.commit))
+    return { blocks: false, message: `${run} tested ${short(test.commit)}, not the deployed ${short(d.commit)}.` };
   const summary = test.summary ? `: ${test.summary}` : '';
   if (test.status === 'passed') return { blocks: false, message: `${run} passed${summary}.` };
-  return { blocks: true, message: `${run} of deployment ${d.deploymentId} ${test.status === 'failed' ? 'failed' : 'could not complete'}${summary}.` };
+  return {
+    blocks: true,
+    message: `${run} of deployment ${d.deploymentId} ${test.status === 'failed' ? 'failed' : 'could not complete'}${summary}.`,
+  };
 }
 
 /** Reads every precondition of merging the skill, without changing anything. */
@@ -146,7 +99,8 @@ async function evaluate(ctx: RepoContext, skill: string, options: MergeOptions, 
     unmet('DEPLOYMENT_UNREADABLE', `The latest deployment of ${skill} could not be read: ${toFlowError(e, skill).message}`);
   }
   if (readable && !deployment) unmet('NO_DEPLOYMENT', `${skill} has no recorded deployment${onTarget}.`);
-  else if (deployment) ok('NO_DEPLOYMENT', `Latest deployment${onTarget}: ${deployment.deploymentId} of app ${deployment.appId} (${deployment.target}).`);
+  else if (deployment)
+    ok('NO_DEPLOYMENT', `Latest deployment${onTarget}: ${deployment.deploymentId} of app ${deployment.appId} (${deployment.target}).`);
   if (!deployment) {
     notChecked('DEPLOYMENT_NOT_ACTIVE', 'No deployment to check.');
     notChecked('DEPLOYMENT_STALE', 'No deployment to check.');
@@ -154,8 +108,13 @@ async function evaluate(ctx: RepoContext, skill: string, options: MergeOptions, 
     if (deployment.phase === 'ACTIVE') ok('DEPLOYMENT_NOT_ACTIVE', `Deployment ${deployment.deploymentId} is ACTIVE.`);
     else unmet('DEPLOYMENT_NOT_ACTIVE', `Deployment ${deployment.deploymentId} is ${deployment.phase}, not ACTIVE.`);
     if (!head) notChecked('DEPLOYMENT_STALE', `${branch} does not exist.`);
-    else if (deployedCommitMatches(deployment.commit, head)) ok('DEPLOYMENT_STALE', `Deployment ${deployment.deploymentId} was built from ${branch}'s HEAD ${short(head)}.`);
-    else unmet('DEPLOYMENT_STALE', `Deployment ${deployment.deploymentId} was built from ${short(deployment.commit)}, but ${branch} is at ${short(head)}.`);
+    else if (deployedCommitMatches(deployment.commit, head))
+      ok('DEPLOYMENT_STALE', `Deployment ${deployment.deploymentId} was built from ${branch}'s HEAD ${short(head)}.`);
+    else
+      unmet(
+        'DEPLOYMENT_STALE',
+        `Deployment ${deployment.deploymentId} was built from ${short(deployment.commit)}, but ${branch} is at ${short(head)}.`,
+      );
   }
   if (!deployment) notChecked('SMOKE_TESTS_FAILED', 'No deployment whose smoke tests to check.');
   else if (!ctx.status) notChecked('SMOKE_TESTS_FAILED', 'No status file to read the last smoke-test run from.');
@@ -173,17 +132,31 @@ async function evaluate(ctx: RepoContext, skill: string, options: MergeOptions, 
   const ops: string[] = [];
   if (wt && (await dirExists(wt.path))) {
     const [changes, op] = await Promise.all([worktreeChanges(ctx, wt.path), operationInProgress(ctx, wt.path)]);
-    if (changes.length) unmet('DIRTY_WORKTREE', `The worktree ${wt.path} has ${changes.length} uncommitted change${changes.length === 1 ? '' : 's'}.`, changes);
+    if (changes.length)
+      unmet(
+        'DIRTY_WORKTREE',
+        `The worktree ${wt.path} has ${changes.length} uncommitted change${changes.length === 1 ? '' : 's'}.`,
+        changes,
+      );
     else ok('DIRTY_WORKTREE', `The worktree ${wt.path} is clean.`);
     if (op) ops.push(`${op} in ${wt.path}`);
   } else {
     ok('DIRTY_WORKTREE', `${skill} has no worktree${wt ? ' folder' : ''}; nothing uncommitted.`);
   }
   const [mainChanges, mainOp] = await Promise.all([worktreeChanges(ctx, main.path), operationInProgress(ctx, main.path)]);
-  if (mainChanges.length) unmet('MAIN_WORKTREE_DIRTY', `The main worktree ${main.path} has ${mainChanges.length} uncommitted change${mainChanges.length === 1 ? '' : 's'}.`, mainChanges);
+  if (mainChanges.length)
+    unmet(
+      'MAIN_WORKTREE_DIRTY',
+      `The main worktree ${main.path} has ${mainChanges.length} uncommitted change${mainChanges.length === 1 ? '' : 's'}.`,
+      mainChanges,
+    );
   else ok('MAIN_WORKTREE_DIRTY', `The main worktree ${main.path} is clean.`);
   if (main.branchRef === mainRef) ok('NOT_ON_MAIN', `The main worktree is on ${mainName}.`);
-  else unmet('NOT_ON_MAIN', `The main worktree ${main.path} is on ${main.branchRef?.replace('refs/heads/', '') ?? 'a detached HEAD'}, not on ${mainName}.`);
+  else
+    unmet(
+      'NOT_ON_MAIN',
+      `The main worktree ${main.path} is on ${main.branchRef?.replace('refs/heads/', '') ?? 'a detached HEAD'}, not on ${mainName}.`,
+    );
   if (mainOp) ops.push(`${mainOp} in ${main.path}`);
   if (ops.length) unmet('OPERATION_IN_PROGRESS', `${ops.join('; ')} is in progress.`);
   else ok('OPERATION_IN_PROGRESS', 'No rebase, merge or cherry-pick in progress.');
@@ -203,7 +176,9 @@ export async function mergeMessage(ctx: RepoContext, branch: string, deployment:
   const clean = (v: string) => v.replace(/\s+/g, ' ').trim();
   const d = deployment;
   const subject = `Merge ${branch} into ${ctx.mainBranch.name}`;
-  const body = `${branch} is live on ${clean(d.target)}: deployment ${clean(d.deploymentId)} of app ${clean(d.appId)} is ${clean(d.phase)} since ${clean(d.deployedAt)}.`;
+  const body =
+    `${branch} is live on ${clean(d.target)}: deployment ${clean(d.deploymentId)} of app ${clean(d.appId)} is ${clean(d.phase)} since ` +
+    `${clean(d.deployedAt)}.`;
   const trailers: Array<[string, string | undefined]> = [
     ['Deployment-Id', d.deploymentId],
     ['App-Id', d.appId],
@@ -239,7 +214,10 @@ export async function mergeSkills(repoDir: string, skills: readonly string[], op
           });
           if (result.status === 'merged' && options.cleanup) {
             try {
-              return { ...result, cleanup: await removeLocked(ctx, skill, { force: false, deleteBranch: options.deleteBranch }, skillLock) };
+              return {
+                ...result,
+                cleanup: await removeLocked(ctx, skill, { force: false, deleteBranch: options.deleteBranch }, skillLock),
+              };
             } catch (e) {
               return { ...result, cleanupError: toFlowError(e, skill, 'clean up after the merge') };
             }
@@ -255,7 +233,13 @@ export async function mergeSkills(repoDir: string, skills: readonly string[], op
   return results;
 }
 
-async function mergeOne(ctx: RepoContext, skill: string, options: MergeOptions, source: DeploymentSource, cp: () => void): Promise<MergeResult> {
+async function mergeOne(
+  ctx: RepoContext,
+  skill: string,
+  options: MergeOptions,
+  source: DeploymentSource,
+  cp: () => void,
+): Promise<MergeResult> {
   const branch = branchForSkill(skill);
   const ref = `refs/heads/${branch}`;
   const mainName = ctx.mainBranch.name;
@@ -291,7 +275,12 @@ async function mergeOne(ctx: RepoContext, skill: string, options: MergeOptions, 
   if (options.preflight !== false) {
     const preview = await previewMerge(ctx, mainBefore, skillHead);
     if (preview && !preview.clean) {
-      throw new GitFlowError('MERGE_CONFLICT', `Merging ${branch} into ${mainName} would conflict in ${preview.files.length} file${preview.files.length === 1 ? '' : 's'}; nothing was changed.`, { skill, path: ctx.mainWorktree, files: preview.files });
+      throw new GitFlowError(
+        'MERGE_CONFLICT',
+        `Merging ${branch} into ${mainName} would conflict in ${preview.files.length} file${preview.files.length === 1 ? '' : 's'}; ` +
+        `nothing was changed.`,
+        { skill, path: ctx.mainWorktree, files: preview.files },
+      );
     }
   }
   const message = await mergeMessage(ctx, branch, deployment);
@@ -308,17 +297,30 @@ async function mergeOne(ctx: RepoContext, skill: string, options: MergeOptions, 
       await restorePseudoRefs(ctx, ctx.mainWorktree, pseudo);
       const now = await tryGit(ctx.run, ctx.mainWorktree, ['rev-parse', 'HEAD']);
       if (now !== mainBefore) {
-        throw new GitFlowError('GIT_FAILED', `After aborting, ${mainName} is at ${now} instead of ${mainBefore}: check ${ctx.mainWorktree} (git reflog).`, { skill, path: ctx.mainWorktree, cause: e });
+        throw new GitFlowError(
+          'GIT_FAILED',
+          `After aborting, ${mainName} is at ${now} instead of ${mainBefore}: check ${ctx.mainWorktree} (git reflog).`,
+          { skill, path: ctx.mainWorktree, cause: e },
+        );
       }
       if (files.length) {
-        throw new GitFlowError('MERGE_CONFLICT', `Merging ${branch} into ${mainName} conflicts in ${files.length} file${files.length === 1 ? '' : 's'}; it was aborted and the repository is as before.`, { skill, path: ctx.mainWorktree, files, cause: e });
+        throw new GitFlowError(
+          'MERGE_CONFLICT',
+          `Merging ${branch} into ${mainName} conflicts in ${files.length} file${files.length === 1 ? '' : 's'}; it was aborted and the ` +
+          `repository is as before.`,
+          { skill, path: ctx.mainWorktree, files, cause: e },
+        );
       }
       throw toFlowError(e, skill, `merge ${branch}`);
     }
   });
   const [mergeCommit, ...parents] = (await ctx.run(ctx.mainWorktree, ['rev-list', '--parents', '-n', '1', 'HEAD'])).trim().split(' ');
   if (parents.length !== 2 || parents[1] !== skillHead) {
-    throw new GitFlowError('GIT_FAILED', `The merge produced ${mergeCommit} with parents ${parents.join(', ')}; expected a merge of ${short(skillHead)}.`, { skill, path: ctx.mainWorktree });
+    throw new GitFlowError(
+      'GIT_FAILED',
+      `The merge produced ${mergeCommit} with parents ${parents.join(', ')}; expected a merge of ${short(skillHead)}.`,
+      { skill, path: ctx.mainWorktree },
+    );
   }
   const pushed = await pushMain(mergeCommit);
   let statusWarning: string | undefined;
@@ -338,5 +340,15 @@ async function mergeOne(ctx: RepoContext, skill: string, options: MergeOptions, 
     }
   }
   ctx.progress(skill, 'done', `merged ${branch} into ${mainName} as ${short(mergeCommit)}`);
-  return { skill, status: 'merged', mergeCommit, skillHead, mainBranch: mainName, deployment, checks: pre.checks, ...pushed, statusWarning };
+  return {
+    skill,
+    status: 'merged',
+    mergeCommit,
+    skillHead,
+    mainBranch: mainName,
+    deployment,
+    checks: pre.checks,
+    ...pushed,
+    statusWarning,
+  };
 }

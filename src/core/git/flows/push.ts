@@ -9,7 +9,13 @@ export type PushOutcome = 'pushed' | 'up-to-date' | 'behind' | 'skipped' | 'no-o
  * Pushes `refs/heads/<branch>` to the same name on origin (never forced). Skips the network when the remote-tracking
  * ref already equals `head`. Runs outside the repository mutex: pushes of different branches run in parallel.
  */
-export async function pushBranch(ctx: RepoContext, skill: string | undefined, branch: string, head: string, remoteSha?: string): Promise<PushOutcome> {
+export async function pushBranch(
+  ctx: RepoContext,
+  skill: string | undefined,
+  branch: string,
+  head: string,
+  remoteSha?: string,
+): Promise<PushOutcome> {
   if (!ctx.hasOrigin) return 'no-origin';
   if (remoteSha === head) return 'up-to-date';
   if (remoteSha && (await isAncestor(ctx, head, remoteSha))) return 'behind';
@@ -22,7 +28,10 @@ export async function pushBranch(ctx: RepoContext, skill: string | undefined, br
     if (e instanceof GitCommandError) {
       const rejected = e.stdout.split('\n').find((l) => l.startsWith('!\t'));
       if (rejected) {
-        throw new GitFlowError('PUSH_REJECTED', `origin rejected the push of ${branch}: ${rejected.split('\t').slice(2).join(' ')}.`, { skill, cause: e });
+        throw new GitFlowError('PUSH_REJECTED', `origin rejected the push of ${branch}: ${rejected.split('\t').slice(2).join(' ')}.`, {
+          skill,
+          cause: e,
+        });
       }
       throw new GitFlowError('PUSH_FAILED', `Pushing ${branch} to origin failed: ${e.gitMessage}`, { skill, cause: e });
     }

@@ -65,7 +65,12 @@ export async function unsafeCommitCount(ctx: RepoContext, head: string): Promise
 }
 
 /** The remove flow, for a caller that already holds the skill's lock (merge's cleanup). */
-export async function removeLocked(ctx: RepoContext, skill: string, options: Pick<RemoveOptions, 'force' | 'deleteBranch'>, lock: HeldLock): Promise<RemoveResult> {
+export async function removeLocked(
+  ctx: RepoContext,
+  skill: string,
+  options: Pick<RemoveOptions, 'force' | 'deleteBranch'>,
+  lock: HeldLock,
+): Promise<RemoveResult> {
   const branch = branchForSkill(skill);
   const ref = `refs/heads/${branch}`;
   const force = options.force ?? false;
@@ -73,19 +78,30 @@ export async function removeLocked(ctx: RepoContext, skill: string, options: Pic
   const entries = await readWorktreeEntries(ctx);
   const wt = entries.find((e) => e.branchRef === ref);
   if (wt && wt === entries[0]) {
-    throw new GitFlowError('CANNOT_REMOVE_MAIN_WORKTREE', `${branch} is checked out in the main worktree ${wt.path}.`, { skill, path: wt.path });
+    throw new GitFlowError('CANNOT_REMOVE_MAIN_WORKTREE', `${branch} is checked out in the main worktree ${wt.path}.`, {
+      skill,
+      path: wt.path,
+    });
   }
   let removed = false;
   if (wt) {
     const exists = await dirExists(wt.path);
     const problems: FlowProblem[] = [];
-    if (wt.locked) problems.push({ code: 'WORKTREE_LOCKED', message: `The worktree ${wt.path} is locked${wt.lockedReason ? ` (${wt.lockedReason})` : ''}.` });
+    if (wt.locked)
+      problems.push({
+        code: 'WORKTREE_LOCKED',
+        message: `The worktree ${wt.path} is locked${wt.lockedReason ? ` (${wt.lockedReason})` : ''}.`,
+      });
     if (exists) {
       const op = await operationInProgress(ctx, wt.path);
       if (op) problems.push({ code: 'OPERATION_IN_PROGRESS', message: `${op} is in progress in ${wt.path}.` });
       const changes = await worktreeChanges(ctx, wt.path);
       if (changes.length) {
-        problems.push({ code: 'DIRTY_WORKTREE', message: `${wt.path} has ${changes.length} uncommitted change${changes.length === 1 ? '' : 's'}.`, files: changes });
+        problems.push({
+          code: 'DIRTY_WORKTREE',
+          message: `${wt.path} has ${changes.length} uncommitted change${changes.length === 1 ? '' : 's'}.`,
+          files: changes,
+        });
       }
       const ignored = await ignoredFiles(ctx, wt.path);
       if (ignored.length) {
@@ -100,7 +116,9 @@ export async function removeLocked(ctx: RepoContext, skill: string, options: Pic
       if (unsafe > 0) {
         problems.push({
           code: 'UNPUSHED_WORK',
-          message: `${branch} has ${unsafe} commit${unsafe === 1 ? '' : 's'} that ${unsafe === 1 ? 'is' : 'are'} on no remote and not on ${ctx.mainBranch.name}.`,
+          message:
+            `${branch} has ${unsafe} commit${unsafe === 1 ? '' : 's'} that ${unsafe === 1 ? 'is' : 'are'} on no remote and not on ` +
+            `${ctx.mainBranch.name}.`,
         });
       }
     }
@@ -128,7 +146,8 @@ export async function removeLocked(ctx: RepoContext, skill: string, options: Pic
     const stillCheckedOut = (await readWorktreeEntries(ctx)).find((e) => e.branchRef === ref);
     if (!refs.has(ref)) branchKept = `${branch} does not exist`;
     else if (stillCheckedOut) branchKept = `${branch} is checked out in ${stillCheckedOut.path}`;
-    else if (!refs.has(mainRef) || !(await isAncestor(ctx, ref, mainRef))) branchKept = `${branch} is not merged into ${ctx.mainBranch.name}`;
+    else if (!refs.has(mainRef) || !(await isAncestor(ctx, ref, mainRef)))
+      branchKept = `${branch} is not merged into ${ctx.mainBranch.name}`;
     else {
       checkpoint(ctx, skill, lock);
       try {
@@ -150,5 +169,15 @@ export async function removeLocked(ctx: RepoContext, skill: string, options: Pic
     }
   }
   ctx.progress(skill, 'done', removed ? `removed ${wt?.path}` : 'no worktree to remove');
-  return { skill, branch, path: wt?.path, removed, forced: force && removed, pruned: pruned.map((e) => e.path), branchDeleted, branchKept, statusWarning };
+  return {
+    skill,
+    branch,
+    path: wt?.path,
+    removed,
+    forced: force && removed,
+    pruned: pruned.map((e) => e.path),
+    branchDeleted,
+    branchKept,
+    statusWarning,
+  };
 }

@@ -51,7 +51,10 @@ export interface RepoContext {
 export function assertSkillNames(names: readonly string[]): string[] {
   const bad = names.map((n) => [n, skillNameProblem(n)] as const).filter(([, p]) => p !== undefined);
   if (bad.length) {
-    throw new GitFlowError('INVALID_SKILL_NAME', `Invalid skill name${bad.length > 1 ? 's' : ''}: ${bad.map(([n, p]) => `${JSON.stringify(n)} (${p})`).join(', ')}.`);
+    throw new GitFlowError(
+      'INVALID_SKILL_NAME',
+      `Invalid skill name${bad.length > 1 ? 's' : ''}: ${bad.map(([n, p]) => `${JSON.stringify(n)} (${p})`).join(', ')}.`,
+    );
   }
   return [...new Set(names)];
 }
@@ -103,7 +106,11 @@ export function toFlowError(e: unknown, skill?: string, where?: string): GitFlow
     return new GitFlowError(code, e.message.replace(` ${e.mitigation}`, ''), { skill, path: e.details.file, cause: e });
   }
   if (e instanceof GitCommandError) {
-    return new GitFlowError('GIT_FAILED', `${where ? `${where}: ` : ''}git ${e.args.join(' ')} failed: ${e.gitMessage}`, { skill, path: e.cwd, cause: e });
+    return new GitFlowError('GIT_FAILED', `${where ? `${where}: ` : ''}git ${e.args.join(' ')} failed: ${e.gitMessage}`, {
+      skill,
+      path: e.cwd,
+      cause: e,
+    });
   }
   return new GitFlowError('GIT_FAILED', `${where ? `${where}: ` : ''}${(e as Error)?.message ?? String(e)}`, { skill, cause: e });
 }
@@ -114,11 +121,22 @@ export async function withSkillLock<T>(ctx: RepoContext, skill: string, purpose:
 }
 
 /** Serialises merges into the main branch across processes (`_main.lock`: no skill name starts with `_`). */
-export async function withMainLock<T>(ctx: RepoContext, purpose: string, skill: string | undefined, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
+export async function withMainLock<T>(
+  ctx: RepoContext,
+  purpose: string,
+  skill: string | undefined,
+  fn: (lock: HeldLock) => Promise<T>,
+): Promise<T> {
   return withNamedLock(ctx, '_main', purpose, skill, fn);
 }
 
-async function withNamedLock<T>(ctx: RepoContext, name: string, purpose: string, skill: string | undefined, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
+async function withNamedLock<T>(
+  ctx: RepoContext,
+  name: string,
+  purpose: string,
+  skill: string | undefined,
+  fn: (lock: HeldLock) => Promise<T>,
+): Promise<T> {
   let lock: HeldLock;
   try {
     lock = await acquireLock(path.join(ctx.locksDir, `${name}.lock`), { purpose, timeoutMs: ctx.lockTimeoutMs, signal: ctx.signal });

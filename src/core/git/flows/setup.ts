@@ -94,7 +94,8 @@ export async function setupWorktrees(repoDir: string, options: SetupOptions = {}
       if (changed.length) {
         const at = new Date().toISOString();
         await ctx.status.update((draft) => {
-          for (const o of changed) draft.skills[o.skill] = { ...draft.skills[o.skill], worktree: { path: o.path!, branch: o.branch, updatedAt: at } };
+          for (const o of changed)
+            draft.skills[o.skill] = { ...draft.skills[o.skill], worktree: { path: o.path!, branch: o.branch, updatedAt: at } };
         });
       }
     } catch (e) {
@@ -118,7 +119,9 @@ async function setupOne(ctx: RepoContext, root: string, skill: string, push: boo
   if (!refs.has(ref)) {
     createFrom = refs.has(remoteRef) ? remoteRef : refs.has(mainRef) ? mainRef : refs.has(originMainRef) ? originMainRef : undefined;
     if (!createFrom) {
-      throw new GitFlowError('BRANCH_NOT_FOUND', `Neither ${branch} nor the main branch ${ctx.mainBranch.name} exists to create it from.`, { skill });
+      throw new GitFlowError('BRANCH_NOT_FOUND', `Neither ${branch} nor the main branch ${ctx.mainBranch.name} exists to create it from.`, {
+        skill,
+      });
     }
   }
   const branchAction: SetupOutcome['branchAction'] = !createFrom ? 'reused' : createFrom === remoteRef ? 'created-from-origin' : 'created';
@@ -128,7 +131,10 @@ async function setupOne(ctx: RepoContext, root: string, skill: string, push: boo
   const entries = await readWorktreeEntries(ctx);
   const onBranch = createFrom ? undefined : entries.find((e) => e.branchRef === ref);
   if (onBranch && onBranch === entries[0]) {
-    throw new GitFlowError('BRANCH_CHECKED_OUT_ELSEWHERE', `${branch} is checked out in the main worktree ${onBranch.path}.`, { skill, path: onBranch.path });
+    throw new GitFlowError('BRANCH_CHECKED_OUT_ELSEWHERE', `${branch} is checked out in the main worktree ${onBranch.path}.`, {
+      skill,
+      path: onBranch.path,
+    });
   }
   let worktreePath: string;
   let worktreeAction: SetupOutcome['worktreeAction'];
@@ -141,9 +147,18 @@ async function setupOne(ctx: RepoContext, root: string, skill: string, push: boo
     const stale = [onBranch, atTarget].filter((e): e is WorktreeEntry => e !== undefined);
     for (const e of stale) {
       if (await dirExists(e.path)) {
-        throw new GitFlowError('WORKTREE_PATH_TAKEN', `${target} is already the worktree of ${e.branchRef?.replace('refs/heads/', '') ?? 'a detached HEAD'}.`, { skill, path: target });
+        throw new GitFlowError(
+          'WORKTREE_PATH_TAKEN',
+          `${target} is already the worktree of ${e.branchRef?.replace('refs/heads/', '') ?? 'a detached HEAD'}.`,
+          { skill, path: target },
+        );
       }
-      if (e.locked) throw new GitFlowError('WORKTREE_LOCKED', `The worktree ${e.path} is locked${e.lockedReason ? ` (${e.lockedReason})` : ''} and its folder is missing.`, { skill, path: e.path });
+      if (e.locked)
+        throw new GitFlowError(
+          'WORKTREE_LOCKED',
+          `The worktree ${e.path} is locked${e.lockedReason ? ` (${e.lockedReason})` : ''} and its folder is missing.`,
+          { skill, path: e.path },
+        );
     }
     await assertFreeFolder(target, skill);
     checkpoint(ctx, skill, lock);
@@ -153,7 +168,11 @@ async function setupOne(ctx: RepoContext, root: string, skill: string, push: boo
       : `adding the worktree ${target}`);
     await withRepoMutex(ctx, async () => {
       if (stale.length) await runWithLockRetry(ctx.run, ctx.mainWorktree, ['worktree', 'prune']);
-      await ctx.run(ctx.mainWorktree, ['worktree', 'add', ...(createFrom ? ['--no-track', '-b', branch, target, createFrom] : [target, branch])]);
+      await ctx.run(ctx.mainWorktree, [
+        'worktree',
+        'add',
+        ...(createFrom ? ['--no-track', '-b', branch, target, createFrom] : [target, branch]),
+      ]);
     });
     worktreePath = target;
     worktreeAction = onBranch ? 'recreated' : 'created';
@@ -204,5 +223,6 @@ async function assertFreeFolder(target: string, skill: string): Promise<void> {
     if (code === 'ENOTDIR') throw new GitFlowError('WORKTREE_PATH_TAKEN', `${target} is a file.`, { skill, path: target });
     throw e;
   }
-  if (names.length) throw new GitFlowError('WORKTREE_PATH_TAKEN', `${target} exists and is not empty.`, { skill, path: target, files: names.slice(0, 20) });
+  if (names.length)
+    throw new GitFlowError('WORKTREE_PATH_TAKEN', `${target} exists and is not empty.`, { skill, path: target, files: names.slice(0, 20) });
 }

@@ -72,13 +72,18 @@ async function syncLocked(ctx: RepoContext, skill: string, options: SyncOptions,
   checkpoint(ctx, skill, lock);
   const wt = (await readWorktreeEntries(ctx)).find((e) => e.branchRef === ref);
   if (!wt) throw new GitFlowError('NO_WORKTREE', `No worktree has ${branch} checked out.`, { skill });
-  if (!(await dirExists(wt.path))) throw new GitFlowError('WORKTREE_MISSING', `The worktree folder ${wt.path} is missing.`, { skill, path: wt.path });
+  if (!(await dirExists(wt.path)))
+    throw new GitFlowError('WORKTREE_MISSING', `The worktree folder ${wt.path} is missing.`, { skill, path: wt.path });
   const problems: FlowProblem[] = [];
   const op = await operationInProgress(ctx, wt.path);
   if (op) problems.push({ code: 'OPERATION_IN_PROGRESS', message: `${op} is in progress in ${wt.path}.` });
   const changes = await worktreeChanges(ctx, wt.path);
   if (changes.length) {
-    problems.push({ code: 'DIRTY_WORKTREE', message: `${wt.path} has ${changes.length} uncommitted change${changes.length === 1 ? '' : 's'}; sync never stashes them.`, files: changes });
+    problems.push({
+      code: 'DIRTY_WORKTREE',
+      message: `${wt.path} has ${changes.length} uncommitted change${changes.length === 1 ? '' : 's'}; sync never stashes them.`,
+      files: changes,
+    });
   }
   if (problems.length) throw refusal(problems, { skill, path: wt.path });
 
@@ -101,7 +106,12 @@ async function syncLocked(ctx: RepoContext, skill: string, options: SyncOptions,
   if (mode === 'merge' && options.preflight !== false) {
     const preview = await previewMerge(ctx, before, ontoCommit);
     if (preview && !preview.clean) {
-      throw new GitFlowError('MERGE_CONFLICT', `Merging ${onto} into ${branch} would conflict in ${preview.files.length} file${preview.files.length === 1 ? '' : 's'}; nothing was changed.`, { skill, path: wt.path, files: preview.files });
+      throw new GitFlowError(
+        'MERGE_CONFLICT',
+        `Merging ${onto} into ${branch} would conflict in ${preview.files.length} file${preview.files.length === 1 ? '' : 's'}; nothing ` +
+        `was changed.`,
+        { skill, path: wt.path, files: preview.files },
+      );
     }
   }
   const pseudo = await snapshotPseudoRefs(ctx, wt.path);
@@ -120,11 +130,20 @@ async function syncLocked(ctx: RepoContext, skill: string, options: SyncOptions,
       await restorePseudoRefs(ctx, wt.path, pseudo);
       const now = (await tryGit(ctx.run, wt.path, ['rev-parse', 'HEAD'])) ?? '';
       if (now !== before) {
-        throw new GitFlowError('GIT_FAILED', `After aborting, ${branch} is at ${now} instead of ${before}: check ${wt.path} (git reflog shows every step).`, { skill, path: wt.path, cause: e });
+        throw new GitFlowError(
+          'GIT_FAILED',
+          `After aborting, ${branch} is at ${now} instead of ${before}: check ${wt.path} (git reflog shows every step).`,
+          { skill, path: wt.path, cause: e },
+        );
       }
       if (files.length) {
         const code = mode === 'merge' ? 'MERGE_CONFLICT' : 'REBASE_CONFLICT';
-        throw new GitFlowError(code, `${mode === 'merge' ? 'Merging' : 'Rebasing onto'} ${onto} conflicts in ${files.length} file${files.length === 1 ? '' : 's'}; it was aborted and the worktree is as before.`, { skill, path: wt.path, files, cause: e });
+        throw new GitFlowError(
+          code,
+          `${mode === 'merge' ? 'Merging' : 'Rebasing onto'} ${onto} conflicts in ${files.length} file${files.length === 1 ? '' : 's'}; ` +
+          `it was aborted and the worktree is as before.`,
+          { skill, path: wt.path, files, cause: e },
+        );
       }
       throw toFlowError(e, skill, `${mode} ${onto}`);
     }
@@ -151,6 +170,11 @@ async function resolveOnto(ctx: RepoContext, onto: string | undefined, skill: st
   }
   const found = await readRefs(ctx, candidates);
   const ref = candidates.find((c) => found.has(c));
-  if (!ref) throw new GitFlowError('BRANCH_NOT_FOUND', `Nothing to sync with: ${candidates.map((c) => c.replace(/^refs\/(heads|remotes)\//, '')).join(' / ')} not found.`, { skill });
+  if (!ref)
+    throw new GitFlowError(
+      'BRANCH_NOT_FOUND',
+      `Nothing to sync with: ${candidates.map((c) => c.replace(/^refs\/(heads|remotes)\//, '')).join(' / ')} not found.`,
+      { skill },
+    );
   return ref;
 }

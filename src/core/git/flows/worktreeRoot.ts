@@ -54,7 +54,9 @@ export async function resolveWorktreeRoot(mainWorktree: string, commonDir: strin
   for (const inside of [mainWorktree, commonDir]) {
     const realInside = await realpathOfExisting(inside);
     if (isInside(realInside, real) || isInside(inside, root)) {
-      throw new GitFlowError('WORKTREE_ROOT_INSIDE_REPO', `The worktree folder ${root} is inside the repository ${inside}.`, { path: root });
+      throw new GitFlowError('WORKTREE_ROOT_INSIDE_REPO', `The worktree folder ${root} is inside the repository ${inside}.`, {
+        path: root,
+      });
     }
   }
   if (!options.allowTempRoot) {
