@@ -27,9 +27,12 @@ function localTokenMissingMitigation(apiUrl = '--api-url'): string {
 export const TARGET_MITIGATIONS = {
   INVALID_TARGET: 'Use --target local or --target digitalocean.',
   INVALID_API_URL: 'Give --api-url as an http(s) URL, e.g. http://127.0.0.1:8787 for a local App Platform.',
-  UNAUTHORIZED: 'Set DIGITALOCEAN_ACCESS_TOKEN (or DO_ACCESS_TOKEN) to a DigitalOcean API token with the app scopes, e.g. from https://cloud.digitalocean.com/account/api/tokens; in GitHub Actions pass it from a secret.',
+  UNAUTHORIZED:
+    'Set DIGITALOCEAN_ACCESS_TOKEN (or DO_ACCESS_TOKEN) to a DigitalOcean API token with the app scopes, e.g. from ' +
+    'https://cloud.digitalocean.com/account/api/tokens; in GitHub Actions pass it from a secret.',
   LOCAL_TOKEN_MISSING: localTokenMissingMitigation(),
-  PLATFORM_START_FAILED: 'See the log in the data folder (platform.log); another local App Platform may use the same data ' +
+  PLATFORM_START_FAILED:
+    'See the log in the data folder (platform.log); another local App Platform may use the same data ' +
     'folder: `odoobo platform stop` stops it, or talk to one with --api-url http://127.0.0.1:<port> and ODOOBO_LOCAL_TOKEN.',
 } as const;
 export type TargetErrorCode = keyof typeof TARGET_MITIGATIONS;
@@ -110,8 +113,10 @@ function checkApiUrl(url: string): string {
   } catch {
     throw new TargetError('INVALID_API_URL', `--api-url "${url}" is not a URL.`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TargetError('INVALID_API_URL', `--api-url must be http(s), got ${u.protocol}`);
-  if (u.username || u.password) throw new TargetError('INVALID_API_URL', '--api-url must not carry credentials; use the token environment variables.');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new TargetError('INVALID_API_URL', `--api-url must be http(s), got ${u.protocol}`);
+  if (u.username || u.password)
+    throw new TargetError('INVALID_API_URL', '--api-url must not carry credentials; use the token environment variables.');
   return url.replace(/\/+$/, '');
 }
 
@@ -147,7 +152,8 @@ export async function connectTarget(options: TargetOptions): Promise<ResolvedTar
 
   if (target === 'digitalocean') {
     const token = options.digitalOceanToken?.trim() || tokenFromEnv(options.env);
-    if (!token) throw new TargetError('UNAUTHORIZED', 'No DigitalOcean API token: DIGITALOCEAN_ACCESS_TOKEN and DO_ACCESS_TOKEN are not set.');
+    if (!token)
+      throw new TargetError('UNAUTHORIZED', 'No DigitalOcean API token: DIGITALOCEAN_ACCESS_TOKEN and DO_ACCESS_TOKEN are not set.');
     return direct(clientFor(apiUrl ?? DEFAULT_BASE_URL, token));
   }
 

@@ -52,7 +52,9 @@ export async function resumeInFlight(options: ResumeOptions): Promise<ResumeResu
       else out.results.push(r.result);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY), Math.max(1, records.length)) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY), Math.max(1, records.length)) }, worker),
+  );
   return out;
 }
 

@@ -98,7 +98,16 @@ async function loadFolder(root: string, skillsDir: string, folder: string): Prom
   const manifestPath = path.join(skillsDir, folder, 'manifest.json');
   const nameProblem = skillNameProblem(folder);
   if (nameProblem) {
-    return { problems: [{ folder, file: manifestPath, field: 'name', message: `folder name ${JSON.stringify(folder)} is not a valid skill name: ${nameProblem}` }] };
+    return {
+      problems: [
+        {
+          folder,
+          file: manifestPath,
+          field: 'name',
+          message: `folder name ${JSON.stringify(folder)} is not a valid skill name: ${nameProblem}`,
+        },
+      ],
+    };
   }
   let text: string;
   try {
@@ -108,14 +117,18 @@ async function loadFolder(root: string, skillsDir: string, folder: string): Prom
     }
     text = await fs.readFile(manifestPath, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return { problems: [] }; // a folder without a manifest is not a skill
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { problems: [] }; // a folder without a manifest is not a skill
     return { problems: [{ folder, file: manifestPath, message: `cannot read manifest: ${(e as Error).message}` }] };
   }
   const { manifest, problems } = parseManifest(folder, manifestPath, text);
   if (!manifest) return { problems };
   const appSpecPath = path.resolve(root, manifest.appSpec);
   const appSpecExists = await fs.stat(appSpecPath).then((s) => s.isFile(), () => false);
-  return { skill: { name: manifest.name, dir: path.dirname(manifestPath), manifestPath, manifest, appSpecPath, appSpecExists }, problems: [] };
+  return {
+    skill: { name: manifest.name, dir: path.dirname(manifestPath), manifestPath, manifest, appSpecPath, appSpecExists },
+    problems: [],
+  };
 }
 
 /**

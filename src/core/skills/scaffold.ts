@@ -52,7 +52,14 @@ export function scaffoldAppSpec(name: string, options: { region?: string; github
         http_port: 8080,
         instance_count: 1,
         instance_size_slug: 'apps-s-1vcpu-0.5gb',
-        health_check: { http_path: '/health', initial_delay_seconds: 5, period_seconds: 10, timeout_seconds: 3, success_threshold: 1, failure_threshold: 3 },
+        health_check: {
+          http_path: '/health',
+          initial_delay_seconds: 5,
+          period_seconds: 10,
+          timeout_seconds: 3,
+          success_threshold: 1,
+          failure_threshold: 3,
+        },
       },
     ],
     ingress: { rules: [{ component: { name }, match: { path: { prefix: '/' } } }] },
@@ -120,13 +127,22 @@ if __name__ == "__main__":
  * Writes a new skill: `skills/<name>/{manifest.json,main.py,requirements.txt,README.md}` and `infra/<name>.yaml`.
  * Refuses (writing nothing) when the skill folder or the app spec already exists.
  */
-export async function scaffoldSkill(root: string, options: ScaffoldOptions): Promise<{ dir: string; manifestPath: string; appSpecPath: string }> {
+export async function scaffoldSkill(
+  root: string,
+  options: ScaffoldOptions,
+): Promise<{ dir: string; manifestPath: string; appSpecPath: string }> {
   const name = assertSkillName(options.name);
   const manifest = scaffoldManifest(name, options.description.trim() || `The ${name} skill`);
   const dir = path.join(root, options.skillsLocation ?? 'skills', name);
   const appSpecPath = path.join(root, manifest.appSpec);
   for (const p of [dir, appSpecPath]) {
-    if (await fs.stat(p).then(() => true, () => false)) throw new SkillExistsError(p);
+    if (
+      await fs.stat(p).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw new SkillExistsError(p);
   }
   const { env: _env, tags: _tags, ...written } = manifest;
   await fs.mkdir(dir, { recursive: true });

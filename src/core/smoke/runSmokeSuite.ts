@@ -109,7 +109,14 @@ async function fetchOnce(url: string, method: 'GET', dispatcher: Dispatcher, tim
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   const started = performance.now();
   try {
-    const res = await request(url, { method, dispatcher, signal: combined, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, headers: { accept: '*/*', 'user-agent': 'odoobo-smoke' } });
+    const res = await request(url, {
+      method,
+      dispatcher,
+      signal: combined,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      headers: { accept: '*/*', 'user-agent': 'odoobo-smoke' },
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of res.body) {
@@ -170,7 +177,11 @@ export async function runSmokeSuite(options: SmokeOptions): Promise<SmokeResult>
       v = await fn();
     } catch (e) {
       if (signal?.aborted) throw new SmokeAbortedError(skill);
-      v = { status: 'error', code, message: e instanceof NoAnswer ? e.message : `unexpected failure: ${(e as Error)?.message ?? String(e)}` };
+      v = {
+        status: 'error',
+        code,
+        message: e instanceof NoAnswer ? e.message : `unexpected failure: ${(e as Error)?.message ?? String(e)}`,
+      };
     }
     const durationMs = tenths(v.ms ?? performance.now() - t0);
     return v.status === 'passed'
@@ -189,10 +200,14 @@ export async function runSmokeSuite(options: SmokeOptions): Promise<SmokeResult>
         throw e;
       }
       const a = healthAnswer;
-      if (a.status !== 200) return fail('HEALTH_CHECK_FAIL', `GET ${manifest.healthPath} answered ${a.status}${a.text ? `: ${snippet(a.text)}` : ''}`);
+      if (a.status !== 200)
+        return fail('HEALTH_CHECK_FAIL', `GET ${manifest.healthPath} answered ${a.status}${a.text ? `: ${snippet(a.text)}` : ''}`);
       const body = parseJson(a.text) as { status?: unknown; skill?: unknown } | undefined;
       if (body && typeof body === 'object' && typeof body.skill === 'string' && body.skill !== manifest.name) {
-        return fail('HEALTH_CHECK_FAIL', `GET ${manifest.healthPath} answered for skill "${body.skill}", not "${manifest.name}": the URL serves another skill`);
+        return fail(
+          'HEALTH_CHECK_FAIL',
+          `GET ${manifest.healthPath} answered for skill "${body.skill}", not "${manifest.name}": the URL serves another skill`,
+        );
       }
       if (body && typeof body === 'object' && typeof body.status === 'string' && !/^(ok|healthy|up|pass)$/i.test(body.status)) {
         return fail('HEALTH_CHECK_FAIL', `GET ${manifest.healthPath} answered 200 with status "${body.status}"`);
@@ -218,7 +233,8 @@ export async function runSmokeSuite(options: SmokeOptions): Promise<SmokeResult>
     const rest = await Promise.all([
       check('metadata', 'METADATA_INVALID', async () => {
         const a = await get(manifest.metadataPath);
-        if (a.status !== 200) return fail('METADATA_INVALID', `GET ${manifest.metadataPath} answered ${a.status}${a.text ? `: ${snippet(a.text)}` : ''}`);
+        if (a.status !== 200)
+          return fail('METADATA_INVALID', `GET ${manifest.metadataPath} answered ${a.status}${a.text ? `: ${snippet(a.text)}` : ''}`);
         const json = parseJson(a.text);
         if (json === undefined) return fail('METADATA_INVALID', `GET ${manifest.metadataPath} did not answer JSON: ${snippet(a.text)}`);
         const parsed = SkillMetadataSchema.safeParse(json);
@@ -242,7 +258,9 @@ export async function runSmokeSuite(options: SmokeOptions): Promise<SmokeResult>
       check('unknown-path', 'ENDPOINT_404', async () => {
         const p = `/odoobo-smoke-${randomBytes(6).toString('hex')}`;
         const a = await get(p);
-        return a.status === 404 ? ok(`GET ${p} answered 404`) : fail('ENDPOINT_404', `GET ${p} (an unknown path) answered ${a.status}, not 404`);
+        return a.status === 404
+          ? ok(`GET ${p} answered 404`)
+          : fail('ENDPOINT_404', `GET ${p} (an unknown path) answered ${a.status}, not 404`);
       }),
       check('wrong-method', 'METHOD_405', async () => {
         const a = await get(manifest.invokePath);

@@ -3,7 +3,9 @@ export const STATUS_ERROR_MITIGATIONS = {
   LOCKED: 'Another Odoobo operation holds the lock: wait for it to finish (its process id and purpose are in the message), then retry.',
   LOCK_LOST: 'The lock was taken over while this operation ran (it looked stale): check the result, then retry.',
   ABORTED: 'The operation was canceled.',
-  STATUS_FILE_CORRUPT: 'The status file could not be read; it was moved aside (see the message) and a fresh one is started. Inspect the moved file if you need its history.',
+  STATUS_FILE_CORRUPT:
+    'The status file could not be read; it was moved aside (see the message) and a fresh one is started. Inspect the moved file if you ' +
+    'need its history.',
 } as const;
 
 export type StatusErrorCode = keyof typeof STATUS_ERROR_MITIGATIONS;

@@ -99,14 +99,47 @@ export interface ExportResult {
 }
 
 const deploymentOut = (d: SkillDeployment | undefined) =>
-  d ? { target: d.target, app_id: d.appId, deployment_id: d.deploymentId, phase: d.phase, commit: d.commit, live_url: d.liveUrl ?? null, deployed_at: d.deployedAt } : null;
+  d
+    ? {
+        target: d.target,
+        app_id: d.appId,
+        deployment_id: d.deploymentId,
+        phase: d.phase,
+        commit: d.commit,
+        live_url: d.liveUrl ?? null,
+        deployed_at: d.deployedAt,
+      }
+    : null;
 const testOut = (t: SkillTestResult | undefined) =>
-  t ? { status: t.status, commit: t.commit ?? null, target: t.target ?? null, passed: t.passed ?? null, failed: t.failed ?? null, summary: t.summary ?? null, at: t.at } : null;
+  t
+    ? {
+        status: t.status,
+        commit: t.commit ?? null,
+        target: t.target ?? null,
+        passed: t.passed ?? null,
+        failed: t.failed ?? null,
+        summary: t.summary ?? null,
+        at: t.at,
+      }
+    : null;
 const mergeOut = (m: SkillMerge | undefined) =>
-  m ? { merge_commit: m.mergeCommit, skill_head: m.skillHead, main_branch: m.mainBranch, deployment_id: m.deploymentId ?? null, target: m.target ?? null, pushed: m.pushed, at: m.at } : null;
+  m
+    ? {
+        merge_commit: m.mergeCommit,
+        skill_head: m.skillHead,
+        main_branch: m.mainBranch,
+        deployment_id: m.deploymentId ?? null,
+        target: m.target ?? null,
+        pushed: m.pushed,
+        at: m.at,
+      }
+    : null;
 
 /** Builds the WORKTREE_STATUS.json summary of every skill (manifests, branches, worktrees and the status file). */
-export async function buildWorktreeStatus(repoDir: string, options: ExportOptions = {}): Promise<{ data: WorktreeStatusExport; warnings: string[] }> {
+export async function buildWorktreeStatus(
+  repoDir: string,
+  options: ExportOptions = {},
+): Promise<{ data: WorktreeStatusExport; warnings: string[] }> {
   const warnings: string[] = [];
   const worktrees = await listWorktrees(repoDir);
   const main = worktrees[0];
@@ -134,7 +167,9 @@ export async function buildWorktreeStatus(repoDir: string, options: ExportOption
   const byskill = new Map<string, Worktree>();
   for (const w of worktrees) if (w.skill && !w.isMain && !byskill.has(w.skill)) byskill.set(w.skill, w);
   for (const w of worktrees) if (w.skill && !byskill.has(w.skill)) byskill.set(w.skill, w);
-  const names = [...new Set([...loaded.skills.map((s) => s.name), ...heads.keys(), ...byskill.keys(), ...Object.keys(status?.skills ?? {})])].sort();
+  const names = [
+    ...new Set([...loaded.skills.map((s) => s.name), ...heads.keys(), ...byskill.keys(), ...Object.keys(status?.skills ?? {})]),
+  ].sort();
   const skills: Record<string, ExportedSkill> = {};
   for (const name of names) {
     const branch = branchForSkill(name);

@@ -40,7 +40,13 @@ function parseHolder(text: string): LockHolder | undefined {
   try {
     const v = JSON.parse(text) as Partial<LockHolder>;
     if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.token === 'string' && typeof v.createdAt === 'string') {
-      return { pid: v.pid, host: v.host, token: v.token, createdAt: v.createdAt, purpose: typeof v.purpose === 'string' ? v.purpose : undefined };
+      return {
+        pid: v.pid,
+        host: v.host,
+        token: v.token,
+        createdAt: v.createdAt,
+        purpose: typeof v.purpose === 'string' ? v.purpose : undefined,
+      };
     }
   } catch {
     // a lock file being written, or garbage: judged by its age alone
