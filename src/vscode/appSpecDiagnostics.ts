@@ -19,12 +19,23 @@ const parsers = new Map<string, IncrementalYaml>();
 export function findingFor(uri: vscode.Uri, d: vscode.Diagnostic): Finding | undefined {
   if (d.source !== 'odoobo') return undefined;
   const code = typeof d.code === 'object' ? d.code.value : d.code;
-  return published.get(uri.toString())?.find((f) => f.code === code && f.line - 1 === d.range.start.line && f.column - 1 === d.range.start.character);
+  return published
+    .get(uri.toString())
+    ?.find((f) => f.code === code && f.line - 1 === d.range.start.line && f.column - 1 === d.range.start.character);
 }
 
 export class AppSpecDiagnostic extends vscode.Diagnostic {
   constructor(readonly finding: Finding) {
-    super(new vscode.Range(finding.line - 1, finding.column - 1, (finding.endLine ?? finding.line) - 1, (finding.endColumn ?? finding.column) - 1), finding.message, SEVERITY[finding.severity]);
+    super(
+      new vscode.Range(
+        finding.line - 1,
+        finding.column - 1,
+        (finding.endLine ?? finding.line) - 1,
+        (finding.endColumn ?? finding.column) - 1,
+      ),
+      finding.message,
+      SEVERITY[finding.severity],
+    );
     this.code = finding.code;
     this.source = 'odoobo';
   }
@@ -89,7 +100,9 @@ export class AppSpecDiagnostics extends Disposable {
     if (doc.uri.scheme !== 'file' || !/\.ya?ml$/i.test(doc.uri.fsPath)) return false;
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
     if (!folder) return false;
-    const globs = vscode.workspace.getConfiguration('odoobo', doc.uri).get<string[]>('appSpecFiles', ['infra/*.{yaml,yml}', '.do/*.{yaml,yml}']);
+    const globs = vscode.workspace
+      .getConfiguration('odoobo', doc.uri)
+      .get<string[]>('appSpecFiles', ['infra/*.{yaml,yml}', '.do/*.{yaml,yml}']);
     return globs.some((g) => vscode.languages.match({ pattern: new vscode.RelativePattern(folder, g) }, doc) > 0);
   }
 

@@ -1,7 +1,12 @@
 import * as vscode from 'vscode';
 import { findingFor } from './appSpecDiagnostics';
 
-function action(title: string, diagnostic: vscode.Diagnostic, edit: vscode.WorkspaceEdit | undefined, preferred = false): vscode.CodeAction | undefined {
+function action(
+  title: string,
+  diagnostic: vscode.Diagnostic,
+  edit: vscode.WorkspaceEdit | undefined,
+  preferred = false,
+): vscode.CodeAction | undefined {
   if (!edit) return undefined;
   const a = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
   a.diagnostics = [diagnostic];

@@ -124,8 +124,14 @@ export class DeployService extends Disposable {
       if (skills.length === 0) return undefined;
       for (const sk of skills) this.running.set(sk, controller);
       this.log.info(`resuming the deployment of ${skills.join(', ')} left in flight on ${connection.target}`);
-      const result = await resumeInFlight({ ...this.planOptions(store, connection, controller.signal), skills, concurrency: s.concurrency, onEvent: (e) => this.onEvent(e) });
-      for (const r of result.results) this.log.info(`${r.skill} (resumed): ${r.status}${r.error ? ` — ${r.error.code}: ${r.error.message}` : ''}`);
+      const result = await resumeInFlight({
+        ...this.planOptions(store, connection, controller.signal),
+        skills,
+        concurrency: s.concurrency,
+        onEvent: (e) => this.onEvent(e),
+      });
+      for (const r of result.results)
+        this.log.info(`${r.skill} (resumed): ${r.status}${r.error ? ` — ${r.error.code}: ${r.error.message}` : ''}`);
       for (const k of result.skipped) this.log.info(`${k.skill}: not resumed (${k.reason})`);
       return result;
     } finally {
@@ -206,8 +212,17 @@ export class DeployService extends Disposable {
         const servingPrevious = previousServesAfter(r);
         // While the previous deployment serves, the live URL and commit are still what they were.
         const before = this.states.get(e.skill);
-        const serving = servingPrevious ? { liveUrl: r.liveUrl ?? before?.liveUrl, commit: before?.commit ?? r.commit } : { liveUrl: r.liveUrl, commit: r.commit };
-        this.set(e.skill, { phase, detail: r.error ? `${r.error.code} at ${r.error.step}` : undefined, deploymentId: r.deploymentId, ...serving, servingPrevious, result: r });
+        const serving = servingPrevious
+          ? { liveUrl: r.liveUrl ?? before?.liveUrl, commit: before?.commit ?? r.commit }
+          : { liveUrl: r.liveUrl, commit: r.commit };
+        this.set(e.skill, {
+          phase,
+          detail: r.error ? `${r.error.code} at ${r.error.step}` : undefined,
+          deploymentId: r.deploymentId,
+          ...serving,
+          servingPrevious,
+          result: r,
+        });
         break;
       }
       default:
@@ -223,12 +238,18 @@ export class DeployService extends Disposable {
       const result = await runSmokeSuite({ skill, manifest, baseUrl: liveUrl, signal });
       this.set(skill, { phase: 'deploying', detail: 'post-deploy checks', smoke: result });
       const failed = result.checks.find((c) => c.status !== 'passed');
-      return failed ? { ok: false, code: failed.code, message: `${failed.name}: ${failed.message}`, checks: result.checks } : { ok: true, message: `${result.checks.length} smoke checks passed`, checks: result.checks };
+      return failed
+        ? { ok: false, code: failed.code, message: `${failed.name}: ${failed.message}`, checks: result.checks }
+        : { ok: true, message: `${result.checks.length} smoke checks passed`, checks: result.checks };
     };
   }
 
   /** Deploys `skills` in parallel (odoobo.concurrency) through the whole procedure; cancelling cancels on the server. */
-  async deploy(store: SkillsStore, skills: readonly string[], options: { forceBuild?: boolean; signal?: AbortSignal; report?: (skill: string, message: string) => void } = {}): Promise<PlanResult> {
+  async deploy(
+    store: SkillsStore,
+    skills: readonly string[],
+    options: { forceBuild?: boolean; signal?: AbortSignal; report?: (skill: string, message: string) => void } = {},
+  ): Promise<PlanResult> {
     const busy = skills.filter((s) => this.running.has(s));
     if (busy.length) throw new Error(`Already deploying ${busy.join(', ')}: wait for it or cancel it first.`);
     const controller = new AbortController();
@@ -246,7 +267,11 @@ export class DeployService extends Disposable {
         forceBuild: options.forceBuild,
         onEvent: (e) => this.onEvent(e, options.report),
       });
-      for (const r of result.results) this.log.info(`${r.skill}: ${r.status}${r.error ? ` — ${r.error.code} at ${r.error.step}: ${r.error.message}` : ''}${r.liveUrl ? ` (${r.liveUrl})` : ''}`);
+      for (const r of result.results)
+        this.log.info(
+          `${r.skill}: ` +
+          `${r.status}${r.error ? ` — ${r.error.code} at ${r.error.step}: ${r.error.message}` : ''}${r.liveUrl ? ` (${r.liveUrl})` : ''}`,
+        );
       return result;
     } finally {
       for (const sk of skills) if (this.running.get(sk) === controller) this.running.delete(sk);
@@ -292,11 +317,19 @@ export class DeployService extends Disposable {
     try {
       const app = await connection.client.findAppByName(skill, { signal });
       const liveUrl = app?.live_url;
-      if (!app || !liveUrl) throw new Error(`${skill} is not deployed on ${connection.target} (no app named ${skill} with a live URL). Deploy it first.`);
+      if (!app || !liveUrl)
+        throw new Error(`${skill} is not deployed on ${connection.target} (no app named ${skill} with a live URL). Deploy it first.`);
       const result = await runSmokeSuite({ skill, manifest, baseUrl: liveUrl, signal });
       const status = await StatusStore.forRepository(store.folder.uri.fsPath);
       const passed = result.checks.filter((c) => c.status === 'passed').length;
-      await status.recordTest(skill, { status: result.passed ? 'passed' : 'failed', target: connection.target, passed, failed: result.checks.length - passed, summary: result.checks.map((c) => `${c.name}: ${c.status}`).join(', '), at: new Date().toISOString() });
+      await status.recordTest(skill, {
+        status: result.passed ? 'passed' : 'failed',
+        target: connection.target,
+        passed,
+        failed: result.checks.length - passed,
+        summary: result.checks.map((c) => `${c.name}: ${c.status}`).join(', '),
+        at: new Date().toISOString(),
+      });
       this.set(skill, { phase: this.states.get(skill)?.phase ?? 'active', smoke: result, liveUrl }, true);
       return result;
     } finally {
@@ -316,7 +349,13 @@ export class DeployService extends Disposable {
   async checkRollback(store: SkillsStore, skill: string, deploymentId: string): Promise<RollbackCheck> {
     const connection = await this.connect();
     try {
-      return await checkSkillRollback({ repoRoot: store.folder.uri.fsPath, client: connection.client, target: connection.target, skill, deploymentId });
+      return await checkSkillRollback({
+        repoRoot: store.folder.uri.fsPath,
+        client: connection.client,
+        target: connection.target,
+        skill,
+        deploymentId,
+      });
     } finally {
       await connection.close();
     }
@@ -326,8 +365,23 @@ export class DeployService extends Disposable {
     const connection = await this.connect();
     this.set(skill, { phase: 'deploying', detail: `rolling back to ${deploymentId.slice(0, 8)}` });
     try {
-      const r = await rollbackSkill({ repoRoot: store.folder.uri.fsPath, client: connection.client, target: connection.target, skill, deploymentId, acceptWarnings: true, commit: true, signal });
-      this.set(skill, { phase: r.status === 'succeeded' ? 'active' : 'failed', detail: r.error ? `${r.error.code}` : undefined, deploymentId: r.rollbackDeploymentId, liveUrl: r.liveUrl, commit: r.commit });
+      const r = await rollbackSkill({
+        repoRoot: store.folder.uri.fsPath,
+        client: connection.client,
+        target: connection.target,
+        skill,
+        deploymentId,
+        acceptWarnings: true,
+        commit: true,
+        signal,
+      });
+      this.set(skill, {
+        phase: r.status === 'succeeded' ? 'active' : 'failed',
+        detail: r.error ? `${r.error.code}` : undefined,
+        deploymentId: r.rollbackDeploymentId,
+        liveUrl: r.liveUrl,
+        commit: r.commit,
+      });
       return r;
     } finally {
       await connection.close();

@@ -54,7 +54,9 @@ export class SkillsStore extends Disposable {
         this.rerun = false;
         const started = Date.now();
         model = await buildSkillsModel(this.folder.uri.fsPath, { skillsLocation: settings(this.folder).skillsLocation });
-        this.log.debug(`refreshed ${this.folder.name}: ${model.skills.length} skills, ${model.worktrees.length} worktrees in ${Date.now() - started} ms`);
+        this.log.debug(
+          `refreshed ${this.folder.name}: ${model.skills.length} skills, ${model.worktrees.length} worktrees in ${Date.now() - started} ms`,
+        );
         if (model.gitError) this.log.warn(`git: ${model.gitError}`);
       } while (this.rerun && !this.isDisposed);
       return model;
@@ -110,7 +112,10 @@ export class SkillsStore extends Disposable {
       if (common && !this.isDisposed) {
         this.watchedGitDir = common;
         this.staticWatchers.push(
-          this.watch(new vscode.RelativePattern(vscode.Uri.file(common), '{HEAD,packed-refs,refs/heads/**,refs/remotes/**,worktrees/**}'), 'git'),
+          this.watch(
+            new vscode.RelativePattern(vscode.Uri.file(common), '{HEAD,packed-refs,refs/heads/**,refs/remotes/**,worktrees/**}'),
+            'git',
+          ),
         );
       }
     }

@@ -8,7 +8,15 @@ import type { SkillsStore } from '../skillsStore';
 import { Disposable } from '../util/disposable';
 import { dashboardHtml, newNonce } from './html';
 import { historyEntry, rowOf } from './model';
-import { DASHBOARD_VIEW_TYPE, parseWebviewMessage, readUiState, type ActionKind, type HostMessage, type SkillRow, type UiState } from './protocol';
+import {
+  DASHBOARD_VIEW_TYPE,
+  parseWebviewMessage,
+  readUiState,
+  type ActionKind,
+  type HostMessage,
+  type SkillRow,
+  type UiState,
+} from './protocol';
 
 /** Row updates within this window go out as one message. */
 const COALESCE_MS = 50;
@@ -191,7 +199,10 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
 
   private html(webview: vscode.Webview): string {
     const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview', name)).toString();
-    return dashboardHtml({ cspSource: webview.cspSource, script: asset('dashboard.js'), styles: asset('dashboard.css'), codicons: asset('codicon.css') }, newNonce());
+    return dashboardHtml(
+      { cspSource: webview.cspSource, script: asset('dashboard.js'), styles: asset('dashboard.css'), codicons: asset('codicon.css') },
+      newNonce(),
+    );
   }
 
   private reject(reason: string): void {
@@ -218,7 +229,15 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
     const { deployments } = this.deps;
     return this.skillNames()
       .filter((skill) => !only || only.has(skill))
-      .map((skill) => rowOf({ skill, state: deployments.state(skill), running: deployments.isDeploying(skill), lastTest: this.lastTests.get(skill), trusted }));
+      .map((skill) =>
+        rowOf({
+          skill,
+          state: deployments.state(skill),
+          running: deployments.isDeploying(skill),
+          lastTest: this.lastTests.get(skill),
+          trusted,
+        }),
+      );
   }
 
   /** The status file's last smoke test per skill on the current target (shown until this session runs one). */
@@ -231,7 +250,8 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
         let status = this.statusStores.get(dir);
         if (!status) this.statusStores.set(dir, (status = StatusStore.forRepository(dir)));
         const file = await (await status).read();
-        for (const [skill, s] of Object.entries(file.skills)) if (s.lastTest && (s.lastTest.target ?? target) === target) tests.set(skill, s.lastTest);
+        for (const [skill, s] of Object.entries(file.skills))
+          if (s.lastTest && (s.lastTest.target ?? target) === target) tests.set(skill, s.lastTest);
       } catch (e) {
         this.statusStores.delete(store.folder.uri.fsPath);
         this.deps.log.debug(`dashboard: no status file for ${store.folder.name}: ${(e as Error).message}`);
@@ -268,7 +288,9 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
     const skill = this.ui.selected;
     if (!skill || (changed && !changed.has(skill))) return;
     const moved = this.historyKeys.get(skill) !== this.historyKey(skill);
-    const due = this.deps.deployments.state(skill)?.phase === 'deploying' && Date.now() - (this.historyAt.get(skill) ?? 0) >= settings().pollIntervalSeconds * 1000;
+    const due =
+      this.deps.deployments.state(skill)?.phase === 'deploying' &&
+      Date.now() - (this.historyAt.get(skill) ?? 0) >= settings().pollIntervalSeconds * 1000;
     if (moved || due) void this.sendHistory(skill, true);
   }
 
@@ -279,7 +301,14 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
     if (refresh || !this.history.cached(target, skill)) this.post({ type: 'history', skill, status: 'loading', entries: [] });
     const r = await this.history.load(target, skill, { refresh });
     // A panel closed meanwhile gets nothing (post needs a ready panel); the read stays cached for the tree.
-    this.post({ type: 'history', skill, status: r.error ? 'error' : 'loaded', entries: r.deployments.map(historyEntry), ...(r.error ? { error: r.error } : {}), fetchedAt: r.fetchedAt });
+    this.post({
+      type: 'history',
+      skill,
+      status: r.error ? 'error' : 'loaded',
+      entries: r.deployments.map(historyEntry),
+      ...(r.error ? { error: r.error } : {}),
+      fetchedAt: r.fetchedAt,
+    });
   }
 
   private act(kind: ActionKind, skill: string): void {
@@ -293,6 +322,8 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
     }
     const command = ACTION_COMMANDS[kind];
     this.deps.log.info(`dashboard: ${command} ${skill}`);
-    Promise.resolve(this.execute(command, skill)).then(undefined, (e: unknown) => this.deps.log.error(`dashboard: ${command} ${skill} failed: ${e instanceof Error ? e.message : String(e)}`));
+    Promise.resolve(this.execute(command, skill)).then(undefined, (e: unknown) =>
+      this.deps.log.error(`dashboard: ${command} ${skill} failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
   }
 }

@@ -54,12 +54,16 @@ export function timeline(state: DeployStateLike | undefined): TimelineStep[] {
 export function healthOf(state: DeployStateLike | undefined): Health {
   if (!state) return { status: 'unknown', message: 'not deployed' };
   const check = state.smoke?.checks.find((c) => c.name === 'health');
-  if (check) return check.status === 'passed' ? { status: 'healthy', message: clean(check.message) } : { status: 'unhealthy', message: clean(check.message) };
+  if (check)
+    return check.status === 'passed'
+      ? { status: 'healthy', message: clean(check.message) }
+      : { status: 'unhealthy', message: clean(check.message) };
   const step = state.result?.steps.find((s) => s.name === 'health');
   if (step?.status === 'succeeded') return { status: 'healthy', message: `health check answered in ${Math.round(step.durationMs)} ms` };
   if (step?.status === 'failed') return { status: 'unhealthy', message: clean(step.message ?? 'health check failed') };
   if (state.result?.previousStillServing === true) return { status: 'healthy', message: 'the previous deployment still serves' };
-  if (state.result?.previousStillServing === false) return { status: 'unhealthy', message: 'the previous deployment does not answer its health check' };
+  if (state.result?.previousStillServing === false)
+    return { status: 'unhealthy', message: 'the previous deployment does not answer its health check' };
   if (state.servingPrevious) return { status: 'healthy', message: 'the previous deployment still served when the last deploy ended' };
   if (state.phase === 'deploying') return { status: 'unknown', message: 'deploying' };
   return { status: 'unknown', message: 'not checked in this session' };
@@ -80,7 +84,14 @@ export function smokeOf(state: DeployStateLike | undefined, lastTest: SkillTestR
     passedChecks,
     totalChecks: passedChecks + (lastTest.failed ?? 0),
     ...(Number.isFinite(at) ? { at } : {}),
-    failures: lastTest.status === 'passed' || !lastTest.summary ? [] : lastTest.summary.split(', ').filter((x) => !x.endsWith(': passed')).slice(0, 20).map(clean),
+    failures:
+      lastTest.status === 'passed' || !lastTest.summary
+        ? []
+        : lastTest.summary
+            .split(', ')
+            .filter((x) => !x.endsWith(': passed'))
+            .slice(0, 20)
+            .map(clean),
   };
 }
 

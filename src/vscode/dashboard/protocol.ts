@@ -68,7 +68,14 @@ export const SkillRowSchema = z.object({
   health: HealthSchema,
   smoke: z.optional(SmokeSummarySchema),
   /** Which actions make sense now (the commands still check for themselves). */
-  actions: z.object({ deploy: z.boolean(), cancel: z.boolean(), test: z.boolean(), rollback: z.boolean(), logs: z.boolean(), openUrl: z.boolean() }),
+  actions: z.object({
+    deploy: z.boolean(),
+    cancel: z.boolean(),
+    test: z.boolean(),
+    rollback: z.boolean(),
+    logs: z.boolean(),
+    openUrl: z.boolean(),
+  }),
 });
 export type SkillRow = z.infer<typeof SkillRowSchema>;
 
@@ -123,7 +130,13 @@ export const TARGETS = ['local', 'digitalocean'] as const;
 
 export const HostMessageSchema = z.discriminatedUnion('type', [
   /** Everything, after `ready` or when many skills changed. `ui`: the state the panel was restored with. */
-  z.object({ type: z.literal('state'), target: z.enum(TARGETS), trusted: z.boolean(), rows: list(SkillRowSchema, 500), ui: z.optional(UiStateSchema) }),
+  z.object({
+    type: z.literal('state'),
+    target: z.enum(TARGETS),
+    trusted: z.boolean(),
+    rows: list(SkillRowSchema, 500),
+    ui: z.optional(UiStateSchema),
+  }),
   /** Only the rows that changed. */
   z.object({ type: z.literal('rows'), rows: list(SkillRowSchema, 500) }),
   /** One skill's deployments, newest first; `error` is a message (never an error object). */

@@ -21,7 +21,8 @@ export function append(el: Element, children: Child[]): void {
 
 /** Replaces `el`'s children and keeps the keyboard focus on the element with the same `data-key`, if it survives. */
 export function replaceKeepingFocus(el: Element, ...children: Child[]): void {
-  const focused = document.activeElement instanceof HTMLElement && el.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
+  const focused =
+    document.activeElement instanceof HTMLElement && el.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
   el.replaceChildren();
   append(el, children);
   if (focused) focusKey(focused);

@@ -8,7 +8,17 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-icon/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import './dashboard.css';
-import { ACTION_KINDS, parseHostMessage, readUiState, type HistoryMessage, type HostMessage, type SkillRow, type StateMessage, type UiState, type WebviewMessage } from '../../vscode/dashboard/protocol';
+import {
+  ACTION_KINDS,
+  parseHostMessage,
+  readUiState,
+  type HistoryMessage,
+  type HostMessage,
+  type SkillRow,
+  type StateMessage,
+  type UiState,
+  type WebviewMessage,
+} from '../../vscode/dashboard/protocol';
 import { focusKey, h, replaceKeepingFocus } from './dom';
 import { counts, header, historySection, KEYS_HELP, skillRows, skillsTable } from './render';
 
@@ -62,7 +72,10 @@ function renderRow(skill: string): void {
   const tr = document.querySelector(`tr.skill-row[data-skill="${CSS.escape(skill)}"]`);
   if (!row || !tr) return renderAll();
   const detail = tr.nextElementSibling?.matches('tr.detail-row') ? tr.nextElementSibling : undefined;
-  const focused = document.activeElement instanceof HTMLElement && (tr.contains(document.activeElement) || !!detail?.contains(document.activeElement)) ? document.activeElement.dataset.key : undefined;
+  const focused =
+    document.activeElement instanceof HTMLElement && (tr.contains(document.activeElement) || !!detail?.contains(document.activeElement))
+      ? document.activeElement.dataset.key
+      : undefined;
   detail?.remove();
   tr.replaceWith(...skillRows(row, ui));
   if (focused) focusKey(focused);
@@ -136,7 +149,8 @@ function select(skill: string): void {
   if (ui.selected !== skill) setUi({ selected: skill, deployment: undefined });
   send({ type: 'select', skill });
   send({ type: 'requestHistory', skill });
-  for (const tr of Array.from(document.querySelectorAll('tr.skill-row'))) tr.setAttribute('aria-selected', String(tr.getAttribute('data-skill') === skill));
+  for (const tr of Array.from(document.querySelectorAll('tr.skill-row')))
+    tr.setAttribute('aria-selected', String(tr.getAttribute('data-skill') === skill));
   renderHistory();
 }
 
@@ -178,7 +192,16 @@ app.addEventListener('click', (e) => {
 function moveFocus(from: HTMLElement, selector: string, key: string): boolean {
   const all = Array.from(document.querySelectorAll<HTMLElement>(selector));
   const i = all.indexOf(from);
-  const next = key === 'ArrowDown' ? all[i + 1] : key === 'ArrowUp' ? all[i - 1] : key === 'Home' ? all[0] : key === 'End' ? all[all.length - 1] : undefined;
+  const next =
+    key === 'ArrowDown'
+      ? all[i + 1]
+      : key === 'ArrowUp'
+        ? all[i - 1]
+        : key === 'Home'
+          ? all[0]
+          : key === 'End'
+            ? all[all.length - 1]
+            : undefined;
   next?.focus();
   return !!next;
 }

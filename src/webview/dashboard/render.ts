@@ -2,7 +2,16 @@
  * The dashboard's DOM: the skills table (one row per skill, an optional detail row under it) and the history of the
  * selected skill. Pure builders: state in, elements out; main.ts owns events and messages.
  */
-import type { ActionKind, HistoryEntry, HistoryMessage, ProgressStep, RowPhase, SkillRow, TimelineStep, UiState } from '../../vscode/dashboard/protocol';
+import type {
+  ActionKind,
+  HistoryEntry,
+  HistoryMessage,
+  ProgressStep,
+  RowPhase,
+  SkillRow,
+  TimelineStep,
+  UiState,
+} from '../../vscode/dashboard/protocol';
 import { h, type Child } from './dom';
 import { formatAgo, formatDuration, shortCause, shortCommit } from './format';
 
@@ -101,7 +110,11 @@ export function skillRows(r: SkillRow, ui: UiState): HTMLTableRowElement[] {
       h(
         'span',
         { class: 'skill-cell' },
-        h('span', { class: 'twisty', 'data-toggle': r.skill, 'aria-hidden': 'true' }, h('span', { class: `codicon codicon-chevron-${expanded ? 'down' : 'right'}` })),
+        h(
+          'span',
+          { class: 'twisty', 'data-toggle': r.skill, 'aria-hidden': 'true' },
+          h('span', { class: `codicon codicon-chevron-${expanded ? 'down' : 'right'}` }),
+        ),
         h('span', { class: 'skill-name' }, r.skill),
       ),
     ),
@@ -136,7 +149,12 @@ function phaseCell(r: SkillRow): Child[] {
 
 function healthCell(r: SkillRow): Child {
   const icons = { healthy: 'heart', unhealthy: 'warning', unknown: 'question' } as const;
-  return h('span', { class: 'health' }, icon(icons[r.health.status]), h('span', {}, r.health.status === 'unknown' ? 'Unknown' : r.health.status === 'healthy' ? 'Healthy' : 'Unhealthy'));
+  return h(
+    'span',
+    { class: 'health' },
+    icon(icons[r.health.status]),
+    h('span', {}, r.health.status === 'unknown' ? 'Unknown' : r.health.status === 'healthy' ? 'Healthy' : 'Unhealthy'),
+  );
 }
 
 function liveUrl(skill: string, url: string): HTMLElement {
@@ -182,10 +200,15 @@ function actionButton(r: SkillRow, a: (typeof ACTIONS)[number]): HTMLElement {
 /** The procedure's steps as one bar: a segment per step, as wide as it took. */
 export function timelineBar(steps: readonly TimelineStep[], total: number | undefined): Child {
   if (steps.length === 0) return none();
-  const described = steps.map((s) => `${s.name} ${s.status}${s.durationMs !== undefined ? ` ${formatDuration(s.durationMs)}` : ''}`).join(', ');
+  const described = steps
+    .map((s) => `${s.name} ${s.status}${s.durationMs !== undefined ? ` ${formatDuration(s.durationMs)}` : ''}`)
+    .join(', ');
   const bar = h('div', { class: 'timeline', role: 'img', 'aria-label': described });
   for (const s of steps) {
-    const seg = h('span', { class: `seg s-${s.status}`, title: `${s.name} · ${s.status}${s.durationMs !== undefined ? ` · ${formatDuration(s.durationMs)}` : ''}` });
+    const seg = h('span', {
+      class: `seg s-${s.status}`,
+      title: `${s.name} · ${s.status}${s.durationMs !== undefined ? ` · ${formatDuration(s.durationMs)}` : ''}`,
+    });
     // Proportional to the time taken; steps without a time (or very quick) keep a sliver so that each stays visible.
     seg.style.flexGrow = String(Math.max(s.durationMs ?? 0, total ? total / 60 : 1));
     bar.append(seg);
@@ -222,10 +245,19 @@ function detailRow(r: SkillRow): HTMLTableRowElement {
             'div',
             { class: 'error-box', role: 'note' },
             icon('error'),
-            h('div', {}, h('strong', {}, `${r.error.code} at ${r.error.step}`), h('div', {}, r.error.message), h('div', { class: 'muted' }, r.error.mitigation)),
+            h(
+              'div',
+              {},
+              h('strong', {}, `${r.error.code} at ${r.error.step}`),
+              h('div', {}, r.error.message),
+              h('div', { class: 'muted' }, r.error.mitigation),
+            ),
           ),
-        r.smoke?.failures.length ? h('ul', { class: 'failures', 'aria-label': 'Smoke test failures' }, ...r.smoke.failures.map((f) => h('li', {}, f))) : null,
-        r.deploymentId && h('div', { class: 'muted' }, `Deployment ${r.deploymentId}${r.at ? ` · ${new Date(r.at).toLocaleString()}` : ''}`),
+        r.smoke?.failures.length
+          ? h('ul', { class: 'failures', 'aria-label': 'Smoke test failures' }, ...r.smoke.failures.map((f) => h('li', {}, f)))
+          : null,
+        r.deploymentId &&
+          h('div', { class: 'muted' }, `Deployment ${r.deploymentId}${r.at ? ` · ${new Date(r.at).toLocaleString()}` : ''}`),
       ),
     ),
   );
@@ -238,7 +270,10 @@ export function historySection(ui: UiState, history: HistoryMessage | undefined)
   const section = h('section', { class: 'history', id: 'history', 'aria-labelledby': 'history-title' });
   const skill = ui.selected;
   if (!skill) {
-    section.append(h('h2', { id: 'history-title' }, 'History'), muted('Select a skill (click it, or Enter on its row) to see its deployments.'));
+    section.append(
+      h('h2', { id: 'history-title' }, 'History'),
+      muted('Select a skill (click it, or Enter on its row) to see its deployments.'),
+    );
     return section;
   }
   const loading = !history || history.status === 'loading';
@@ -247,13 +282,28 @@ export function historySection(ui: UiState, history: HistoryMessage | undefined)
       'div',
       { class: 'section-header' },
       h('h2', { id: 'history-title' }, `History · ${skill}`),
-      h('vscode-button', { icon: 'refresh', 'icon-only': true, secondary: true, 'aria-label': `Refresh the history of ${skill}`, title: 'Refresh', 'data-refresh': skill, 'data-key': 'history:refresh' }),
+      h('vscode-button', {
+        icon: 'refresh',
+        'icon-only': true,
+        secondary: true,
+        'aria-label': `Refresh the history of ${skill}`,
+        title: 'Refresh',
+        'data-refresh': skill,
+        'data-key': 'history:refresh',
+      }),
       loading && h('vscode-progress-ring', { class: 'ring', 'aria-label': `Loading the history of ${skill}` }),
       history?.fetchedAt !== undefined && !loading && muted(`fetched ${formatAgo(history.fetchedAt)}`),
     ),
   );
   if (history?.status === 'error') {
-    section.append(h('div', { class: 'error-row', role: 'alert' }, icon('error'), h('span', {}, `Could not read the history: ${history.error ?? 'unknown error'}`)));
+    section.append(
+      h(
+        'div',
+        { class: 'error-row', role: 'alert' },
+        icon('error'),
+        h('span', {}, `Could not read the history: ${history.error ?? 'unknown error'}`),
+      ),
+    );
     return section;
   }
   const entries = history?.entries ?? [];
@@ -277,7 +327,14 @@ function historyTable(entries: readonly HistoryEntry[], chosen: string): HTMLTab
       ...entries.map((e) =>
         h(
           'tr',
-          { class: `dep-row dep-${e.phase.toLowerCase()}`, tabindex: 0, 'data-dep': e.id, 'data-key': `dep:${e.id}`, 'aria-selected': String(e.id === chosen), 'aria-label': `${e.phase} deployment ${e.id}` },
+          {
+            class: `dep-row dep-${e.phase.toLowerCase()}`,
+            tabindex: 0,
+            'data-dep': e.id,
+            'data-key': `dep:${e.id}`,
+            'aria-selected': String(e.id === chosen),
+            'aria-label': `${e.phase} deployment ${e.id}`,
+          },
           h('td', {}, icon(depIcon(e.phase)), ` ${e.phase}`),
           h('td', { title: e.cause ?? '' }, e.cause ? shortCause(e.cause) : none()),
           h('td', { title: e.createdAt ?? '' }, e.createdAt ? formatAgo(Date.parse(e.createdAt)) : none()),
@@ -329,4 +386,6 @@ function ganttRow(s: ProgressStep, end: number): HTMLElement {
   );
 }
 
-export const KEYS_HELP = 'Keys: ↑/↓ move between skills, Enter or Space selects a skill and shows its steps, →/← expand or collapse, Tab reaches the actions.';
+export const KEYS_HELP =
+  'Keys: ↑/↓ move between skills, Enter or Space selects a skill and shows its steps, ' +
+  '→/← expand or collapse, Tab reaches the actions.';

@@ -17,7 +17,11 @@ function specUri(arg: unknown): vscode.Uri | undefined {
 /** From the palette with no YAML editor: one of the skills' app specs, chosen. */
 async function chooseSpec(ctx: CommandContext): Promise<vscode.Uri | undefined> {
   const specs = ctx.stores().flatMap((s) => (s.model?.skills ?? []).filter((v) => v.skill.appSpecExists));
-  const items = specs.map((v) => ({ label: vscode.workspace.asRelativePath(v.skill.appSpecPath), description: v.skill.name, path: v.skill.appSpecPath }));
+  const items = specs.map((v) => ({
+    label: vscode.workspace.asRelativePath(v.skill.appSpecPath),
+    description: v.skill.name,
+    path: v.skill.appSpecPath,
+  }));
   if (items.length === 0) return undefined;
   const chosen = await pickOne(ctx, items, { title: 'Validate which app spec?', placeHolder: 'The app specs of the skills' });
   return chosen && vscode.Uri.file(chosen.path);

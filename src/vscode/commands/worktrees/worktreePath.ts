@@ -11,7 +11,11 @@ export function worktreePath(ctx: CommandContext, arg: unknown): { skill: string
 }
 
 /** As `worktreePath`; from the palette (no argument), the worktree of a skill chosen among those that have one. */
-export async function worktreePathOrAsk(ctx: CommandContext, arg: unknown, title: string): Promise<{ skill: string; path: string } | undefined> {
+export async function worktreePathOrAsk(
+  ctx: CommandContext,
+  arg: unknown,
+  title: string,
+): Promise<{ skill: string; path: string } | undefined> {
   if (arg !== undefined) return worktreePath(ctx, arg);
   const [ref] = await chooseSkills(ctx, title, (r) => !!worktreeOfRef(r)?.exists);
   return ref ? worktreePath(ctx, ref.name) : undefined;
