@@ -84,7 +84,7 @@ export class PlatformContext {
     return settleWithin(Promise.all(this.background), ms);
   }
 
-  // ── what the API shows ───────────────────────────────────────────────────────────────────────────────────────────
+  // ── what the API shows ────────────────────────────────────
 
   /**
    * The app as the API shows it (`appView`), serialised. Kept until the app next changes: a client polling the list

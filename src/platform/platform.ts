@@ -71,7 +71,7 @@ export class LocalAppPlatform {
     return this.ctx.store;
   }
 
-  // ── lifecycle ────────────────────────────────────────────────────────────────────────────────────────────────────
+  // ── lifecycle ───────────────────────────────────────
 
   init(): Promise<void> {
     return this.lifecycle.init();
@@ -90,7 +90,7 @@ export class LocalAppPlatform {
     return this.ctx.persist(app);
   }
 
-  // ── queries ──────────────────────────────────────────────────────────────────────────────────────────────────────
+  // ── queries ────────────────────────────────────────
 
   appJson(app: AppRecord): string {
     return this.ctx.appJson(app);
@@ -129,7 +129,7 @@ export class LocalAppPlatform {
     return this.instances.appHealth(app);
   }
 
-  // ── apps ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+  // ── apps ─────────────────────────────────────────
 
   checkSpec(spec: unknown): AppSpec {
     return this.apps.checkSpec(spec);
@@ -155,7 +155,7 @@ export class LocalAppPlatform {
     return this.apps.assignAlertDestinations(app, alertId, body);
   }
 
-  // ── deployments ──────────────────────────────────────────────────────────────────────────────────────────────────
+  // ── deployments ──────────────────────────────────────
 
   createDeployment(app: AppRecord, forceBuild: boolean): DeploymentRecord {
     return this.deployments.create(app, forceBuild);

@@ -84,7 +84,7 @@ export class Deployments {
     return dep;
   }
 
-  // ── rollback ─────────────────────────────────────────────────────────────────────────────────────────────────────
+  // ── rollback ───────────────────────────────────────
 
   validateRollback(app: AppRecord, deploymentId: unknown): RollbackValidation {
     if (typeof deploymentId !== 'string' || deploymentId === '') throw badRequest('deployment_id is required');
