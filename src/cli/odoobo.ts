@@ -19,7 +19,11 @@ function overview(commands: readonly CliCommand[], prefix: readonly string[] = [
 }
 
 /** Runs the CLI with `argv` (without node and the script); answers the exit code. */
-export async function main(argv: string[], io: CliIO = { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env }, commands: readonly CliCommand[] = COMMANDS): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIO = { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env },
+  commands: readonly CliCommand[] = COMMANDS,
+): Promise<number> {
   if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help' || argv[0] === 'help') {
     io.out(overview(commands));
     return argv.length === 0 ? 2 : 0;

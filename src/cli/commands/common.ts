@@ -95,11 +95,14 @@ export function selectSkills(skills: readonly Skill[], names: readonly string[],
   }
   if (!names.length) throw new UsageError('name at least one skill, or pass --all');
   const bad = names.filter((n) => skillNameProblem(n));
-  if (bad.length) throw new UsageError(`invalid skill name${bad.length > 1 ? 's' : ''}: ${bad.map((n) => `"${n}" (${skillNameProblem(n)})`).join(', ')}`);
+  if (bad.length)
+    throw new UsageError(`invalid skill name${bad.length > 1 ? 's' : ''}: ${bad.map((n) => `"${n}" (${skillNameProblem(n)})`).join(', ')}`);
   const byName = new Map(skills.map((s) => [s.name, s]));
   const unknown = names.filter((n) => !byName.has(n));
   if (unknown.length) {
-    throw new UsageError(`unknown skill${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (known: ${skills.map((s) => s.name).join(', ') || 'none'})`);
+    throw new UsageError(
+      `unknown skill${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (known: ${skills.map((s) => s.name).join(', ') || 'none'})`,
+    );
   }
   return [...new Set(names)].map((n) => byName.get(n)!);
 }
@@ -160,22 +163,41 @@ export function describeFailure(e: unknown): CliFailure {
     const usage = e.code === 'INVALID_TARGET' || e.code === 'INVALID_API_URL';
     return { code: e.code, message: e.message, mitigation: e.mitigation, exitCode: usage ? EXIT.USAGE : EXIT.TARGET };
   }
-  if (e instanceof AppPlatformError) return { code: e.code, message: e.message, mitigation: e.mitigation, exitCode: TARGET_CODES.has(e.code) ? EXIT.TARGET : EXIT.FAILED };
+  if (e instanceof AppPlatformError)
+    return { code: e.code, message: e.message, mitigation: e.mitigation, exitCode: TARGET_CODES.has(e.code) ? EXIT.TARGET : EXIT.FAILED };
   if (e instanceof GitFlowError) {
     const usage = e.code === 'INVALID_SKILL_NAME' || e.code === 'NOT_A_REPOSITORY' || e.code === 'BARE_REPOSITORY';
-    return { code: e.code, message: e.message.replace(` ${e.mitigation}`, ''), mitigation: e.mitigation, exitCode: usage ? EXIT.USAGE : EXIT.FAILED };
+    return {
+      code: e.code,
+      message: e.message.replace(` ${e.mitigation}`, ''),
+      mitigation: e.mitigation,
+      exitCode: usage ? EXIT.USAGE : EXIT.FAILED,
+    };
   }
-  if (e instanceof StatusError) return { code: e.code, message: e.message.replace(` ${e.mitigation}`, ''), mitigation: e.mitigation, exitCode: EXIT.FAILED };
+  if (e instanceof StatusError)
+    return { code: e.code, message: e.message.replace(` ${e.mitigation}`, ''), mitigation: e.mitigation, exitCode: EXIT.FAILED };
   const err = e as Error;
   return { code: 'ERROR', message: err?.message ?? String(e), exitCode: EXIT.FAILED };
 }
 
 /** Prints a failure (one JSON document with --json) and answers its exit code; usage errors go to `main`. */
-export function reportFailure(io: CliIO, command: string, e: unknown, json: boolean | undefined, extra: Record<string, unknown> = {}): number {
+export function reportFailure(
+  io: CliIO,
+  command: string,
+  e: unknown,
+  json: boolean | undefined,
+  extra: Record<string, unknown> = {},
+): number {
   if (e instanceof UsageError) throw e;
   const f = describeFailure(e);
   if (json) {
-    printJson(io, { command, ok: false, exitCode: f.exitCode, ...extra, error: { code: f.code, message: f.message, mitigation: f.mitigation } });
+    printJson(io, {
+      command,
+      ok: false,
+      exitCode: f.exitCode,
+      ...extra,
+      error: { code: f.code, message: f.message, mitigation: f.mitigation },
+    });
   } else {
     io.err(`odoobo ${command}: ${f.code === 'ERROR' ? '' : `${f.code}: `}${f.message}`);
     if (f.mitigation) io.err(`  → ${f.mitigation}`);
@@ -197,7 +219,10 @@ export function errorJson(e: unknown): { code: string; message: string; mitigati
  * Runs `fn` with an AbortSignal that Ctrl-C (SIGINT) or SIGTERM aborts: the first signal cancels (the command winds
  * down and answers 130), a second one exits at once.
  */
-export async function withCancellation(io: CliIO, fn: (signal: AbortSignal, onCancel: (listener: () => void) => void) => Promise<number>): Promise<number> {
+export async function withCancellation(
+  io: CliIO,
+  fn: (signal: AbortSignal, onCancel: (listener: () => void) => void) => Promise<number>,
+): Promise<number> {
   const ac = new AbortController();
   let count = 0;
   const listeners: Array<() => void> = [];

@@ -1,5 +1,12 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONCURRENCY, MeteredBudget, planDeploy, type DeployEvent, type DeployResult, type PostDeployCheck } from '../../core/deploy';
+import {
+  DEFAULT_CONCURRENCY,
+  MeteredBudget,
+  planDeploy,
+  type DeployEvent,
+  type DeployResult,
+  type PostDeployCheck,
+} from '../../core/deploy';
 import { describeUnpublished, findUnpublishedWork, pushSkillBranches } from '../../core/git/flows';
 import { runSmokeSuite, SmokeAbortedError, summarizeSmoke, type SmokeResult } from '../../core/smoke';
 import { StatusStore } from '../../core/status/statusStore';
@@ -8,8 +15,24 @@ import { LiveTable } from '../ui/liveTable';
 import type { Style } from '../ui/style';
 import { formatDuration } from '../../core/util/timeText';
 import {
-  COMMON_OPTIONS, describeFailure, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, openTarget, parseConcurrency, printJson, reportFailure,
-  requireRepository, selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,
+  COMMON_OPTIONS,
+  describeFailure,
+  DIR_HELP,
+  EXIT,
+  exitCodesHelp,
+  HELP_HELP,
+  JSON_HELP,
+  loadRepoSkills,
+  openTarget,
+  parseConcurrency,
+  printJson,
+  reportFailure,
+  requireRepository,
+  selectSkills,
+  TARGET_HELP,
+  TARGET_OPTIONS,
+  withCancellation,
+  workDir,
 } from './common';
 
 const HELP = `Usage: odoobo deploy [skills…] [options]
@@ -87,7 +110,10 @@ function printDetails(io: CliIO, results: readonly DeployResult[], smoke: Map<st
     if (r.rollback) {
       const rb = r.rollback;
       const to = rb.toDeploymentId ? ` to ${rb.toDeploymentId}` : '';
-      io.out(`  rollback${to}: ${rb.status}${rb.reason ? ` (${rb.reason})` : ''}${rb.error ? `: ${rb.error.code}: ${rb.error.message}` : ''}${rb.pinned ? ' [app pinned]' : ''}`);
+      io.out(
+        `  rollback${to}: ${rb.status}${rb.reason ? ` (${rb.reason})` : ''}${rb.error ? `: ${rb.error.code}: ${rb.error.message}` : ''}` +
+        `${rb.pinned ? ' [app pinned]' : ''}`,
+      );
     }
     if (r.previousStillServing !== undefined) io.out(`  previous deployment still serving: ${r.previousStillServing ? 'yes' : 'NO'}`);
     if (needsRollback(r)) io.out(`  → still live and failing: odoobo rollback ${r.skill} --yes`);
@@ -154,7 +180,8 @@ export const deploy: CliCommand = {
     }
     const concurrency = parseConcurrency(values.concurrency, DEFAULT_CONCURRENCY);
     const timeoutS = values.timeout === undefined ? undefined : Number(values.timeout);
-    if (timeoutS !== undefined && (!Number.isFinite(timeoutS) || timeoutS < 1 || timeoutS > 7200)) throw new UsageError(`--timeout expects seconds from 1 to 7200, got "${values.timeout}"`);
+    if (timeoutS !== undefined && (!Number.isFinite(timeoutS) || timeoutS < 1 || timeoutS > 7200))
+      throw new UsageError(`--timeout expects seconds from 1 to 7200, got "${values.timeout}"`);
     const dir = await workDir(values.directory);
     const root = await requireRepository(dir);
     const skills = selectSkills(await loadRepoSkills(root, io), positionals, values.all);
@@ -187,12 +214,31 @@ export const deploy: CliCommand = {
               }
               smoke.set(ctx.skill, r);
               const bad = r.checks.filter((c) => c.status !== 'passed');
-              return { ok: r.passed, code: bad[0]?.code, message: r.passed ? `smoke tests: ${summarizeSmoke(r)}` : `smoke tests failed: ${bad.map((c) => `${c.code}: ${c.message}`).join('; ')}`, checks: r.checks };
+              return {
+                ok: r.passed,
+                code: bad[0]?.code,
+                message: r.passed
+                  ? `smoke tests: ${summarizeSmoke(r)}`
+                  : `smoke tests failed: ${bad.map((c) => `${c.code}: ${c.message}`).join('; ')}`,
+                checks: r.checks,
+              };
             };
 
         table = values.json
           ? undefined
-          : new LiveTable(io, [{ header: 'SKILL' }, { header: 'STATUS' }, { header: 'STEP' }, { header: 'PHASE' }, { header: 'TIME', align: 'right' }, { header: 'DETAIL', maxWidth: 70 }], names, { finalTableWhenPlain: false });
+          : new LiveTable(
+              io,
+              [
+                { header: 'SKILL' },
+                { header: 'STATUS' },
+                { header: 'STEP' },
+                { header: 'PHASE' },
+                { header: 'TIME', align: 'right' },
+                { header: 'DETAIL', maxWidth: 70 },
+              ],
+              names,
+              { finalTableWhenPlain: false },
+            );
         const tbl = table;
         const rows = new Map(names.map((n) => [n, { status: 'waiting', step: '', phase: '', started: 0, detail: '' }]));
         const draw = (skill: string, running: boolean, plainLine?: string) => {
@@ -217,7 +263,11 @@ export const deploy: CliCommand = {
               break;
             case 'step-finished':
               if (e.status !== 'succeeded') r.detail = e.message ?? '';
-              draw(e.skill, true, `${e.skill}: ${e.step} ${e.status} (${formatDuration(e.durationMs)})${e.message ? `: ${e.message}` : ''}`);
+              draw(
+                e.skill,
+                true,
+                `${e.skill}: ${e.step} ${e.status} (${formatDuration(e.durationMs)})${e.message ? `: ${e.message}` : ''}`,
+              );
               break;
             case 'phase-changed':
               r.phase = e.to;
@@ -235,7 +285,9 @@ export const deploy: CliCommand = {
                 r.detail = detailOf(res);
                 r.status = statusCell(res, tbl.style);
                 tbl.update(e.skill, [e.skill, r.status, r.step, r.phase, formatDuration(res.durationMs), r.detail], {
-                  plainLine: `${e.skill}: ${res.status}${res.liveUrl ? ` ${res.liveUrl}` : ''}${res.error ? ` - ${res.error.code}: ${res.error.message}` : ''} (${formatDuration(res.durationMs)})`,
+                  plainLine:
+                    `${e.skill}: ${res.status}${res.liveUrl ? ` ${res.liveUrl}` : ''}` +
+                    `${res.error ? ` - ${res.error.code}: ${res.error.message}` : ''} (${formatDuration(res.durationMs)})`,
                 });
               }
               break;
@@ -295,13 +347,19 @@ export const deploy: CliCommand = {
             canceled: plan.canceled,
             ...(pushFailures.length ? { pushFailures } : {}),
             durationMs: plan.durationMs,
-            results: plan.results.map((r) => ({ ...r, ...(smoke.has(r.skill) ? { smoke: smoke.get(r.skill) } : {}), needsRollback: needsRollback(r) })),
+            results: plan.results.map((r) => ({
+              ...r,
+              ...(smoke.has(r.skill) ? { smoke: smoke.get(r.skill) } : {}),
+              needsRollback: needsRollback(r),
+            })),
           });
         } else {
           printDetails(io, plan.results, smoke);
           io.out('');
           io.out(
-            `${plan.succeeded} deployed, ${plan.failed} failed${plan.rolledBack ? ` (${plan.rolledBack} rolled back)` : ''}${plan.canceled ? `, ${plan.canceled} canceled` : ''} on ${t.target} in ${formatDuration(plan.durationMs)}`,
+            `${plan.succeeded} deployed, ${plan.failed} ` +
+            `failed${plan.rolledBack ? ` (${plan.rolledBack} rolled back)` : ''}${plan.canceled ? `, ${plan.canceled} canceled` : ''} on ` +
+            `${t.target} in ${formatDuration(plan.durationMs)}`,
           );
           if (t.embedded && plan.succeeded) io.err('note: the embedded local App Platform stops now, and the skills it serves with it.');
         }

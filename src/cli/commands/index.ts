@@ -12,4 +12,18 @@ import { validate } from './validate';
 import { worktreesList, worktreesRemove, worktreesSetup } from './worktrees';
 
 /** Every CLI command, in the order `odoobo --help` lists them; a new command is a file here and an entry below. */
-export const COMMANDS: readonly CliCommand[] = [platformStart, platformStatus, platformStop, validate, deploy, test, rollback, merge, status, logs, worktreesSetup, worktreesList, worktreesRemove];
+export const COMMANDS: readonly CliCommand[] = [
+  platformStart,
+  platformStatus,
+  platformStop,
+  validate,
+  deploy,
+  test,
+  rollback,
+  merge,
+  status,
+  logs,
+  worktreesSetup,
+  worktreesList,
+  worktreesRemove,
+];

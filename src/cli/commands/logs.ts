@@ -55,7 +55,8 @@ export const logs: CliCommand = {
     const problem = skillNameProblem(name);
     if (problem) throw new UsageError(`invalid skill name "${name}": ${problem}`);
     const type = (values.type ?? 'run').toUpperCase() as LogType;
-    if (!LOG_TYPES.includes(type)) throw new UsageError(`--type must be one of ${LOG_TYPES.map((t) => t.toLowerCase()).join(', ')}, got "${values.type}"`);
+    if (!LOG_TYPES.includes(type))
+      throw new UsageError(`--type must be one of ${LOG_TYPES.map((t) => t.toLowerCase()).join(', ')}, got "${values.type}"`);
     const dir = await workDir(values.directory);
     const root = (await gitToplevel(dir)) ?? dir;
     const skill = (await loadRepoSkills(root, { ...io, err: () => undefined })).find((s) => s.name === name);

@@ -4,7 +4,18 @@ import { parseTargetName } from '../../core/target';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { styleFor } from '../ui/style';
 import {
-  COMMON_OPTIONS, DIR_HELP, errorJson, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, printJson, reportFailure, requireRepository, withCancellation, workDir,
+  COMMON_OPTIONS,
+  DIR_HELP,
+  errorJson,
+  EXIT,
+  exitCodesHelp,
+  HELP_HELP,
+  JSON_HELP,
+  printJson,
+  reportFailure,
+  requireRepository,
+  withCancellation,
+  workDir,
 } from './common';
 
 const HELP = `Usage: odoobo merge <skills…> [options]
@@ -36,10 +47,19 @@ function line(io: CliIO, r: MergeResult): void {
   const s = styleFor(io);
   switch (r.status) {
     case 'merged':
-      io.out(`${s.green('✓')} ${r.skill}: merged into ${r.mainBranch} as ${r.mergeCommit.slice(0, 12)} (deployment ${r.deployment.deploymentId} on ${r.deployment.target})`);
+      io.out(
+        `${s.green('✓')} ${r.skill}: merged into ${r.mainBranch} as ${r.mergeCommit.slice(0, 12)} (deployment ` +
+        `${r.deployment.deploymentId} on ${r.deployment.target})`,
+      );
       if (r.push) io.out(`  push of ${r.mainBranch}: ${r.push}`);
       if (r.pushError) io.out(`  ${s.yellow('push failed')}: ${r.pushError.code}: ${r.pushError.message}`);
-      if (r.cleanup) io.out(`  cleanup: ${r.cleanup.removed ? `removed ${r.cleanup.path}` : 'no worktree to remove'}${r.cleanup.branchDeleted ? `, deleted ${r.cleanup.branch}` : r.cleanup.branchKept ? `, kept the branch (${r.cleanup.branchKept})` : ''}`);
+      if (r.cleanup) {
+        const kept = r.cleanup.branchKept ? `, kept the branch (${r.cleanup.branchKept})` : '';
+        io.out(
+          `  cleanup: ${r.cleanup.removed ? `removed ${r.cleanup.path}` : 'no worktree to remove'}` +
+          `${r.cleanup.branchDeleted ? `, deleted ${r.cleanup.branch}` : kept}`,
+        );
+      }
       if (r.cleanupError) io.out(`  ${s.yellow('cleanup refused')}: ${r.cleanupError.code}: ${r.cleanupError.message}`);
       if (r.statusWarning) io.err(`warning: ${r.skill}: ${r.statusWarning}`);
       break;
@@ -77,7 +97,13 @@ export const merge: CliCommand = {
       args,
       strict: true,
       allowPositionals: true,
-      options: { ...COMMON_OPTIONS, target: { type: 'string' }, push: { type: 'boolean' }, cleanup: { type: 'boolean' }, 'delete-branch': { type: 'boolean' } },
+      options: {
+        ...COMMON_OPTIONS,
+        target: { type: 'string' },
+        push: { type: 'boolean' },
+        cleanup: { type: 'boolean' },
+        'delete-branch': { type: 'boolean' },
+      },
     });
     if (values.help) {
       io.out(HELP);
@@ -101,7 +127,12 @@ export const merge: CliCommand = {
           push: values.push,
           cleanup: values.cleanup,
           deleteBranch: values['delete-branch'],
-          onProgress: values.json ? undefined : (p) => (p.step === 'merge' || p.step === 'push' || p.step === 'remove' ? io.err(`${p.skill ? `${p.skill}: ` : ''}${p.message}`) : undefined),
+          onProgress: values.json
+            ? undefined
+            : (p) =>
+                p.step === 'merge' || p.step === 'push' || p.step === 'remove'
+                  ? io.err(`${p.skill ? `${p.skill}: ` : ''}${p.message}`)
+                  : undefined,
         });
         const canceled = results.some((r) => r.status === 'failed' && r.error.code === 'ABORTED');
         const ok = results.every((r) => r.status === 'merged' || r.status === 'already-merged');

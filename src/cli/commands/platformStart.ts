@@ -151,7 +151,8 @@ export const platformStart: CliCommand = {
       faults = r.data;
     }
     const period = values['health-period-ms'] === undefined ? undefined : Number(values['health-period-ms']);
-    if (period !== undefined && (!Number.isInteger(period) || period < 1)) throw new UsageError('--health-period-ms expects a positive integer');
+    if (period !== undefined && (!Number.isInteger(period) || period < 1))
+      throw new UsageError('--health-period-ms expects a positive integer');
     const idleStop = values['idle-stop'] === undefined ? undefined : Number(values['idle-stop']);
     if (idleStop !== undefined && !(Number.isFinite(idleStop) && idleStop > 0)) {
       throw new UsageError(`--idle-stop expects a positive number of minutes, got "${values['idle-stop']}"`);

@@ -62,12 +62,19 @@ function printResult(io: CliIO, action: string, r: RollbackResult): void {
   for (const s of r.steps) io.out(`  ${s.name}: ${s.status} (${formatDuration(s.durationMs)})${s.message ? `: ${s.message}` : ''}`);
   if (r.status === 'succeeded') {
     const serving = r.serving?.activeDeploymentId ?? r.rollbackDeploymentId;
-    io.out(`${action} done${serving ? `: deployment ${serving} serves` : ''}${r.liveUrl ? ` at ${r.liveUrl}` : ''}${r.commit ? ` (commit ${r.commit.slice(0, 7)})` : ''}`);
+    io.out(
+      `${action} done${serving ? `: deployment ${serving} serves` : ''}${r.liveUrl ? ` at ${r.liveUrl}` : ''}` +
+      `${r.commit ? ` (commit ${r.commit.slice(0, 7)})` : ''}`,
+    );
   } else {
     io.out(`${action} ${r.status}${r.error ? `: ${r.error.code}: ${r.error.message}` : ''}`);
     if (r.error) io.out(`  → ${r.error.mitigation}`);
   }
-  if (r.pinned) io.out('the app is pinned to this rollback: new deployments are refused until `odoobo rollback <skill> --unpin` (keep it) or `--revert` (undo it)');
+  if (r.pinned)
+    io.out(
+      'the app is pinned to this rollback: new deployments are refused until `odoobo rollback <skill> --unpin` (keep it) or `--revert` ' +
+      '(undo it)',
+    );
 }
 
 /** Ids are shown by their first SHORT_ID characters (a prefix of 6+ is accepted by --to). */
@@ -130,7 +137,11 @@ export const rollback: CliCommand = {
       return EXIT.OK;
     }
     if (positionals.length !== 1) throw new UsageError('name exactly one skill, e.g. `odoobo rollback pr-review`');
-    const actions = [values.unpin && '--unpin', values.revert && '--revert', (values.to || values.commit) && (values.to ? '--to' : '--commit')].filter(Boolean);
+    const actions = [
+      values.unpin && '--unpin',
+      values.revert && '--revert',
+      (values.to || values.commit) && (values.to ? '--to' : '--commit'),
+    ].filter(Boolean);
     if (actions.length > 1) throw new UsageError(`${actions.join(' and ')} do not go together`);
     const dir = await workDir(values.directory);
     const root = await requireRepository(dir);
@@ -142,7 +153,16 @@ export const rollback: CliCommand = {
       let target: Awaited<ReturnType<typeof openTarget>> | undefined;
       let check: RollbackCheck | undefined;
       const json = (exitCode: number, result?: RollbackResult, extra: Record<string, unknown> = {}) =>
-        printJson(io, { command: 'rollback', ok: exitCode === EXIT.OK, exitCode, skill: skill.name, action, ...(check ? { check } : {}), ...(result ? { result } : {}), ...extra });
+        printJson(io, {
+          command: 'rollback',
+          ok: exitCode === EXIT.OK,
+          exitCode,
+          skill: skill.name,
+          action,
+          ...(check ? { check } : {}),
+          ...(result ? { result } : {}),
+          ...extra,
+        });
       try {
         target = await openTarget(values, io, dir);
         const base: SkillRollbackOptions = { repoRoot: root, client: target.client, target: target.target, skill: skill.name, signal };
@@ -158,7 +178,11 @@ export const rollback: CliCommand = {
         if (!to) {
           const candidates = await listRollbackTargets(base);
           if (!candidates.length) {
-            const error = { code: 'NO_PREVIOUS_DEPLOYMENT', message: `${skill.name} has no earlier (SUPERSEDED) deployment on ${target.target} to roll back to.`, mitigation: mitigationFor('NO_PREVIOUS_DEPLOYMENT') };
+            const error = {
+              code: 'NO_PREVIOUS_DEPLOYMENT',
+              message: `${skill.name} has no earlier (SUPERSEDED) deployment on ${target.target} to roll back to.`,
+              mitigation: mitigationFor('NO_PREVIOUS_DEPLOYMENT'),
+            };
             if (values.json) json(EXIT.FAILED, undefined, { error });
             else io.err(`odoobo rollback: ${error.code}: ${error.message}\n  → ${error.mitigation}`);
             return EXIT.FAILED;
@@ -181,12 +205,20 @@ export const rollback: CliCommand = {
         to = check.target.id;
         if (!values.json) {
           const a = check.active;
-          io.out(`${skill.name}: roll back ${a ? `from ${a.id}${a.commit ? ` (${a.commit.slice(0, 7)})` : ''}` : ''} to ${check.target.id}${check.target.commit ? ` (${check.target.commit.slice(0, 7)})` : ''}${check.target.createdAt ? `, deployed ${formatAgoIso(check.target.createdAt)}` : ''}`);
+          io.out(
+            `${skill.name}: roll back ${a ? `from ${a.id}${a.commit ? ` (${a.commit.slice(0, 7)})` : ''}` : ''} to ${check.target.id}` +
+            `${check.target.commit ? ` (${check.target.commit.slice(0, 7)})` : ''}` +
+            `${check.target.createdAt ? `, deployed ${formatAgoIso(check.target.createdAt)}` : ''}`,
+          );
           if (check.pinnedDeploymentId) io.out(`  the app is pinned to ${check.pinnedDeploymentId} by an earlier rollback`);
           for (const w of check.warnings) io.out(`  warning: ${condition(w)}`);
         }
         if (!check.valid) {
-          const error = { code: 'ROLLBACK_INVALID', message: `App Platform refuses to roll back to ${to}: ${check.error ? condition(check.error) : 'no reason given'}`, mitigation: mitigationFor('ROLLBACK_INVALID') };
+          const error = {
+            code: 'ROLLBACK_INVALID',
+            message: `App Platform refuses to roll back to ${to}: ${check.error ? condition(check.error) : 'no reason given'}`,
+            mitigation: mitigationFor('ROLLBACK_INVALID'),
+          };
           if (values.json) json(EXIT.FAILED, undefined, { error });
           else io.err(`odoobo rollback: ${error.code}: ${error.message}\n  → ${error.mitigation}`);
           return EXIT.FAILED;

@@ -123,7 +123,18 @@ export const test: CliCommand = {
         const store = await StatusStore.forRepository(root).catch(() => undefined);
         table = values.json
           ? undefined
-          : new LiveTable(io, [{ header: 'SKILL' }, { header: 'RESULT' }, { header: 'CHECKS' }, { header: 'TIME', align: 'right' }, { header: 'DETAIL', maxWidth: 80 }], skills.map((s) => s.name), { finalTableWhenPlain: false });
+          : new LiveTable(
+              io,
+              [
+                { header: 'SKILL' },
+                { header: 'RESULT' },
+                { header: 'CHECKS' },
+                { header: 'TIME', align: 'right' },
+                { header: 'DETAIL', maxWidth: 80 },
+              ],
+              skills.map((s) => s.name),
+              { finalTableWhenPlain: false },
+            );
         const tbl = table;
         for (const s of skills) tbl?.update(s.name, [s.name, 'waiting'], { running: false });
 
@@ -132,13 +143,32 @@ export const test: CliCommand = {
           const app = byName.get(appName);
           let outcome: SkillTestOutcome;
           if (!app) {
-            outcome = { skill: skill.name, app: appName, status: 'error', error: { code: 'NOT_DEPLOYED', message: `no app named "${appName}" on ${t.target} (${t.apiUrl})`, mitigation: NOT_DEPLOYED } };
+            outcome = {
+              skill: skill.name,
+              app: appName,
+              status: 'error',
+              error: { code: 'NOT_DEPLOYED', message: `no app named "${appName}" on ${t.target} (${t.apiUrl})`, mitigation: NOT_DEPLOYED },
+            };
           } else if (!app.live_url || !app.active_deployment) {
-            outcome = { skill: skill.name, app: appName, appId: app.id, status: 'error', error: { code: 'NOT_LIVE', message: `app "${appName}" has no live deployment yet`, mitigation: NOT_DEPLOYED } };
+            outcome = {
+              skill: skill.name,
+              app: appName,
+              appId: app.id,
+              status: 'error',
+              error: { code: 'NOT_LIVE', message: `app "${appName}" has no live deployment yet`, mitigation: NOT_DEPLOYED },
+            };
           } else {
             tbl?.update(skill.name, [skill.name, 'testing', '', '', app.live_url], { running: true });
             const smoke = await runSmokeSuite({ skill: skill.name, manifest: skill.manifest, baseUrl: app.live_url, signal });
-            outcome = { skill: skill.name, app: appName, appId: app.id, liveUrl: app.live_url, commit: commitOf(app), status: verdict(smoke), smoke };
+            outcome = {
+              skill: skill.name,
+              app: appName,
+              appId: app.id,
+              liveUrl: app.live_url,
+              commit: commitOf(app),
+              status: verdict(smoke),
+              smoke,
+            };
             if (store) {
               const record: SkillTestResult = {
                 status: outcome.status,
@@ -156,11 +186,15 @@ export const test: CliCommand = {
               }
             }
           }
-          const passedChecks = outcome.smoke ? `${outcome.smoke.checks.filter((c) => c.status === 'passed').length}/${outcome.smoke.checks.length}` : '';
+          const passedChecks = outcome.smoke
+            ? `${outcome.smoke.checks.filter((c) => c.status === 'passed').length}/${outcome.smoke.checks.length}`
+            : '';
           const time = outcome.smoke ? formatDuration(outcome.smoke.durationMs) : '';
           if (tbl) {
             tbl.update(skill.name, [skill.name, statusCell(outcome, tbl), passedChecks, time, detailOf(outcome)], {
-              plainLine: `${outcome.skill}: ${outcome.status}${passedChecks ? ` (${passedChecks} checks, ${time})` : ''}${outcome.status === 'passed' ? '' : ` - ${detailOf(outcome)}`}`,
+              plainLine:
+                `${outcome.skill}: ${outcome.status}${passedChecks ? ` (${passedChecks} checks, ${time})` : ''}` +
+                `${outcome.status === 'passed' ? '' : ` - ${detailOf(outcome)}`}`,
             });
           }
           return outcome;

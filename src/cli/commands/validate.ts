@@ -26,7 +26,9 @@ Exit status: 0 when no file has an error (warnings alone pass), 1 when any has, 
 /** Whether any component builds from a git branch (only then is skipping the branch check worth a note). */
 function hasBranches(spec: AppSpec): boolean {
   const lists = [spec.services, spec.static_sites, spec.workers, spec.jobs, spec.functions];
-  return lists.some((l) => Array.isArray(l) && l.some((c) => [c?.git, c?.github, c?.gitlab, c?.bitbucket].some((src) => typeof src?.branch === 'string')));
+  return lists.some(
+    (l) => Array.isArray(l) && l.some((c) => [c?.git, c?.github, c?.gitlab, c?.bitbucket].some((src) => typeof src?.branch === 'string')),
+  );
 }
 
 export const validate: CliCommand = {
@@ -49,7 +51,8 @@ export const validate: CliCommand = {
       return 0;
     }
     const format = (values.format ?? 'text') as FindingsFormat;
-    if (!FINDINGS_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FINDINGS_FORMATS.join(', ')}, got "${values.format}"`);
+    if (!FINDINGS_FORMATS.includes(format))
+      throw new UsageError(`--format must be one of ${FINDINGS_FORMATS.join(', ')}, got "${values.format}"`);
     if (positionals.length === 0) throw new UsageError('give at least one app spec file, e.g. `odoobo validate infra/*.yaml`');
     const explicitRoot = values['repo-root'] === undefined ? undefined : path.resolve(values['repo-root']);
 

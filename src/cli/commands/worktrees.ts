@@ -1,14 +1,34 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { GIT_FLOW_MITIGATIONS, GitFlowError, listSkillWorktrees, removeWorktree, setupWorktrees, type SetupOutcome } from '../../core/git/flows';
+import {
+  GIT_FLOW_MITIGATIONS,
+  GitFlowError,
+  listSkillWorktrees,
+  removeWorktree,
+  setupWorktrees,
+  type SetupOutcome,
+} from '../../core/git/flows';
 import type { Worktree } from '../../core/git/worktrees';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { LiveTable } from '../ui/liveTable';
 import { styleFor } from '../ui/style';
 import { formatTable } from '../ui/table';
 import {
-  COMMON_OPTIONS, DIR_HELP, errorJson, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, parseConcurrency, printJson, reportFailure,
-  requireRepository, selectSkills, withCancellation, workDir,
+  COMMON_OPTIONS,
+  DIR_HELP,
+  errorJson,
+  EXIT,
+  exitCodesHelp,
+  HELP_HELP,
+  JSON_HELP,
+  loadRepoSkills,
+  parseConcurrency,
+  printJson,
+  reportFailure,
+  requireRepository,
+  selectSkills,
+  withCancellation,
+  workDir,
 } from './common';
 
 // -- setup ------------------------------------------------------------------------------------------------------
@@ -37,8 +57,15 @@ ${exitCodesHelp('a skill\'s worktree could not be set up', { target: false })}
 
 function setupLine(io: CliIO, o: SetupOutcome): string {
   const s = styleFor(io);
-  if (o.status === 'failed') return `${s.red('✗')} ${o.skill}: ${o.error?.code}: ${o.error?.message.replace(` ${o.error.mitigation}`, '')}`;
-  const bits = [`${o.branch} (${o.branchAction})`, `worktree ${o.worktreeAction}`, o.push ? `push ${o.push}` : undefined, o.upstream ? `upstream ${o.upstream}` : undefined];
+  if (o.status === 'failed') {
+    return `${s.red('✗')} ${o.skill}: ${o.error?.code}: ${o.error?.message.replace(` ${o.error.mitigation}`, '')}`;
+  }
+  const bits = [
+    `${o.branch} (${o.branchAction})`,
+    `worktree ${o.worktreeAction}`,
+    o.push ? `push ${o.push}` : undefined,
+    o.upstream ? `upstream ${o.upstream}` : undefined,
+  ];
   return `${s.green('✓')} ${o.skill}: ${o.status} ${o.path}; ${bits.filter(Boolean).join(', ')}`;
 }
 
@@ -70,7 +97,14 @@ export const worktreesSetup: CliCommand = {
     const skills = selectSkills(await loadRepoSkills(root, io), positionals, values.all);
 
     return withCancellation(io, async (signal) => {
-      const table = values.json ? undefined : new LiveTable(io, [{ header: 'SKILL' }, { header: 'STEP' }, { header: 'DETAIL', maxWidth: 90 }], skills.map((s) => s.name), { finalTableWhenPlain: false });
+      const table = values.json
+        ? undefined
+        : new LiveTable(
+            io,
+            [{ header: 'SKILL' }, { header: 'STEP' }, { header: 'DETAIL', maxWidth: 90 }],
+            skills.map((s) => s.name),
+            { finalTableWhenPlain: false },
+          );
       try {
         for (const s of skills) table?.update(s.name, [s.name, 'waiting'], { running: true });
         const report = await setupWorktrees(root, {
@@ -81,7 +115,8 @@ export const worktreesSetup: CliCommand = {
           concurrency,
           signal,
           onProgress: (p) => {
-            if (p.skill && table?.interactive) table.update(p.skill, [p.skill, p.step, p.message], { running: p.step !== 'done' && p.step !== 'failed' });
+            if (p.skill && table?.interactive)
+              table.update(p.skill, [p.skill, p.step, p.message], { running: p.step !== 'done' && p.step !== 'failed' });
           },
         });
         const failed = report.outcomes.filter((o) => o.status === 'failed');
@@ -90,7 +125,9 @@ export const worktreesSetup: CliCommand = {
         const exitCode = canceled ? EXIT.CANCELED : ok ? EXIT.OK : EXIT.FAILED;
         if (table) {
           for (const o of report.outcomes) {
-            table.update(o.skill, [o.skill, o.status, o.status === 'failed' ? `${o.error?.code}` : o.path ?? ''], { plainLine: setupLine(io, o) });
+            table.update(o.skill, [o.skill, o.status, o.status === 'failed' ? `${o.error?.code}` : (o.path ?? '')], {
+              plainLine: setupLine(io, o),
+            });
           }
           table.finish();
           for (const o of failed) if (o.error) io.out(`  ${o.skill}: → ${o.error.mitigation}`);
@@ -183,9 +220,20 @@ export const worktreesList: CliCommand = {
           w.locked ? 'locked' : '',
           w.prunable ? s.red(`prunable${w.prunableReason ? ` (${w.prunableReason})` : ''}`) : '',
         ].filter(Boolean).join(' ');
-        return [w.path + (w.isMain ? s.dim(' (main)') : ''), w.branch ?? (w.detached ? '(detached)' : ''), w.skill ?? '', w.head?.slice(0, 7) ?? '', state];
+        return [
+          w.path + (w.isMain ? s.dim(' (main)') : ''),
+          w.branch ?? (w.detached ? '(detached)' : ''),
+          w.skill ?? '',
+          w.head?.slice(0, 7) ?? '',
+          state,
+        ];
       });
-      for (const l of formatTable([{ header: 'PATH' }, { header: 'BRANCH' }, { header: 'SKILL' }, { header: 'HEAD' }, { header: 'STATE' }], rows, s.bold)) io.out(l);
+      for (const l of formatTable(
+        [{ header: 'PATH' }, { header: 'BRANCH' }, { header: 'SKILL' }, { header: 'HEAD' }, { header: 'STATE' }],
+        rows,
+        s.bold,
+      ))
+        io.out(l);
       return EXIT.OK;
     } catch (e) {
       return reportFailure(io, 'worktrees list', e, values.json);
@@ -247,7 +295,12 @@ export const worktreesRemove: CliCommand = {
         return EXIT.OK;
       } catch (e) {
         if (e instanceof GitFlowError && e.code !== 'ABORTED' && e.code !== 'INVALID_SKILL_NAME') {
-          const problems = e.problems.map((p) => ({ code: p.code, message: p.message, files: p.files, mitigation: GIT_FLOW_MITIGATIONS[p.code] }));
+          const problems = e.problems.map((p) => ({
+            code: p.code,
+            message: p.message,
+            files: p.files,
+            mitigation: GIT_FLOW_MITIGATIONS[p.code],
+          }));
           if (values.json) {
             printJson(io, { command: 'worktrees remove', ok: false, exitCode: EXIT.FAILED, error: { ...errorJson(e), problems } });
           } else {

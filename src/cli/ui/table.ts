@@ -14,12 +14,18 @@ function cut(cell: string, max?: number): string {
 }
 
 /** The table's lines: a header, then one line per row. Trailing spaces are trimmed. */
-export function formatTable(columns: readonly Column[], rows: readonly (readonly string[])[], header: (s: string) => string = (s) => s): string[] {
+export function formatTable(
+  columns: readonly Column[],
+  rows: readonly (readonly string[])[],
+  header: (s: string) => string = (s) => s,
+): string[] {
   const cells = rows.map((r) => columns.map((c, i) => cut(r[i] ?? '', c.maxWidth)));
   const widths = columns.map((c, i) => Math.max(visibleWidth(c.header), ...cells.map((r) => visibleWidth(r[i]))));
   const line = (r: readonly string[]) =>
     r
-      .map((cell, i) => (columns[i].align === 'right' ? ' '.repeat(Math.max(0, widths[i] - visibleWidth(cell))) + cell : padEndVisible(cell, widths[i])))
+      .map((cell, i) =>
+        columns[i].align === 'right' ? ' '.repeat(Math.max(0, widths[i] - visibleWidth(cell))) + cell : padEndVisible(cell, widths[i]),
+      )
       .join('  ')
       .trimEnd();
   return [header(line(columns.map((c) => c.header))), ...cells.map(line)];
