@@ -11,7 +11,6 @@ import {
   rollbackSkill,
   type DeployCommonOptions,
   type DeployEvent,
-  type DeployResult,
   type PlanResult,
   type PostDeployCheck,
   type RollbackCheck,
@@ -21,7 +20,7 @@ import {
 } from '../core/deploy';
 import { runSmokeSuite, type SmokeResult } from '../core/smoke';
 import { StatusStore } from '../core/status';
-import { previousServesAfter, stateFromRecords } from './tree/deployState';
+import { previousServesAfter, stateFromRecords, type SkillDeployState, type SkillPhase } from './tree/deployState';
 import { connectTarget } from '../core/target';
 import { settings, type Target } from './config';
 import { TOKEN_SECRET_KEY } from './secrets';
@@ -29,25 +28,7 @@ import type { LocalPlatformManager } from './localPlatform';
 import type { SkillsStore } from './skillsStore';
 import { Disposable } from './util/disposable';
 
-export type SkillPhase = 'deploying' | 'active' | 'failed' | 'canceled';
-
-/** What the tree, the status bar and the commands show about a skill's deployment on the current target. */
-export interface SkillDeployState {
-  readonly phase: SkillPhase;
-  /** The step or App Platform progress line in flight, e.g. `monitor: BUILDING 2/6`. */
-  readonly detail?: string;
-  readonly deploymentId?: string;
-  readonly liveUrl?: string;
-  readonly commit?: string;
-  readonly at: number;
-  /**
-   * The last deploy failed or was canceled (or was rolled back), and the deployment that served before it still
-   * serves at `liveUrl`. Absent when nothing served before: a first deploy that failed is plainly failed.
-   */
-  readonly servingPrevious?: boolean;
-  readonly result?: DeployResult;
-  readonly smoke?: SmokeResult;
-}
+export type { SkillDeployState, SkillPhase } from './tree/deployState';
 
 interface Connection {
   readonly client: AppPlatformClient;

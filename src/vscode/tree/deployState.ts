@@ -4,7 +4,27 @@
  */
 import type { DeployResult } from '../../core/deploy';
 import type { SkillDeployAttempt, SkillDeployment } from '../../core/status';
-import type { SkillDeployState, SkillPhase } from '../deployService';
+import type { SmokeResult } from '../../core/smoke';
+
+export type SkillPhase = 'deploying' | 'active' | 'failed' | 'canceled';
+
+/** What the tree, the status bar and the commands show about a skill's deployment on the current target. */
+export interface SkillDeployState {
+  readonly phase: SkillPhase;
+  /** The step or App Platform progress line in flight, e.g. `monitor: BUILDING 2/6`. */
+  readonly detail?: string;
+  readonly deploymentId?: string;
+  readonly liveUrl?: string;
+  readonly commit?: string;
+  readonly at: number;
+  /**
+   * The last deploy failed or was canceled (or was rolled back), and the deployment that served before it still
+   * serves at `liveUrl`. Absent when nothing served before: a first deploy that failed is plainly failed.
+   */
+  readonly servingPrevious?: boolean;
+  readonly result?: DeployResult;
+  readonly smoke?: SmokeResult;
+}
 
 /** After a deploy that did not go live: does the deployment that served before serve now (verified, or restored)? */
 export function previousServesAfter(r: Pick<DeployResult, 'status' | 'previousStillServing' | 'rollback'>): boolean | undefined {
