@@ -7,7 +7,6 @@ import { constants as fsConstants, promises as fs, type Stats } from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node, type Scalar } from 'yaml';
 import { LRUCache } from 'lru-cache';
 import { parseYaml } from './incremental';
-import type { z } from 'zod';
 import { AppSpecSchema, type AppSpec } from '../do/schemas';
 import { firstLine, formatPath, keyRange, locate, nodeRange, type Range } from './positions';
 import * as rules from './rules';
@@ -15,7 +14,7 @@ import { Reporter, sorted } from './reporter';
 import { strictAppSpecSchema } from './schema';
 import { schemaFindings } from './schemaFindings';
 import { Fixer } from './fixes';
-import type { Finding, FindingCode, LintOptions, LintResult, SpecPath } from './types';
+import type { FindingCode, LintOptions, LintResult, LintTextCache, SpecPath, TextLint } from './types';
 
 export const LIMITS = {
   /** Real specs are a few KiB; DigitalOcean's API rejects bodies far smaller than this. */
@@ -50,18 +49,6 @@ export async function lintAppSpec(text: string, options: LintOptions): Promise<L
   // A cached spec is shared by every call with this text: each caller gets its own copy.
   return { findings: sorted(out.findings), spec: key !== undefined ? structuredClone(typed) : typed, document: doc };
 }
-
-/** What lintText found from the text alone: a finished answer (the text cannot be linted further), or what the environment rules need. */
-type TextLint =
-  | { done: LintResult }
-  | {
-      doc: Document.Parsed;
-      lc: LineCounter;
-      spec: Record<string, unknown>;
-      strings: Walked['strings'];
-      strict: z.ZodSafeParseResult<unknown>;
-      findings: Finding[];
-    };
 
 function context(
   text: string,
@@ -178,7 +165,7 @@ function lintText(text: string, options: LintOptions): TextLint {
  * parsed documents, least recently used first out. The parsed document of a cached text is shared by the calls that
  * lint it (`LintResult.document`): read it, do not change it.
  */
-export class LintCache {
+export class LintCache implements LintTextCache {
   static readonly MAX_TEXT = 32 * 1024;
   private readonly lru: LRUCache<string, TextLint>;
   hits = 0;

@@ -1,4 +1,5 @@
-import type { Document } from 'yaml';
+import type { Document, LineCounter, Scalar } from 'yaml';
+import type { z } from 'zod';
 import type { AppSpec } from '../do/schemas';
 import type { IncrementalYaml } from './incremental';
 
@@ -86,7 +87,7 @@ export interface LintOptions {
   /** Whether a branch exists; without it BRANCH_MISSING is not checked. */
   branchExists?: (branch: string) => Promise<boolean>;
   /** Reuse what linting the same text found before (see LintCache); ignored with `parser`. */
-  cache?: import('./lint').LintCache;
+  cache?: LintTextCache;
   /** Instance size slugs known to be valid (e.g. from `GET /v2/apps/tiers/instance_sizes`), added to the built-in list. */
   knownInstanceSizes?: string[];
 }
@@ -97,4 +98,26 @@ export interface LintResult {
   spec?: AppSpec;
   /** The `yaml` document with source positions, when the YAML was valid. */
   document?: Document.Parsed;
+}
+
+/**
+ * What linting a text found from the text alone: a finished answer (the text cannot be linted further), or what the
+ * environment rules need.
+ */
+export type TextLint =
+  | { done: LintResult }
+  | {
+      doc: Document.Parsed;
+      lc: LineCounter;
+      spec: Record<string, unknown>;
+      strings: { node: Scalar; path: SpecPath }[];
+      strict: z.ZodSafeParseResult<unknown>;
+      findings: Finding[];
+    };
+
+/** What linting needs of a cache: LintCache (./lint) implements it; an interface so this file does not import lint.ts. */
+export interface LintTextCache {
+  key(text: string, options: LintOptions): string | undefined;
+  get(key: string): TextLint | undefined;
+  set(key: string, value: TextLint, text: string): void;
 }
