@@ -28,7 +28,7 @@ import type { LocalPlatformManager } from './localPlatform';
 import type { SkillsStore } from './skillsStore';
 import { Disposable } from './util/disposable';
 
-export type { SkillDeployState, SkillPhase } from './tree/deployState';
+export type { SkillDeployState } from './tree/deployState';
 
 interface Connection {
   readonly client: AppPlatformClient;

@@ -5,7 +5,7 @@ import { DEPRECATED_INSTANCE_SIZES, INSTANCE_SIZES, REGIONS, SINGLE_INSTANCE_SIZ
 import { didYouMean, suggest } from './suggest';
 import type { FixHint, SpecPath } from './types';
 
-export { COMPONENT_KINDS, type RuleContext } from './ruleContext';
+export { type RuleContext } from './ruleContext';
 export { unencryptedSecrets, valuesAndSecrets } from './valueRules';
 export { portMismatch } from './portRule';
 export { branches, sourceDirs } from './sourceRules';

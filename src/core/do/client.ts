@@ -18,7 +18,7 @@ import {
 } from './clientOptions';
 
 export type {
-  AppPlatformClientOptions, CallOptions, PageOptions, ListAppsOptions, ListDeploymentsOptions, LogsOptions, RollbackOptions,
+  AppPlatformClientOptions, CallOptions, ListAppsOptions, ListDeploymentsOptions, LogsOptions, RollbackOptions,
 } from './clientOptions';
 
 const MAX_PER_PAGE = 200;

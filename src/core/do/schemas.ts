@@ -15,7 +15,7 @@ import { openEnum, str, int, num, bool, strings, PageLinksSchema } from './schem
 import { AlertSpecSchema } from './appSpecSchemas';
 import { StepReasonSchema, RegionSchema } from './appSchemas';
 
-export { ErrorBodySchema, PageLinksSchema, MetaSchema } from './schemaBase';
+export { ErrorBodySchema, MetaSchema } from './schemaBase';
 export * from './appSpecSchemas';
 export * from './appSchemas';
 

@@ -28,7 +28,7 @@ import {
 
 import type { MergeCheck, MergeOptions, MergePreconditions, MergeResult } from './mergeTypes';
 
-export type { MergeCheck, MergeCheckStatus, MergeOptions, MergePreconditions, MergeResult } from './mergeTypes';
+export type { MergeOptions, MergePreconditions, MergeResult } from './mergeTypes';
 
 const short = (sha: string) => sha.slice(0, 12);
 
