@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
+import { DEFAULT_HEALTH_CHECK } from '../appspec/fixes';
 import { SkillManifestSchema, type SkillManifest } from './manifest';
 import { assertSkillName } from './names';
 
@@ -52,14 +53,7 @@ export function scaffoldAppSpec(name: string, options: { region?: string; github
         http_port: 8080,
         instance_count: 1,
         instance_size_slug: 'apps-s-1vcpu-0.5gb',
-        health_check: {
-          http_path: '/health',
-          initial_delay_seconds: 5,
-          period_seconds: 10,
-          timeout_seconds: 3,
-          success_threshold: 1,
-          failure_threshold: 3,
-        },
+        health_check: { ...DEFAULT_HEALTH_CHECK },
       },
     ],
     ingress: { rules: [{ component: { name }, match: { path: { prefix: '/' } } }] },
