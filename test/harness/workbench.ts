@@ -11,12 +11,23 @@ export const SKILL_ROWS = `${SKILLS_CONTAINER} .monaco-list-row`;
 
 /** Runs a command from the command palette (F1), by its title as the palette shows it. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
-  await page.keyboard.press('Enter');
+  // The workbench may take the focus once more while it settles (an editor opening closes the palette): try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`, { timeout: 10_000 });
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (e) {
+      const dialog = page.locator('.monaco-dialog-box');
+      if (await dialog.isVisible()) throw new Error(`a modal dialog blocks the command palette: ${await dialog.innerText()}`);
+      if (attempt === 3) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 /** The question the extension asks before deploying a skill whose worktree has work origin does not have. */
