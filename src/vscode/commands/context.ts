@@ -4,7 +4,7 @@ import type { DashboardController } from '../dashboard/dashboardPanel';
 import type { DeployService } from '../deployService';
 import type { SkillLogs } from '../logs/skillLogs';
 import type { SkillsStore } from '../skillsStore';
-import type { PromptHost } from './shared/prompts';
+import type { PromptHost } from './support/prompts';
 
 /** What every command handler may use; extension.ts builds it once, after everything it names. */
 export interface CommandContext extends PromptHost {

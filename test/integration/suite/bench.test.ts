@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { AppPlatformClient } from '../../../src/core/do';
 import { DEPLOY_PUSHED } from '../../../src/vscode/commands/deploy/unpublished';
-import { NOT_SCRIPTED } from '../../../src/vscode/commands/shared/prompts';
+import { NOT_SCRIPTED } from '../../../src/vscode/commands/support/prompts';
 import { api, children } from './helpers';
 
 /** `npm run bench`: activation, and how soon the tree and the status bar show what App Platform did, in the real host. */

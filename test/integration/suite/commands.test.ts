@@ -3,8 +3,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { OdooboApi } from '../../../src/extension';
-import { isRefusal } from '../../../src/vscode/commands/shared/refusal';
-import { NOT_SCRIPTED, type PromptScript } from '../../../src/vscode/commands/shared/prompts';
+import { isRefusal } from '../../../src/vscode/commands/support/refusal';
+import { NOT_SCRIPTED, type PromptScript } from '../../../src/vscode/commands/support/prompts';
 import { api, children, EXTENSION_ID, fixture, script, skillItem, waitFor, type Fixture } from './helpers';
 
 type PlanResults = { results: { skill: string; status: string; error?: { code: string; step: string } }[] }[];

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import type { OdooboApi } from '../../../src/extension';
 import type { SkillsTreeNode } from '../../../src/vscode/tree/items';
-import { NOT_SCRIPTED, type PromptScript } from '../../../src/vscode/commands/shared/prompts';
+import { NOT_SCRIPTED, type PromptScript } from '../../../src/vscode/commands/support/prompts';
 
 export const EXTENSION_ID = 'odoobo.odoobo-skills';
 

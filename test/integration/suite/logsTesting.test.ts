@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { OdooboApi } from '../../../src/extension';
 import { SMOKE_CHECKS } from '../../../src/core/smoke';
 import { StatusStore } from '../../../src/core/status';
-import { isRefusal } from '../../../src/vscode/commands/shared/refusal';
+import { isRefusal } from '../../../src/vscode/commands/support/refusal';
 import type { ShowLogsResult } from '../../../src/vscode/logs/skillLogs';
 import { api, fixture, script, type Fixture } from './helpers';
 

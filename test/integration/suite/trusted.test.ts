@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { OdooboApi } from '../../../src/extension';
-import { isRefusal } from '../../../src/vscode/commands/shared/refusal';
+import { isRefusal } from '../../../src/vscode/commands/support/refusal';
 import { AppPlatformClient } from '../../../src/core/do';
 import { StatusStore } from '../../../src/core/status';
 import { api, children, EXTENSION_ID, fixture, script, skillItem, waitFor, type Fixture } from './helpers';

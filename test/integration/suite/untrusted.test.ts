@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { OdooboApi } from '../../../src/extension';
 import { TRUST_REQUIRED } from '../../../src/vscode/commands/commandIds';
-import { isRefusal } from '../../../src/vscode/commands/shared/refusal';
+import { isRefusal } from '../../../src/vscode/commands/support/refusal';
 import { api, children, fixture, type Fixture } from './helpers';
 
 export function untrustedTests(): void {

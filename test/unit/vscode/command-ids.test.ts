@@ -77,7 +77,7 @@ describe('extension commands: package.json and the registry', () => {
 
   it('each command lives in its own file, src/vscode/commands/<group>/<name>.ts, imported by the registry', () => {
     const groups = readdirSync(COMMANDS_DIR, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && d.name !== 'shared')
+      .filter((d) => d.isDirectory() && d.name !== 'support')
       .map((d) => d.name);
     const registry = readFileSync(path.join(COMMANDS_DIR, 'registerCommands.ts'), 'utf8');
     for (const id of COMMAND_IDS) {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import type { CommandContext } from '../context';
-import { input } from '../shared/prompts';
+import { input } from '../support/prompts';
 
 /** `odoobo.replacePlaceholder`, behind the quick fix "Replace the placeholder with a value…": keeps YAML quoting right. */
 export async function replacePlaceholder(ctx: CommandContext, uri: vscode.Uri, range: vscode.Range, value?: string): Promise<boolean> {

@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import type { Finding } from '../../../core/appspec';
 import { lintDocument } from '../../appSpecDiagnostics';
 import type { CommandContext } from '../context';
-import { pickOne } from '../shared/prompts';
-import { refused, type CommandRefusal } from '../shared/refusal';
+import { pickOne } from '../support/prompts';
+import { refused, type CommandRefusal } from '../support/refusal';
 
 /** The app spec a command was invoked on: a URI, a tree item's resource, or the active YAML editor's document. */
 function specUri(arg: unknown): vscode.Uri | undefined {

@@ -1,6 +1,6 @@
 import type { CommandContext } from '../context';
-import { refused, type CommandRefusal } from '../shared/refusal';
-import { chooseSkills, skillRefs } from '../shared/skillRefs';
+import { refused, type CommandRefusal } from '../support/refusal';
+import { chooseSkills, skillRefs } from '../support/skillRefs';
 
 /** `odoobo.cancelDeploy`: the named skills' deployments; from the palette, the ones chosen among those in flight. */
 export async function cancelDeploy(ctx: CommandContext, arg?: unknown): Promise<boolean | CommandRefusal> {

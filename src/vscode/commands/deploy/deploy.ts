@@ -1,7 +1,7 @@
 import type { PlanResult } from '../../../core/deploy';
 import type { CommandContext } from '../context';
-import type { CommandRefusal } from '../shared/refusal';
-import { byStore, skillRefs } from '../shared/skillRefs';
+import type { CommandRefusal } from '../support/refusal';
+import { byStore, skillRefs } from '../support/skillRefs';
 import { deployChosen } from './deployChosen';
 import { runPlans } from './runPlans';
 

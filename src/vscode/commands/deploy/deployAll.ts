@@ -1,7 +1,7 @@
 import type { PlanResult } from '../../../core/deploy';
 import type { CommandContext } from '../context';
-import type { CommandRefusal } from '../shared/refusal';
-import { allSkillRefs, byStore } from '../shared/skillRefs';
+import type { CommandRefusal } from '../support/refusal';
+import { allSkillRefs, byStore } from '../support/skillRefs';
 import { runPlans } from './runPlans';
 
 /** `odoobo.deployAll`: every skill of every workspace folder. */

@@ -1,9 +1,9 @@
 import type * as vscode from 'vscode';
 import type { PlanResult } from '../../../core/deploy';
 import type { CommandContext } from '../context';
-import { pickMany } from '../shared/prompts';
-import { refused, type CommandRefusal } from '../shared/refusal';
-import { byStore, skillRefs } from '../shared/skillRefs';
+import { pickMany } from '../support/prompts';
+import { refused, type CommandRefusal } from '../support/refusal';
+import { byStore, skillRefs } from '../support/skillRefs';
 import { runPlans } from './runPlans';
 
 const LAST_CHOICE_KEY = 'odoobo.lastDeployChoice';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { CommandContext } from '../context';
-import { refused, type CommandRefusal } from '../shared/refusal';
-import { chooseSkills, skillRefs } from '../shared/skillRefs';
+import { refused, type CommandRefusal } from '../support/refusal';
+import { chooseSkills, skillRefs } from '../support/skillRefs';
 
 /** `odoobo.openLiveUrl`: the skill's live URL (a skill or app item, a name, or one chosen) in the browser. */
 export async function openLiveUrl(ctx: CommandContext, arg?: unknown): Promise<string | CommandRefusal> {

@@ -4,11 +4,11 @@ import { formatAgoIso } from '../../../core/util/timeText';
 import type { SkillsStore } from '../../skillsStore';
 import { DeploymentItem } from '../../tree/items';
 import type { CommandContext } from '../context';
-import { withCancellableProgress } from '../shared/progress';
-import { describeDeployment, shortenIds, shortId, type DeploymentFacts } from '../shared/deploymentText';
-import { confirm, pickOne } from '../shared/prompts';
-import { cancelled, refused, type CommandRefusal } from '../shared/refusal';
-import { allSkillRefs, skillRefs } from '../shared/skillRefs';
+import { withCancellableProgress } from '../support/progress';
+import { describeDeployment, shortenIds, shortId, type DeploymentFacts } from '../support/deploymentText';
+import { confirm, pickOne } from '../support/prompts';
+import { cancelled, refused, type CommandRefusal } from '../support/refusal';
+import { allSkillRefs, skillRefs } from '../support/skillRefs';
 
 /** `odoobo.rollback`: to a deployment item's deployment, or to one chosen among the skill's earlier ones. */
 export async function rollback(ctx: CommandContext, arg?: unknown): Promise<RollbackResult | CommandRefusal> {

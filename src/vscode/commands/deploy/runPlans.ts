@@ -2,9 +2,9 @@ import * as vscode from 'vscode';
 import type { PlanResult } from '../../../core/deploy';
 import type { SkillsStore } from '../../skillsStore';
 import type { CommandContext } from '../context';
-import { isRefusal, refused, type CommandRefusal } from '../shared/refusal';
-import { withCancellableProgress } from '../shared/progress';
-import { walkthrough } from '../shared/walkthroughContext';
+import { isRefusal, refused, type CommandRefusal } from '../support/refusal';
+import { withCancellableProgress } from '../support/progress';
+import { walkthrough } from '../support/walkthroughContext';
 import { settleUnpublished } from './unpublished';
 
 /** Deploys each store's skills (a plan per workspace folder) under one cancellable notification, then says how it went. */

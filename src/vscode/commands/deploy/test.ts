@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import type { SmokeResult } from '../../../core/smoke';
 import type { CommandContext } from '../context';
-import { withCancellableProgress } from '../shared/progress';
-import { refused, type CommandRefusal } from '../shared/refusal';
-import { chooseSkills, skillRefs } from '../shared/skillRefs';
-import { walkthrough } from '../shared/walkthroughContext';
+import { withCancellableProgress } from '../support/progress';
+import { refused, type CommandRefusal } from '../support/refusal';
+import { chooseSkills, skillRefs } from '../support/skillRefs';
+import { walkthrough } from '../support/walkthroughContext';
 
 /** `odoobo.test`: smoke-tests the named skills in parallel; from the palette, the deployed ones chosen. */
 export async function testSkills(ctx: CommandContext, arg?: unknown, selection?: unknown): Promise<SmokeResult[] | CommandRefusal> {

@@ -2,9 +2,9 @@ import * as vscode from 'vscode';
 import { describeUnpublished, findUnpublishedWork, pushSkillBranches, type UnpublishedWork } from '../../../core/git/flows';
 import type { SkillsStore } from '../../skillsStore';
 import type { CommandContext } from '../context';
-import { withCancellableProgress } from '../shared/progress';
-import { confirm } from '../shared/prompts';
-import { cancelled, type CommandRefusal } from '../shared/refusal';
+import { withCancellableProgress } from '../support/progress';
+import { confirm } from '../support/prompts';
+import { cancelled, type CommandRefusal } from '../support/refusal';
 
 type Group = { store: SkillsStore; names: string[] };
 

@@ -3,8 +3,8 @@ import { skillNameProblem } from '../../../core/skills/names';
 import { scaffoldSkill as scaffold, SkillExistsError } from '../../../core/skills/scaffold';
 import { settings } from '../../config';
 import type { CommandContext } from '../context';
-import { input } from '../shared/prompts';
-import { cancelled, refused, type CommandRefusal } from '../shared/refusal';
+import { input } from '../support/prompts';
+import { cancelled, refused, type CommandRefusal } from '../support/refusal';
 
 /** `odoobo.scaffoldSkill`: a new skill (manifest, service, app spec) from a name and a one-line description. */
 export async function scaffoldSkill(ctx: CommandContext): Promise<string | CommandRefusal> {

@@ -3,9 +3,9 @@ import { explainFailure } from '../../logs/failureLogs';
 import type { ShowLogsResult, SkillLogType } from '../../logs/skillLogs';
 import { showSpecFindings, type SpecShown } from '../../logs/specFindings';
 import type { CommandContext } from '../context';
-import { pickOne } from '../shared/prompts';
-import { cancelled, refused, type CommandRefusal } from '../shared/refusal';
-import { skillRefs } from '../shared/skillRefs';
+import { pickOne } from '../support/prompts';
+import { cancelled, refused, type CommandRefusal } from '../support/refusal';
+import { skillRefs } from '../support/skillRefs';
 
 const LOG_TYPES: readonly (vscode.QuickPickItem & { id: SkillLogType })[] = [
   { id: 'RUN', label: 'Run', detail: 'What the running skill prints, live.' },

@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import { settings, type Target } from '../../config';
 import { TOKEN_SECRET_KEY } from '../../secrets';
 import type { CommandContext } from '../context';
-import { pickOne } from '../shared/prompts';
-import { cancelled, type CommandRefusal } from '../shared/refusal';
+import { pickOne } from '../support/prompts';
+import { cancelled, type CommandRefusal } from '../support/refusal';
 
 /** `odoobo.chooseTarget`: where skills deploy (the argument, or a pick); DigitalOcean without a token offers to set one. */
 export async function chooseTarget(ctx: CommandContext, arg?: unknown): Promise<Target | CommandRefusal> {

@@ -4,10 +4,10 @@ import { verifyToken } from '../../../core/do/token';
 import { settings } from '../../config';
 import { TOKEN_SECRET_KEY } from '../../secrets';
 import type { CommandContext } from '../context';
-import { withCancellableProgress } from '../shared/progress';
-import { confirm, input } from '../shared/prompts';
-import { cancelled, refused, type CommandRefusal } from '../shared/refusal';
-import { walkthrough } from '../shared/walkthroughContext';
+import { withCancellableProgress } from '../support/progress';
+import { confirm, input } from '../support/prompts';
+import { cancelled, refused, type CommandRefusal } from '../support/refusal';
+import { walkthrough } from '../support/walkthroughContext';
 
 /** Shape check, as the user types; the token is then verified against the API before it is stored. */
 function tokenProblem(token: string): string | undefined {

@@ -2,11 +2,11 @@ import * as vscode from 'vscode';
 import { checkMergePreconditions, mergeSkills, type MergeResult } from '../../../core/git/flows';
 import { settings } from '../../config';
 import type { CommandContext } from '../context';
-import { confirm } from '../shared/prompts';
-import { cancelled, refused, type CommandRefusal } from '../shared/refusal';
-import { chooseSkills, skillRefs, worktreeOfRef } from '../shared/skillRefs';
+import { confirm } from '../support/prompts';
+import { cancelled, refused, type CommandRefusal } from '../support/refusal';
+import { chooseSkills, skillRefs, worktreeOfRef } from '../support/skillRefs';
 import { refreshAll } from './refreshAll';
-import { walkthrough } from '../shared/walkthroughContext';
+import { walkthrough } from '../support/walkthroughContext';
 
 /** `odoobo.merge`: merges each skill's branch into main once its deployment meets the preconditions. */
 export async function merge(ctx: CommandContext, arg?: unknown, selection?: unknown): Promise<MergeResult[] | CommandRefusal> {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { CommandContext } from '../context';
-import { pickOne } from '../shared/prompts';
-import { cancelled, refused, type CommandRefusal } from '../shared/refusal';
+import { pickOne } from '../support/prompts';
+import { cancelled, refused, type CommandRefusal } from '../support/refusal';
 import { worktreePath } from './worktreePath';
 
 /** `odoobo.openWorktreeInNewWindow`: the named worktree, or one chosen among those on disk, in a new window. */

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandContext } from '../context';
-import { refused, type CommandRefusal } from '../shared/refusal';
+import { refused, type CommandRefusal } from '../support/refusal';
 import { worktreePathOrAsk } from './worktreePath';
 
 /** `odoobo.openWorktreeTerminal`: a terminal named skill/<name> in the worktree's folder. */

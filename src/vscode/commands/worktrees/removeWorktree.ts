@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { GitFlowError, removeWorktree as removeFlow, type RemoveResult } from '../../../core/git/flows';
 import type { CommandContext } from '../context';
-import { confirm } from '../shared/prompts';
-import { cancelled, refused, type CommandRefusal } from '../shared/refusal';
-import { chooseSkills, skillRefs, worktreeOfRef } from '../shared/skillRefs';
+import { confirm } from '../support/prompts';
+import { cancelled, refused, type CommandRefusal } from '../support/refusal';
+import { chooseSkills, skillRefs, worktreeOfRef } from '../support/skillRefs';
 import { refreshAll } from './refreshAll';
 
 /** Problems that removing would lose work over: the person may still force it. */

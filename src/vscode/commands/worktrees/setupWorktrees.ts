@@ -3,12 +3,12 @@ import { GitFlowError, setupWorktrees as setupFlow, type SetupReport } from '../
 import { settings } from '../../config';
 import type { SkillsStore } from '../../skillsStore';
 import type { CommandContext } from '../context';
-import { withCancellableProgress } from '../shared/progress';
-import { confirm } from '../shared/prompts';
-import { refused, type CommandRefusal } from '../shared/refusal';
-import { chooseSkills, skillRefs, worktreeOfRef } from '../shared/skillRefs';
+import { withCancellableProgress } from '../support/progress';
+import { confirm } from '../support/prompts';
+import { refused, type CommandRefusal } from '../support/refusal';
+import { chooseSkills, skillRefs, worktreeOfRef } from '../support/skillRefs';
 import { refreshAll } from './refreshAll';
-import { walkthrough } from '../shared/walkthroughContext';
+import { walkthrough } from '../support/walkthroughContext';
 
 /** `odoobo.setupWorktrees`: a worktree on branch skill/<name> for each named (or chosen) skill without one. */
 export async function setupWorktrees(ctx: CommandContext, arg?: unknown, selection?: unknown): Promise<SetupReport[] | CommandRefusal> {

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { syncSkill, type SyncResult } from '../../../core/git/flows';
 import type { CommandContext } from '../context';
-import { withCancellableProgress } from '../shared/progress';
-import { pickOne } from '../shared/prompts';
-import { cancelled, refused, type CommandRefusal } from '../shared/refusal';
-import { chooseSkills, skillRefs, worktreeOfRef } from '../shared/skillRefs';
+import { withCancellableProgress } from '../support/progress';
+import { pickOne } from '../support/prompts';
+import { cancelled, refused, type CommandRefusal } from '../support/refusal';
+import { chooseSkills, skillRefs, worktreeOfRef } from '../support/skillRefs';
 import { refreshAll } from './refreshAll';
 
 /** `odoobo.syncWorktree`: merges main into skill/<name>, or rebases it onto main, as the person chooses. */

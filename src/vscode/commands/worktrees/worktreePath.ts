@@ -1,6 +1,6 @@
 import { WorktreeItem } from '../../tree/items';
 import type { CommandContext } from '../context';
-import { chooseSkills, skillRefs, worktreeOfRef } from '../shared/skillRefs';
+import { chooseSkills, skillRefs, worktreeOfRef } from '../support/skillRefs';
 
 /** The worktree folder a command was invoked on (a worktree item, a skill item or a name), when it exists on disk. */
 export function worktreePath(ctx: CommandContext, arg: unknown): { skill: string; path: string } | undefined {
