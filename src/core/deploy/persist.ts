@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { assertSkillName } from '../skills/names';
 import { writeFileAtomic } from '../status/atomicFile';
 import { withLock } from '../status/lockFile';
-import { SkillDeploymentSchema, type SkillDeployment, type SkillStatus, type StatusFile } from '../status/schema';
-import { odooboDir, type StatusStore } from '../status/statusStore';
+import { SkillDeploymentSchema, type EnvironmentScope, type SkillDeployment, type SkillStatus, type StatusFile } from '../status/schema';
+import { editEnvironmentRecords, odooboDir, type StatusStore } from '../status/statusStore';
 
 /** Runs `apply` on batches: the first call starts at once, calls made meanwhile share the next run. */
 export class CoalescedWriter<M> {
@@ -107,18 +107,22 @@ function editSkill(store: StatusStore, skill: string, fn: (s: SkillStatus & Reco
 }
 
 /** StatusStore.recordDeployment's effect, batched with other skills' writes. */
-export function recordDeployment(store: StatusStore, skill: string, deployment: SkillDeployment): Promise<void> {
+export function recordDeployment(store: StatusStore, skill: string, deployment: SkillDeployment, env?: EnvironmentScope): Promise<void> {
   const d = SkillDeploymentSchema.parse(deployment);
-  return editSkill(store, skill, (s) => {
-    s.lastDeployment = d;
-    s.deployments = { ...s.deployments, [d.target]: d };
-  });
+  return editSkill(store, skill, (s) =>
+    editEnvironmentRecords(s, env, (r) => {
+      r.lastDeployment = d;
+      r.deployments = { ...r.deployments, [d.target]: d };
+    }),
+  );
 }
 
-export function recordAttempt(store: StatusStore, skill: string, attempt: DeployAttemptRecord): Promise<void> {
-  return editSkill(store, skill, (s) => {
-    s.lastDeployAttempt = { ...attempt };
-  });
+export function recordAttempt(store: StatusStore, skill: string, attempt: DeployAttemptRecord, env?: EnvironmentScope): Promise<void> {
+  return editSkill(store, skill, (s) =>
+    editEnvironmentRecords(s, env, (r) => {
+      r.lastDeployAttempt = { ...attempt };
+    }),
+  );
 }
 
 export function recordIncident(store: StatusStore, skill: string, incident: DeployIncident): Promise<void> {

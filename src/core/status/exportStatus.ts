@@ -23,7 +23,8 @@ import { StatusStore } from './statusStore';
  *     "locked": false, "prunable": false,
  *     "last_deployment": { "target", "app_id", "deployment_id", "phase", "commit", "live_url", "deployed_at" } | null,
  *     "last_test": { "status", "commit", "target", "passed", "failed", "summary", "at" } | null,
- *     "last_merge": { "merge_commit", "skill_head", "main_branch", "deployment_id", "target", "pushed", "at" } | null } } }
+ *     "last_merge": { "merge_commit", "skill_head", "main_branch", "deployment_id", "target", "pushed", "at" } | null,
+ *     "environments": { "<env>": { "last_deployment": {…} | null, "last_test": {…} | null } } } } }
  * ```
  */
 const nullableStr = z.string().nullable();
@@ -72,6 +73,11 @@ export const ExportedSkillSchema = z.object({
   last_deployment: ExportedDeploymentSchema.nullable(),
   last_test: ExportedTestSchema.nullable(),
   last_merge: ExportedMergeSchema.nullable(),
+  /** Per environment recorded in the status file (the top-level fields are the default environment's). */
+  environments: z.record(
+    z.string(),
+    z.object({ last_deployment: ExportedDeploymentSchema.nullable(), last_test: ExportedTestSchema.nullable() }),
+  ),
 });
 export const WorktreeStatusExportSchema = z.object({
   format: z.literal('odoobo-worktree-status'),
@@ -193,6 +199,12 @@ export async function buildWorktreeStatus(
       last_deployment: deploymentOut(s?.lastDeployment),
       last_test: testOut(s?.lastTest),
       last_merge: mergeOut(s?.lastMerge),
+      environments: Object.fromEntries(
+        Object.entries(s?.environments ?? {}).map(([env, e]) => [
+          env,
+          { last_deployment: deploymentOut(e.lastDeployment), last_test: testOut(e.lastTest) },
+        ]),
+      ),
     };
   }
   const data = WorktreeStatusExportSchema.parse({

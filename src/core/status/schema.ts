@@ -81,6 +81,21 @@ export const SkillWorktreeRecordSchema = z.looseObject({
 });
 export type SkillWorktreeRecord = z.infer<typeof SkillWorktreeRecordSchema>;
 
+/**
+ * What one environment of a skill (`staging`, `production`, a preview…) last did, the same fields as the top level. The
+ * top-level fields stay the default environment's, so older readers and files keep working (see skillEnvStatus).
+ */
+export const SkillEnvironmentStatusSchema = z.looseObject({
+  lastDeployment: SkillDeploymentSchema.optional(),
+  /** Per target, as at the top level. */
+  deployments: z.record(z.string(), SkillDeploymentSchema).optional(),
+  lastDeployAttempt: SkillDeployAttemptSchema.optional(),
+  lastTest: SkillTestResultSchema.optional(),
+  /** The last promotion into this environment (its writer owns the fields). */
+  promotion: z.looseObject({}).optional(),
+});
+export type SkillEnvironmentStatus = z.infer<typeof SkillEnvironmentStatusSchema>;
+
 export const SkillStatusSchema = z.looseObject({
   /** The worktree the last flow set up; `null` after it was removed. */
   worktree: SkillWorktreeRecordSchema.nullable().optional(),
@@ -92,8 +107,28 @@ export const SkillStatusSchema = z.looseObject({
   lastDeployAttempt: SkillDeployAttemptSchema.optional(),
   lastTest: SkillTestResultSchema.optional(),
   lastMerge: SkillMergeSchema.optional(),
+  /** Per environment; the default environment's records are also the top-level fields above. */
+  environments: z.record(z.string(), SkillEnvironmentStatusSchema).optional(),
 });
 export type SkillStatus = z.infer<typeof SkillStatusSchema>;
+
+/** Which environment a record is for; the default one's records also go to the top-level fields. */
+export interface EnvironmentScope {
+  readonly name: string;
+  readonly isDefault: boolean;
+}
+
+/**
+ * A skill's records for environment `env`. The default environment reads the top-level fields (what every writer,
+ * old or new, keeps current), plus its own entry's promotion; any other environment reads its own entry.
+ */
+export function skillEnvStatus(status: SkillStatus | undefined, env: string, defaultEnv: string): SkillEnvironmentStatus {
+  const own = status?.environments?.[env] ?? {};
+  if (!status || env !== defaultEnv) return own;
+  const { lastDeployment, deployments, lastDeployAttempt, lastTest } = status;
+  const top = { lastDeployment, deployments, lastDeployAttempt, lastTest };
+  return { ...own, ...Object.fromEntries(Object.entries(top).filter(([, v]) => v !== undefined)) };
+}
 
 export const StatusFileSchema = z.looseObject({
   version: z.literal(STATUS_FILE_VERSION),

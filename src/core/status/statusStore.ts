@@ -12,7 +12,9 @@ import {
   SkillTestResultSchema,
   SkillWorktreeRecordSchema,
   StatusFileSchema,
+  type EnvironmentScope,
   type SkillDeployment,
+  type SkillEnvironmentStatus,
   type SkillMerge,
   type SkillStatus,
   type SkillTestResult,
@@ -33,6 +35,27 @@ export interface StatusStoreOptions {
 
 export interface UpdateOptions {
   readonly signal?: AbortSignal;
+}
+
+export interface RecordOptions extends UpdateOptions {
+  /** The environment the record is for; without it, only the top-level (default environment's) fields. */
+  readonly environment?: EnvironmentScope;
+}
+
+/**
+ * Applies `edit` to the records of `scope`: its entry under `environments`, and the top-level fields when it is the
+ * default environment (or not given), which is what older readers read.
+ */
+export function editEnvironmentRecords(
+  s: SkillStatus,
+  scope: EnvironmentScope | undefined,
+  edit: (records: SkillEnvironmentStatus) => void,
+): void {
+  if (!scope || scope.isDefault) edit(s);
+  if (!scope) return;
+  const own = structuredClone(s.environments?.[scope.name] ?? {});
+  edit(own);
+  s.environments = { ...s.environments, [scope.name]: own };
 }
 
 type Parsed = { ok: true; status: StatusFile } | { ok: false; problems: string[] };
@@ -152,19 +175,23 @@ export class StatusStore {
     }, options);
   }
 
-  /** Records a deployment as the skill's last one, and as the last one on its target. */
-  async recordDeployment(skill: string, deployment: SkillDeployment, options?: UpdateOptions): Promise<StatusFile> {
+  /** Records a deployment as the skill's last one, and as the last one on its target (of its environment). */
+  async recordDeployment(skill: string, deployment: SkillDeployment, options?: RecordOptions): Promise<StatusFile> {
     const d = SkillDeploymentSchema.parse(deployment);
     return this.updateSkill(skill, (s) => {
-      s.lastDeployment = d;
-      s.deployments = { ...s.deployments, [d.target]: d };
+      editEnvironmentRecords(s, options?.environment, (r) => {
+        r.lastDeployment = d;
+        r.deployments = { ...r.deployments, [d.target]: d };
+      });
     }, options);
   }
 
-  async recordTest(skill: string, result: SkillTestResult, options?: UpdateOptions): Promise<StatusFile> {
+  async recordTest(skill: string, result: SkillTestResult, options?: RecordOptions): Promise<StatusFile> {
     const t = SkillTestResultSchema.parse(result);
     return this.updateSkill(skill, (s) => {
-      s.lastTest = t;
+      editEnvironmentRecords(s, options?.environment, (r) => {
+        r.lastTest = t;
+      });
     }, options);
   }
 

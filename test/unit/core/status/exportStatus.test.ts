@@ -46,10 +46,30 @@ describe('WORKTREE_STATUS.json export', () => {
     });
     assert.deepEqual(a.last_test, { status: 'passed', commit: head, target: null, passed: 4, failed: 0, summary: null, at: '2025-05-01T11:00:00Z' });
     assert.equal(a.last_merge, null);
+    assert.deepEqual(a.environments, {});
     const b = data.skills.beta;
     assert.deepEqual([b.branch_exists, b.worktree, b.head, b.dirty, b.upstream, b.ahead], [true, null, await git(repo.dir, 'rev-parse', 'main').then((s) => s.trim()), null, null, null]);
     const g = data.skills.gamma;
     assert.deepEqual([g.branch_exists, g.head, g.last_deployment], [false, null, null]);
+  });
+
+  it('exports each environment recorded: production beside the default one, whose records are the top level', async () => {
+    const repo = await repoWithSkills(['alpha']);
+    fixtures.push(repo);
+    const store = new StatusStore(path.join(repo.dir, '.git'));
+    const c1 = 'a'.repeat(40);
+    const c2 = 'b'.repeat(40);
+    await store.recordDeployment('alpha', deploymentFor('alpha', c1), { environment: { name: 'staging', isDefault: true } });
+    await store.recordDeployment('alpha', deploymentFor('alpha', c2, { appId: 'app-prod' }), {
+      environment: { name: 'production', isDefault: false },
+    });
+    const { data } = await exportWorktreeStatus(repo.dir, path.join(repo.base, 'envs', 'WORKTREE_STATUS.json'));
+    const a = data.skills.alpha;
+    assert.equal(a.last_deployment?.commit, c1);
+    assert.deepEqual(Object.keys(a.environments).sort(), ['production', 'staging']);
+    assert.equal(a.environments.production.last_deployment?.app_id, 'app-prod');
+    assert.equal(a.environments.staging.last_deployment?.commit, c1);
+    assert.equal(a.environments.production.last_test, null);
   });
 
   it('still exports the git part when the status file is corrupt, with a warning naming it', async () => {

@@ -3,7 +3,15 @@ import { describe, it, before, after } from 'node:test';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { acquireLock, readLockHolder, StatusError, StatusStore, writeFileAtomic, type StatusFile } from '../../../../src/core/status';
+import {
+  acquireLock,
+  readLockHolder,
+  skillEnvStatus,
+  StatusError,
+  StatusStore,
+  writeFileAtomic,
+  type StatusFile,
+} from '../../../../src/core/status';
 import { StatusFileDeploymentSource } from '../../../../src/core/git/flows';
 import { deploymentFor, runChild } from '../../../builders/gitFlows';
 
@@ -79,6 +87,56 @@ describe('StatusStore', () => {
     assert.equal(await source.latest('beta'), undefined);
     const text = await fs.readFile(store.file, 'utf8');
     assert.equal(JSON.parse(text).version, 1);
+  });
+
+  it('records per environment: production does not touch the staging (top-level) fields, and the reverse', async () => {
+    const store = new StatusStore(await freshCommonDir());
+    const staging = { name: 'staging', isDefault: true };
+    const production = { name: 'production', isDefault: false };
+    const s1 = deploymentFor('alpha', 'a'.repeat(40));
+    await store.recordDeployment('alpha', s1, { environment: staging });
+    await store.recordTest('alpha', { status: 'passed', commit: s1.commit, at: '2025-05-01T11:00:00Z' }, { environment: staging });
+    const before = (await store.read()).skills.alpha;
+    const p1 = deploymentFor('alpha', 'b'.repeat(40), { appId: 'app-alpha-prod', deploymentId: 'prod-1' });
+    await store.recordDeployment('alpha', p1, { environment: production });
+    await store.recordTest('alpha', { status: 'failed', commit: p1.commit, at: '2025-05-01T12:00:00Z' }, { environment: production });
+    const s = (await store.read()).skills.alpha;
+    assert.deepEqual(
+      [s.lastDeployment, s.deployments, s.lastTest, s.environments?.staging],
+      [before.lastDeployment, before.deployments, before.lastTest, before.environments?.staging],
+    );
+    assert.equal(s.lastDeployment?.deploymentId, s1.deploymentId);
+    assert.equal(s.environments?.production.lastDeployment?.deploymentId, 'prod-1');
+    assert.equal(s.environments?.production.deployments?.local.deploymentId, 'prod-1');
+    assert.equal(s.environments?.production.lastTest?.status, 'failed');
+    assert.equal(skillEnvStatus(s, 'production', 'staging').lastDeployment?.deploymentId, 'prod-1');
+    assert.equal(skillEnvStatus(s, 'staging', 'staging').lastTest?.status, 'passed');
+    assert.deepEqual(skillEnvStatus(s, 'qa', 'staging'), {});
+    // A write for the default environment (or with no environment, as older writers do) is the top level.
+    const s2 = deploymentFor('alpha', 'c'.repeat(40), { deploymentId: 'stg-2' });
+    await store.recordDeployment('alpha', s2);
+    const after = (await store.read()).skills.alpha;
+    assert.equal(skillEnvStatus(after, 'staging', 'staging').lastDeployment?.deploymentId, 'stg-2');
+    assert.equal(after.environments?.production.lastDeployment?.deploymentId, 'prod-1');
+  });
+
+  it('loads a file written before environments existed: its fields are the default environment\'s', async () => {
+    const store = new StatusStore(await freshCommonDir());
+    const old = {
+      version: 1,
+      updatedAt: '2025-05-01T10:00:00.000Z',
+      skills: { alpha: { lastDeployment: deploymentFor('alpha', 'a'.repeat(40)), lastTest: { status: 'passed', at: 'then' } } },
+    };
+    await fs.mkdir(store.dir, { recursive: true });
+    await fs.writeFile(store.file, JSON.stringify(old));
+    const s = (await store.read()).skills.alpha;
+    assert.equal(s.environments, undefined);
+    assert.equal(skillEnvStatus(s, 'staging', 'staging').lastDeployment?.commit, 'a'.repeat(40));
+    assert.equal(skillEnvStatus(s, 'staging', 'staging').lastTest?.status, 'passed');
+    assert.deepEqual(skillEnvStatus(s, 'production', 'staging'), {});
+    assert.deepEqual(skillEnvStatus(undefined, 'staging', 'staging'), {});
+    await store.recordDeployment('alpha', deploymentFor('alpha', 'b'.repeat(40)), { environment: { name: 'production', isDefault: false } });
+    assert.equal((await store.read()).skills.alpha.lastDeployment?.commit, 'a'.repeat(40));
   });
 
   it('refuses to write invalid data (it would read back as corrupt)', async () => {
