@@ -6,9 +6,9 @@ import { z } from 'zod';
 import { HttpRequest, HttpTransport, QueryValue, RateLimitInfo } from './http';
 import { followLiveLogs, LiveLogOptions, LiveLogStream } from './logs';
 import {
-  Alert, AlertsResponseSchema, App, AppHealth, AppHealthResponseSchema, AppResponseSchema, AppSpec, AppsPage,
+  Alert, AlertDestinations, AlertResponseSchema, AlertsResponseSchema, App, AppHealth, AppHealthResponseSchema, AppResponseSchema, AppSpec, AppsPage,
   AppsPageSchema, DeleteAppResponseSchema, Deployment, DeploymentResponseSchema, DeploymentsPage, DeploymentsPageSchema,
-  InstanceSize, InstanceSizeResponseSchema, InstanceSizesResponseSchema, LogsResponse,
+  ExecUrlResponseSchema, Instance, InstancesResponseSchema, InstanceSize, InstanceSizeResponseSchema, InstanceSizesResponseSchema, LogsResponse,
   LogsResponseSchema, ProposeAppResponse, ProposeAppResponseSchema, Region, RegionsResponseSchema,
   RollbackValidation, RollbackValidationSchema,
 } from './schemas';
@@ -342,6 +342,69 @@ export class AppPlatformClient {
       notFound: 'APP_NOT_FOUND',
     });
     return res.alerts;
+  }
+
+  /** apps_assign_alertDestinations: replaces the alert's emails and Slack webhooks (setting them twice is once). */
+  async assignAlertDestinations(appId: string, alertId: string, destinations: AlertDestinations, options: CallOptions = {}): Promise<Alert> {
+    const res = await this.call(
+      {
+        operation: 'apps_assign_alertDestinations',
+        method: 'POST',
+        path: `/v2/apps/${enc(appId)}/alerts/${enc(alertId)}/destinations`,
+        body: { emails: destinations.emails ?? [], slack_webhooks: destinations.slack_webhooks ?? [] },
+        idempotent: true,
+        errors: { notFound: 'APP_NOT_FOUND' },
+        signal: options.signal,
+      },
+      AlertResponseSchema,
+    );
+    return res.alert;
+  }
+
+  // -- operate: restart, instances, console -------------------------------------------------------------------
+
+  /** apps_restart: restarts the components (all when none are named); never retried (each call restarts again). */
+  async restartApp(appId: string, request: { components?: readonly string[] } = {}, options: CallOptions = {}): Promise<Deployment> {
+    const res = await this.call(
+      {
+        operation: 'apps_restart',
+        method: 'POST',
+        path: `/v2/apps/${enc(appId)}/restart`,
+        body: request.components?.length ? { components: [...request.components] } : {},
+        errors: { notFound: 'APP_NOT_FOUND' },
+        signal: options.signal,
+      },
+      DeploymentResponseSchema,
+    );
+    return res.deployment;
+  }
+
+  /** apps_get_instances: the running instances of the app's components. */
+  async listInstances(appId: string, options: CallOptions = {}): Promise<Instance[]> {
+    const res = await this.get('apps_get_instances', `/v2/apps/${enc(appId)}/instances`, InstancesResponseSchema, options, undefined, {
+      notFound: 'APP_NOT_FOUND',
+    });
+    return res.instances;
+  }
+
+  /**
+   * apps_get_exec_active_deployment, or apps_get_exec with a deployment: the console websocket URL of a component's
+   * instance (the first one unless named). The URL carries a short-lived token: never log it.
+   */
+  async getExecUrl(
+    appId: string,
+    component: string,
+    target: { instanceName?: string; deploymentId?: string } = {},
+    options: CallOptions = {},
+  ): Promise<string> {
+    const app = `/v2/apps/${enc(appId)}`;
+    const [operation, path] = target.deploymentId
+      ? ['apps_get_exec', `${app}/deployments/${enc(target.deploymentId)}/components/${enc(component)}/exec`]
+      : ['apps_get_exec_active_deployment', `${app}/components/${enc(component)}/exec`];
+    const res = await this.get(operation, path, ExecUrlResponseSchema, options, { instance_name: target.instanceName }, {
+      notFound: 'APP_NOT_FOUND',
+    });
+    return res.url;
   }
 
   // -- plumbing -----------------------------------------------------------------------------------------------

@@ -109,25 +109,32 @@ export const AlertSchema = z.looseObject({
 export type Alert = z.infer<typeof AlertSchema>;
 /** apps_list_alerts_response */
 export const AlertsResponseSchema = z.looseObject({ alerts: z.array(AlertSchema).default([]) });
+/** apps_alert_response; `alert` is required here. */
+export const AlertResponseSchema = z.looseObject({ alert: AlertSchema });
+/** apps_assign_app_alert_destinations_request (app_alert_email strings, app_alert_slack_webhook objects). */
+export interface AlertDestinations {
+  emails?: string[];
+  slack_webhooks?: Array<{ url?: string; channel?: string }>;
+}
+
+/** apps_restart_request */
+export const RestartRequestSchema = z.looseObject({ components: strings.optional() });
+/** apps_get_exec_response; `url` is required here (the answer's point). */
+export const ExecUrlResponseSchema = z.looseObject({ url: str });
+/** app_instance */
+export const InstanceSchema = z.looseObject({
+  component_name: str.optional(),
+  component_type: openEnum(['SERVICE', 'WORKER', 'JOB']).optional(),
+  instance_name: str.optional(),
+  instance_alias: str.optional(),
+});
+export type Instance = z.infer<typeof InstanceSchema>;
+/** app_instances */
+export const InstancesResponseSchema = z.looseObject({ instances: z.array(InstanceSchema).default([]) });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Operations the client does not call yet; kept so that every upstream example has a schema to be checked against.
 
-/** apps_get_exec_response */
-export const ExecUrlResponseSchema = z.looseObject({ url: str.optional() });
-/** app_instances */
-export const InstancesResponseSchema = z.looseObject({
-  instances: z
-    .array(
-      z.looseObject({
-        component_name: str.optional(),
-        component_type: openEnum(['SERVICE', 'WORKER', 'JOB']).optional(),
-        instance_name: str.optional(),
-        instance_alias: str.optional(),
-      }),
-    )
-    .optional(),
-});
 /** app_job_invocations */
 export const JobInvocationsPageSchema = z.looseObject({
   job_invocations: z
@@ -153,10 +160,6 @@ export const BandwidthUsageResponseSchema = z.looseObject({
 });
 /** app_metrics_bandwidth_usage_request */
 export const BandwidthUsageRequestSchema = z.looseObject({ app_ids: strings, date: str.optional() });
-/** apps_restart_request */
-export const RestartRequestSchema = z.looseObject({ components: strings.optional() });
-/** apps_alert_response */
-export const AlertResponseSchema = z.looseObject({ alert: AlertSchema });
 /** apps_list_tiers_response (deprecated upstream; no path serves it in the apps-only description). */
 export const TiersResponseSchema = z.looseObject({
   tiers: z

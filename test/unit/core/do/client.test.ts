@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { inspect } from 'node:util';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import { WebSocketServer } from 'ws';
 import { AppPlatformClient, AppPlatformClientOptions } from '../../../../src/core/do/client';
 import { AppPlatformError } from '../../../../src/core/do/errors';
@@ -14,12 +16,33 @@ import { tokenFromEnv } from '../../../../src/core/do/token';
 import { appFor, deploymentAt, FakeClock, specFor } from '../../../builders/do';
 import { Handler, startServer, sendJson, TestServer } from '../../../builders/doServer';
 import { REPO_DIR } from '../../../builders/paths';
+import { OPENAPI_FILE } from '../../../builders/platformApi';
 
 const TOKEN = `dop_v1_${'0123456789abcdef'.repeat(4)}`;
 const SHARED = path.join(REPO_DIR, 'vendor'); // third-party data vendored in the repository (vendor/do-openapi)
 const OPENAPI_PATHS = Object.entries(
   (JSON.parse(readFileSync(path.join(SHARED, 'do-openapi/specification/apps-only.v2.bundled.json'), 'utf8')) as { paths: Record<string, Record<string, unknown>> }).paths,
 ).flatMap(([p, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), re: new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`), template: p })));
+
+let requestAjv: { doc: { paths: Record<string, Record<string, OpenApiOperation>> }; ajv: Ajv } | undefined;
+/** Checks a request body against the operation's requestBody schema in the OpenAPI description (ajv). */
+function checkRequestBody(method: string, pathname: string, body: unknown): void {
+  if (!requestAjv) {
+    const doc = JSON.parse(readFileSync(OPENAPI_FILE, 'utf8')) as { paths: Record<string, Record<string, OpenApiOperation>> };
+    const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false });
+    addFormats(ajv);
+    for (const f of ['uint32', 'uint64']) ajv.addFormat(f, { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= 0 });
+    ajv.addSchema(doc, 'do');
+    requestAjv = { doc, ajv };
+  }
+  const { doc, ajv } = requestAjv;
+  const op = OPENAPI_PATHS.find((o) => o.method === method && o.re.test(pathname));
+  const schema = op && doc.paths[op.template][method.toLowerCase()].requestBody?.content?.['application/json']?.schema;
+  if (!schema?.$ref) return;
+  const validate = ajv.getSchema(`do${schema.$ref}`) ?? ajv.compile({ $ref: `do${schema.$ref}` });
+  assert.ok(validate(body), `${method} ${pathname}: request body does not match the OpenAPI: ${JSON.stringify(validate.errors)}`);
+}
+type OpenApiOperation = { requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> } };
 
 const servers: TestServer[] = [];
 const clients: AppPlatformClient[] = [];
@@ -94,6 +117,12 @@ describe('operations: methods, paths, queries, bodies and headers as in the Open
     { name: 'getInstanceSize', call: (c) => c.getInstanceSize('apps-s-1vcpu-0.5gb'), method: 'GET', path: '/v2/apps/tiers/instance_sizes/apps-s-1vcpu-0.5gb', reply: { instance_size: { slug: 'apps-s-1vcpu-0.5gb', cpus: '1' } } },
     { name: 'listRegions', call: (c) => c.listRegions(), method: 'GET', path: '/v2/apps/regions', reply: { regions: [{ slug: 'fra' }] } },
     { name: 'listAlerts', call: (c) => c.listAlerts('app-1'), method: 'GET', path: '/v2/apps/app-1/alerts', reply: { alerts: [{ id: 'al-1', spec: { rule: 'DEPLOYMENT_FAILED' } }] } },
+    { name: 'assignAlertDestinations', call: (c) => c.assignAlertDestinations('app-1', 'al-1', { emails: ['a@b.c'] }), method: 'POST', path: '/v2/apps/app-1/alerts/al-1/destinations', body: { emails: ['a@b.c'], slack_webhooks: [] }, reply: { alert: { id: 'al-1', emails: ['a@b.c'] } }, check: (r) => assert.deepEqual((r as { emails: string[] }).emails, ['a@b.c']) },
+    { name: 'restartApp (all components)', call: (c) => c.restartApp('app-1'), method: 'POST', path: '/v2/apps/app-1/restart', body: {}, reply: depBody('dep-r'), check: (r) => assert.equal((r as { id: string }).id, 'dep-r') },
+    { name: 'restartApp (named components)', call: (c) => c.restartApp('app-1', { components: ['web', 'worker'] }), method: 'POST', path: '/v2/apps/app-1/restart', body: { components: ['web', 'worker'] }, reply: depBody('dep-r') },
+    { name: 'listInstances', call: (c) => c.listInstances('app-1'), method: 'GET', path: '/v2/apps/app-1/instances', reply: { instances: [{ component_name: 'web', instance_name: 'web-abc-1', instance_alias: 'web-0', component_type: 'SERVICE' }] }, check: (r) => assert.equal((r as Array<{ instance_alias: string }>)[0].instance_alias, 'web-0') },
+    { name: 'getExecUrl (active deployment)', call: (c) => c.getExecUrl('app-1', 'web'), method: 'GET', path: '/v2/apps/app-1/components/web/exec', reply: { url: 'wss://exec/?token=xxx' }, check: (r) => assert.equal(r, 'wss://exec/?token=xxx') },
+    { name: 'getExecUrl (deployment, instance)', call: (c) => c.getExecUrl('app-1', 'web', { deploymentId: 'dep-1', instanceName: 'web-abc-1' }), method: 'GET', path: '/v2/apps/app-1/deployments/dep-1/components/web/exec', query: { instance_name: 'web-abc-1' }, reply: { url: 'wss://exec/?token=yyy' } },
   ];
 
   for (const tc of cases) {
@@ -117,6 +146,7 @@ describe('operations: methods, paths, queries, bodies and headers as in the Open
       if (tc.body !== undefined) {
         assert.equal(req.headers['content-type'], 'application/json');
         assert.deepEqual(req.json, tc.body);
+        checkRequestBody(req.method, req.path, req.json);
       }
       tc.check?.(result);
     });
