@@ -149,6 +149,7 @@ function lintText(text: string, options: LintOptions): TextLint {
   rules.duplicateComponents(ctx);
   rules.openEnums(ctx);
   rules.instanceCounts(ctx);
+  rules.autoscaling(ctx);
   rules.valuesAndSecrets(ctx);
   const plaintext = new Set(out.findings.filter((f) => f.code === 'PLAINTEXT_SECRET' && f.path).map((f) => formatPath(f.path!)));
   rules.unencryptedSecrets(ctx, plaintext);

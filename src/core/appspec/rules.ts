@@ -9,6 +9,7 @@ export { type RuleContext } from './ruleContext';
 export { unencryptedSecrets, valuesAndSecrets } from './valueRules';
 export { portMismatch } from './portRule';
 export { branches, sourceDirs } from './sourceRules';
+export { autoscaling } from './autoscalingRule';
 
 // ---------------------------------------------------------------------------------------------------------------
 // DUPLICATE_COMPONENT: names are unique across every component, databases included.
