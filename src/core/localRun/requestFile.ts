@@ -12,7 +12,14 @@ export const SkillRequestSchema = z
     description: z.string().optional(),
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('POST'),
     path: z.string().regex(/^\/[^\s]*$/, 'must be an absolute URL path such as "/invoke"').optional(),
-    headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name'), z.string()).default({}),
+    headers: z
+      .record(z.string(), z.string())
+      .superRefine((headers, ctx) => {
+        for (const name of Object.keys(headers)) {
+          if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be an HTTP header name' });
+        }
+      })
+      .default({}),
     body: z.unknown().optional(),
   })
   .strict();
