@@ -1,3 +1,4 @@
+import type { WebSocket } from 'ws';
 import type { LocalPlatformOptions } from './config';
 import { PlatformContext } from './context';
 import { BlueGreen } from './deploy/blueGreen';
@@ -7,9 +8,12 @@ import { DeploymentRunner } from './deploy/runner';
 import type { FaultInjector } from './faults';
 import { Lifecycle } from './lifecycle';
 import type { LogStore } from './logs/logStore';
+import { AlertNotifier } from './operations/alerts';
 import { Apps, type AlertDestinations } from './operations/apps';
 import { Deployments } from './operations/deployments';
-import { Instances } from './runtime/instances';
+import { ExecSessions } from './operations/exec';
+import { Restarts } from './operations/restart';
+import { Instances, type InstanceView } from './runtime/instances';
 import type { AppSpec } from './spec/appSpec';
 import type { AlertRecord, AppRecord, DeploymentRecord } from './state/model';
 import type { DataDir, StateStore } from './state/store';
@@ -27,14 +31,19 @@ export class LocalAppPlatform {
   private readonly apps: Apps;
   private readonly deployments: Deployments;
   private readonly instances: Instances;
+  private readonly restarts: Restarts;
+  private readonly exec: ExecSessions;
 
   constructor(readonly options: LocalPlatformOptions) {
     const ctx = new PlatformContext(options);
     const builder = new Builder(ctx);
-    const instances = new Instances(ctx);
-    const runner = new DeploymentRunner(ctx, { builder, instances, blueGreen: new BlueGreen(ctx) });
+    const alerts = new AlertNotifier(ctx);
+    const instances = new Instances(ctx, alerts);
+    const runner = new DeploymentRunner(ctx, { builder, instances, blueGreen: new BlueGreen(ctx), alerts });
     this.ctx = ctx;
     this.instances = instances;
+    this.restarts = new Restarts(ctx, instances);
+    this.exec = new ExecSessions(ctx, instances);
     this.lifecycle = new Lifecycle(ctx, { builder, instances });
     this.deployments = new Deployments(ctx, runner);
     this.apps = new Apps(ctx, this.deployments);
@@ -127,6 +136,28 @@ export class LocalAppPlatform {
 
   appHealth(app: AppRecord): Promise<Array<Record<string, unknown>>> {
     return this.instances.appHealth(app);
+  }
+
+  listInstances(app: AppRecord): Promise<InstanceView[]> {
+    return this.instances.list(app);
+  }
+
+  // ── operate ──────────────────────────────────────
+
+  restart(app: AppRecord, components: readonly string[] | undefined): DeploymentRecord {
+    return this.restarts.restart(app, components);
+  }
+
+  execUrl(app: AppRecord, deploymentId: string | undefined, component: string, instance: string | undefined): string {
+    return this.exec.url(this.apiBase, app, deploymentId, component, instance);
+  }
+
+  execAllowed(sessionId: string, token: unknown): boolean {
+    return this.exec.allows(sessionId, token);
+  }
+
+  attachExec(sessionId: string, socket: WebSocket): void {
+    this.exec.attach(sessionId, socket);
   }
 
   // ── apps ─────────────────────────────────────────

@@ -18,3 +18,4 @@ export const alertDestinationsBody = z.looseObject({
   emails: z.array(z.string()).optional(),
   slack_webhooks: z.array(z.looseObject({ url: z.string().optional(), channel: z.string().optional() })).optional(),
 });
+export const restartBody = z.looseObject({ components: z.array(z.string()).optional() });

@@ -10,6 +10,7 @@ import { registerAdminRoutes } from './routes/admin';
 import { registerAppRoutes } from './routes/apps';
 import { registerDeploymentRoutes } from './routes/deployments';
 import { registerLogRoutes } from './routes/logs';
+import { EXEC_ROUTE, registerOperateRoutes } from './routes/operate';
 
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -22,6 +23,13 @@ const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   '/_local/logs/archive/:deployment_id/:type',
   '/_local/logs/live/:deployment_id/:type',
 ]);
+
+/** A console's one-time `?token=` opens its websocket (EXEC_ROUTE) instead of the bearer token. */
+function execToken(req: FastifyRequest, platform: LocalAppPlatform): boolean {
+  const { session_id: id } = req.params as { session_id?: string };
+  const { token } = req.query as { token?: unknown };
+  return typeof id === 'string' && platform.execAllowed(id, token);
+}
 
 /** Deeper JSON bodies are refused at parsing: an app spec nests about 8 levels, recursion further in would overflow. */
 export const MAX_BODY_DEPTH = 64;
@@ -129,7 +137,7 @@ export async function buildApiServer(
     checkOrigin(req);
     const route = req.routeOptions.url;
     if (route !== undefined && PUBLIC_ROUTES.has(route)) return;
-    const authorized = bearer(req, opts.token);
+    const authorized = bearer(req, opts.token) || (route === EXEC_ROUTE && execToken(req, platform));
     const r = limiter.hit(authorized ? 'token' : `anonymous:${req.ip}`);
     for (const [k, v] of Object.entries(r.headers)) reply.header(k, v);
     if (!authorized) throw unauthorized();
@@ -174,6 +182,7 @@ export async function buildApiServer(
   registerAppRoutes(api, platform);
   registerDeploymentRoutes(api, platform);
   registerLogRoutes(api, platform);
+  registerOperateRoutes(api, platform);
   registerAdminRoutes(api, platform);
   return api;
 }

@@ -4,6 +4,7 @@ import { stopInstances, type Instances } from '../runtime/instances';
 import { componentsOf, firstComponentName } from '../spec/appSpec';
 import type { AppRecord, DeploymentRecord, Phase } from '../state/model';
 import { isAborted, settleWithin, sleep, throwIfAborted } from '../util/abort';
+import type { AlertNotifier } from '../operations/alerts';
 import type { BlueGreen } from './blueGreen';
 import { removeBuildDir, type Builder } from './build';
 import { abandonSteps, finishStep, startStep, type StepPath } from './progress';
@@ -16,7 +17,7 @@ import { CANCELED, PLATFORM_STOPPED, reasonOf, StepFailure } from './stepFailure
 export class DeploymentRunner {
   constructor(
     private readonly ctx: PlatformContext,
-    private readonly rooms: { builder: Builder; instances: Instances; blueGreen: BlueGreen },
+    private readonly rooms: { builder: Builder; instances: Instances; blueGreen: BlueGreen; alerts?: AlertNotifier },
   ) {}
 
   /** Runs the oldest queued deployment of an app when none runs. */
@@ -84,6 +85,7 @@ export class DeploymentRunner {
       await this.deploy(app, dep, rt);
       ctx.setPhase(app, dep, 'ACTIVE');
       ctx.logs.append(dep.id, 'DEPLOY', firstComponentName(dep.spec, app.spec.name), `deployment is live at ${ctx.liveUrl(app)}`);
+      this.rooms.alerts?.fire(app, { rule: 'DEPLOYMENT_LIVE', text: `deployment is live (cause: ${dep.cause})`, deploymentId: dep.id });
     } catch (err) {
       await this.fail(app, dep, rt, err);
     } finally {
@@ -160,6 +162,9 @@ export class DeploymentRunner {
     ctx.logs.append(dep.id, 'DEPLOY', component, `deployment ${ended} (${reason.code}): ${reason.message}`);
     if (rt.abortReason !== 'deleted') ctx.setPhase(app, dep, phase);
     if (!aborted) ctx.log(`deployment ${dep.id} of ${app.spec.name} failed: ${reason.code}: ${reason.message}`);
+    if (phase === 'ERROR' && !aborted) {
+      this.rooms.alerts?.fire(app, { rule: 'DEPLOYMENT_FAILED', text: `${reason.code}: ${reason.message}`, deploymentId: dep.id });
+    }
     rt.retired = true;
     await stopInstances(rt, 2000);
     ctx.logs.end(dep.id, 'RUN');

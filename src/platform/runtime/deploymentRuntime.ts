@@ -12,6 +12,8 @@ export interface ComponentInstance {
   sim?: SimulatedComponent;
   unhealthy: boolean;
   stopping: boolean;
+  /** A rolling restart runs a replacement: the exit of either process is not a crash to restart. */
+  replacing?: boolean;
   restarts: number;
   /** The last lines it printed: what RUN_RESTARTED shows after a crash. */
   recent: string[];

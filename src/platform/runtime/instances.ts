@@ -1,9 +1,8 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { instanceSize } from '../catalog/catalog';
 import type { PlatformContext } from '../context';
 import { StepFailure } from '../deploy/stepFailure';
-import { componentsOf, envOf, healthCheckOf, type Component } from '../spec/appSpec';
+import { componentsOf, envOf, healthCheckOf, terminationOf, type Component } from '../spec/appSpec';
 import type { AppRecord, DeploymentRecord } from '../state/model';
 import { sleep, throwIfAborted } from '../util/abort';
 import { describeExit, isRunning, type ComponentInstance, type DeploymentRuntime } from './deploymentRuntime';
@@ -12,10 +11,22 @@ import { probe, waitHealthy } from './healthCheck';
 import { exposedListeners, freePort } from './ports';
 import type { ExitInfo, ManagedProcess } from './processes';
 import { startSimulatedComponent } from './simulated';
+import { processState, round2, UsageMeter } from './usage';
+import type { AlertNotifier } from '../operations/alerts';
+
+/** One running instance, as `GET /v2/apps/{id}/instances` lists it. */
+export interface InstanceView {
+  component_name: string;
+  component_type: 'SERVICE' | 'WORKER';
+  instance_name: string;
+  instance_alias: string;
+}
 
 /** A deployment's running components: started, restarted after a crash, waited for until healthy, stopped. */
 export class Instances {
-  constructor(private readonly ctx: PlatformContext) {}
+  private readonly usage = new UsageMeter();
+
+  constructor(private readonly ctx: PlatformContext, private readonly alerts?: AlertNotifier) {}
 
   async start(app: AppRecord, dep: DeploymentRecord, rt: DeploymentRuntime, c: Component): Promise<ComponentInstance> {
     const inst: ComponentInstance = {
@@ -48,9 +59,10 @@ export class Instances {
     return inst;
   }
 
-  private spawn(app: AppRecord, dep: DeploymentRecord, rt: DeploymentRuntime, inst: ComponentInstance): void {
+  /** Where a component's run_command runs and with what environment: its process, and a console in it, see the same. */
+  runContext(app: AppRecord, dep: DeploymentRecord, rt: DeploymentRuntime, inst: ComponentInstance): { cwd: string; env: Record<string, string> } {
     const { ctx } = this;
-    const srcDir = path.resolve(rt.buildDir, inst.name, inst.spec.source_dir ?? '.');
+    const cwd = path.resolve(rt.buildDir, inst.name, inst.spec.source_dir ?? '.');
     // An allow-list (runtime/environment.ts): the spec's envs, PORT, HOST, PATH, home and locale; no platform credentials.
     const env = skillEnv({
       parent: process.env,
@@ -58,6 +70,12 @@ export class Instances {
       specEnvs: envOf(dep.spec, inst.spec, 'RUN', { secrets: ctx.options.secrets, appUrl: ctx.liveUrl(app) }),
       platform: { PORT: String(inst.port), HOST: '127.0.0.1' },
     });
+    return { cwd, env };
+  }
+
+  private spawn(app: AppRecord, dep: DeploymentRecord, rt: DeploymentRuntime, inst: ComponentInstance): void {
+    const { ctx } = this;
+    const { cwd: srcDir, env } = this.runContext(app, dep, rt, inst);
     const command = inst.spec.run_command ?? '';
     ctx.logs.append(dep.id, 'DEPLOY', inst.name, `starting ${inst.kind} ${inst.name}: ${command} (PORT=${inst.port}, HOST=127.0.0.1)`);
     const proc = ctx.supervisor.spawn({
@@ -98,13 +116,14 @@ export class Instances {
     info: ExitInfo,
   ): void {
     const { ctx } = this;
-    if (inst.proc !== proc || inst.stopping || rt.retired || ctx.closing) return;
+    if (inst.proc !== proc || inst.stopping || inst.replacing || rt.retired || ctx.closing) return;
     const how = describeExit(info);
     ctx.logs.append(dep.id, 'RUN', inst.name, `process exited (${how})`);
     if (dep.phase !== 'ACTIVE') return;
     ctx.logs.append(dep.id, 'RUN_RESTARTED', inst.name, [...inst.recent, `process exited (${how}); restarting`].join('\n'));
     inst.recent = [];
     inst.restarts++;
+    this.alerts?.restarted(app, inst.name, dep.id);
     const delay = Math.min(30_000, 1000 * 2 ** Math.min(inst.restarts - 1, 5));
     const timer = setTimeout(() => {
       if (!inst.stopping && !rt.retired && !ctx.closing && dep.phase === 'ACTIVE' && ctx.apps.has(app.id)) this.spawn(app, dep, rt, inst);
@@ -137,6 +156,60 @@ export class Instances {
     });
   }
 
+  /**
+   * Rolling restart of one instance: a new process on a new port, healthy before anything else changes; then
+   * `switchTraffic` moves the ingress to it and the old process stops. If the new one fails, it stops and the old one
+   * keeps serving (the error is thrown). Crash restarts stay off while it runs.
+   */
+  async replace(
+    app: AppRecord,
+    dep: DeploymentRecord,
+    rt: DeploymentRuntime,
+    inst: ComponentInstance,
+    switchTraffic: () => Promise<void>,
+  ): Promise<void> {
+    const old = { proc: inst.proc, port: inst.port };
+    if (!old.proc) throw new StepFailure('RestartNotPossible', `${inst.name} has no process to restart`);
+    inst.replacing = true;
+    try {
+      inst.port = await freePort();
+      this.spawn(app, dep, rt, inst);
+      try {
+        await this.waitReady(dep, rt, inst, false);
+      } catch (err) {
+        const failed = inst.proc;
+        inst.proc = old.proc;
+        inst.port = old.port;
+        await failed?.stop(2000);
+        throw err;
+      }
+      await switchTraffic();
+      this.usage.forget(old.proc.pid);
+      await old.proc.stop(terminationOf(inst.spec).gracePeriodSeconds * 1000);
+    } finally {
+      inst.replacing = false;
+    }
+  }
+
+  /** The active deployment's running instances: one per component, named after its process (which a restart changes). */
+  async list(app: AppRecord): Promise<InstanceView[]> {
+    const dep = app.deployments.find((d) => d.id === app.activeDeploymentId);
+    const rt = dep ? this.ctx.runtimes.get(dep.id) : undefined;
+    if (!dep || !rt) return [];
+    const out: InstanceView[] = [];
+    for (const inst of rt.instances.values()) {
+      const state = inst.proc ? await processState(inst.proc.pid) : inst.sim ? 'S' : undefined;
+      if (!isRunning(inst) || !state || state === 'Z') continue;
+      out.push({
+        component_name: inst.name,
+        component_type: inst.kind === 'worker' ? 'WORKER' : 'SERVICE',
+        instance_name: instanceName(dep, inst),
+        instance_alias: `${inst.name}-0`,
+      });
+    }
+    return out;
+  }
+
   /** The health of the active deployment's components, as `GET /v2/apps/{id}/health` answers it. */
   async appHealth(app: AppRecord): Promise<Array<Record<string, unknown>>> {
     const dep = app.deployments.find((d) => d.id === app.activeDeploymentId);
@@ -152,13 +225,22 @@ export class Instances {
         const out: Record<string, unknown> = {
           name: c.spec.name, state: healthy ? 'HEALTHY' : 'UNHEALTHY', replicas_desired: 1, replicas_ready: healthy ? 1 : 0,
         };
-        const rss = inst.proc && running ? await residentBytes(inst.proc.pid) : undefined;
-        const limit = Number(instanceSize(c.spec.instance_size_slug)?.memory_bytes ?? 0);
-        if (rss !== undefined && limit > 0) out.memory_usage_percent = Math.round((rss / limit) * 10000) / 100;
+        // Percent of the instance size's vCPUs and memory, as App Platform reports them.
+        const size = instanceSize(c.spec.instance_size_slug);
+        const used = inst.proc && running ? await this.usage.usage(inst.proc.pid, Number(size?.cpus ?? 1)) : undefined;
+        const limit = Number(size?.memory_bytes ?? 0);
+        if (used) out.cpu_usage_percent = used.cpuPercent;
+        if (used && limit > 0) out.memory_usage_percent = round2((used.rssBytes / limit) * 100);
         return out;
       }),
     );
   }
+}
+
+/** An instance's name: component, deployment and process, like App Platform's `<component>-<replica set>-<pod>`. */
+export function instanceName(dep: DeploymentRecord, inst: ComponentInstance): string {
+  const id = dep.id.replace(/-/g, '').slice(0, 10);
+  return `${inst.name}-${id}-${inst.proc?.pid ?? inst.port}`;
 }
 
 /** Stops a deployment's components and helpers (git, build commands): SIGTERM, SIGKILL after `graceMs`. */
@@ -171,10 +253,4 @@ export async function stopInstances(rt: DeploymentRuntime, graceMs: number): Pro
   }
   for (const helper of rt.helpers) tasks.push(helper.stop(Math.min(graceMs, 2000)));
   await Promise.all(tasks);
-}
-
-async function residentBytes(pid: number): Promise<number | undefined> {
-  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
-  const kb = status?.match(/^VmRSS:\s+(\d+)\s+kB/m)?.[1];
-  return kb ? Number(kb) * 1024 : undefined;
 }

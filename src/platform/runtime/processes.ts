@@ -1,4 +1,4 @@
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
@@ -17,6 +17,8 @@ export interface SpawnOptions {
   /** Who started it, e.g. `<deployment id>/<component>/run`. */
   readonly owner: string;
   readonly onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** Raw pipes instead of lines: stdin, stdout, stderr and fd 3 (a control channel), for a console's shell. */
+  readonly interactive?: boolean;
 }
 
 export interface ExitInfo {
@@ -29,6 +31,8 @@ export interface ManagedProcess {
   readonly owner: string;
   readonly exited: Promise<ExitInfo>;
   readonly exitInfo: ExitInfo | undefined;
+  /** Its pipes, when started `interactive`: [stdin, stdout, stderr, control (fd 3)]. */
+  readonly stdio?: ChildProcess['stdio'];
   /** SIGTERM to the whole process group, SIGKILL after `graceMs`; resolves when the group is gone. */
   stop(graceMs: number): Promise<void>;
 }
@@ -88,7 +92,7 @@ export class ProcessSupervisor {
       cwd: opts.cwd,
       env: { ...opts.env, [MARKER_ENV]: this.marker, [OWNER_ENV]: opts.owner },
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: opts.interactive ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
     });
     let exitInfo: ExitInfo | undefined;
     let spawnError: Error | undefined;
@@ -107,7 +111,7 @@ export class ProcessSupervisor {
     });
     const pid = child.pid ?? -1;
     for (const [name, stream] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
-      if (!stream) continue;
+      if (!stream || opts.interactive) continue;
       const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
       rl.on('line', (line) => opts.onLine?.(name, line));
       stream.on('error', () => undefined);
@@ -122,6 +126,7 @@ export class ProcessSupervisor {
       get exitInfo() {
         return exitInfo;
       },
+      ...(opts.interactive ? { stdio: child.stdio } : {}),
       stop: async (graceMs: number) => {
         if (pid <= 0) return;
         stopping = true;
