@@ -6,6 +6,7 @@ import { platformStart } from './platformStart';
 import { platformStatus } from './platformStatus';
 import { platformStop } from './platformStop';
 import { rollback } from './rollback';
+import { scale } from './scale';
 import { status } from './status';
 import { test } from './test';
 import { validate } from './validate';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly CliCommand[] = [
   deploy,
   test,
   rollback,
+  scale,
   merge,
   status,
   logs,
