@@ -1,4 +1,5 @@
-// Bundles the extension, the CLI and the integration-test suite. `--production` minifies; `--watch` rebuilds.
+// Bundles the extension (dist/extension.js and its lazy bundles dist/lazy/*.js), the CLI and the integration-test suite.
+// `--production` minifies; `--watch` rebuilds.
 import * as esbuild from 'esbuild';
 import { createRequire } from 'node:module';
 import { copyFile, mkdir } from 'node:fs/promises';
@@ -39,8 +40,65 @@ const common = {
   plugins: [zodEnglishOnly],
 };
 
+/** Lazy bundles: `src/vscode/lazy/<name>.ts` → `dist/lazy/<name>.js`, loaded by `loadLazy('<name>')` on first use. */
+const LAZY = ['deferred'];
+/** Where dist/extension.js publishes its modules for the lazy bundles (a global: the host may load it by any path). */
+const SHARED_KEY = 'Symbol.for("odoobo.sharedModules")';
+const extensionBase = { ...common, outfile: 'dist/extension.js', external: ['vscode'] };
+
+/**
+ * The extension's entry: src/extension.ts, plus every ES module it bundles published under SHARED_KEY, so that a lazy
+ * bundle uses those very modules (one copy of each module with state, one identity of each class).
+ */
+async function extensionBuild() {
+  const probe = await esbuild.build({ ...extensionBase, entryPoints: ['src/extension.ts'], write: false, metafile: true, minify: false, sourcemap: false });
+  const shared = Object.entries(probe.metafile.inputs)
+    .filter(([file, input]) => input.format === 'esm' && !file.includes(':'))
+    .map(([file]) => file);
+  const lines = [`export * from ${JSON.stringify(path.resolve('src/extension.ts'))};`];
+  shared.forEach((file, i) => lines.push(`import * as m${i} from ${JSON.stringify(path.resolve(file))};`));
+  lines.push(`globalThis[${SHARED_KEY}] = { ${shared.map((file, i) => `${JSON.stringify(file)}: m${i}`).join(', ')} };`);
+  return { ...extensionBase, stdin: { contents: lines.join('\n'), resolveDir: process.cwd(), sourcefile: 'extension-entry.js' }, shared };
+}
+
+/** In a lazy bundle, a module dist/extension.js holds is read from what it published, with live bindings. */
+function sharedModules(shared) {
+  const keys = new Map(shared.map((file) => [path.resolve(file), file]));
+  return {
+    name: 'odoobo-shared-modules',
+    setup(build) {
+      // Resolved as esbuild would, then swapped for a virtual CommonJS module (a namespace of its own, so a package's
+      // `"type": "module"` does not make esbuild read `module.exports` as ESM).
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData === 'odoobo-shared-probe' || args.kind === 'entry-point') return undefined;
+        const { path: resolved, errors } = await build.resolve(args.path, {
+          kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'odoobo-shared-probe',
+        });
+        const key = errors.length === 0 ? keys.get(resolved) : undefined;
+        return key ? { path: key, namespace: 'odoobo-shared' } : undefined;
+      });
+      build.onLoad({ filter: /.*/, namespace: 'odoobo-shared' }, (args) => {
+        const read = `var ns = globalThis[${SHARED_KEY}][${JSON.stringify(args.path)}];`;
+        const copy = 'var out = Object.defineProperty({}, "__esModule", { value: true });\n'
+          + 'Object.keys(ns).forEach(function (k) { Object.defineProperty(out, k, { enumerable: true, get: function () { return ns[k]; } }); });';
+        return { contents: `${read}\n${copy}\nmodule.exports = out;`, loader: 'js' };
+      });
+    },
+  };
+}
+
+const extension = await extensionBuild();
+const lazyBuilds = LAZY.map((name) => ({
+  ...common,
+  entryPoints: [`src/vscode/lazy/${name}.ts`],
+  outfile: `dist/lazy/${name}.js`,
+  external: ['vscode'],
+  plugins: [zodEnglishOnly, sharedModules(extension.shared)],
+}));
+
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  (({ shared: _shared, ...b }) => b)(extension),
+  ...lazyBuilds,
   { ...common, entryPoints: ['src/cli/odoobo.ts'], outfile: 'dist/cli.js' },
   { ...common, entryPoints: ['test/integration/suite/index.ts'], outfile: 'out/test/integration/index.js', external: ['vscode', 'mocha'], sourcemap: 'inline', minify: false },
   { ...common, entryPoints: ['test/runElectron.ts'], outfile: 'out/test/runElectron.js', external: ['vscode', '@vscode/test-electron'], minify: false },

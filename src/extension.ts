@@ -5,26 +5,31 @@ import { registerCommands } from './vscode/commands/registerCommands';
 import type { PromptScript } from './vscode/commands/support/prompts';
 import type { WalkthroughProgress } from './vscode/commands/support/walkthroughContext';
 import { SkillsStore } from './vscode/skillsStore';
-import { LocalPlatformManager } from './vscode/localPlatform';
-import { AppSpecDiagnostics } from './vscode/appSpecDiagnostics';
-import { AppSpecQuickFixes } from './vscode/appSpecQuickFixes';
-import { DeployService } from './vscode/deployService';
-import { DeployStatusBar } from './vscode/statusBar';
+import type { LocalPlatformManager } from './vscode/localPlatform';
+import type { DeployService } from './vscode/deployService';
+import type { DeployStatusBar } from './vscode/statusBar';
 import { SkillsTreeProvider } from './vscode/tree/skillsTree';
-import { AppHistoryLoader } from './core/deploy/appHistory';
-import { AppDetailsCache } from './vscode/appDetails';
-import { TOKEN_SECRET_KEY } from './vscode/secrets';
-import { SkillLogs } from './vscode/logs/skillLogs';
-import { SmokeTests } from './vscode/testing/smokeTests';
-import { DashboardController } from './vscode/dashboard/dashboardPanel';
+import type { AppDetailsCache } from './vscode/appDetails';
+import type { SkillLogs } from './vscode/logs/skillLogs';
+import type { SmokeTests } from './vscode/testing/smokeTests';
+import type { DashboardController } from './vscode/dashboard/dashboardPanel';
+import { DASHBOARD_VIEW_TYPE } from './vscode/dashboard/protocol';
+import { loadLazy } from './vscode/lazy/load';
+import type { Deferred, createDeferred } from './vscode/lazy/deferred';
 import { openWalkthroughOnFirstStart } from './vscode/walkthrough';
 
 const moduleLoadedAt = performance.now();
 
-/** Milliseconds from this module's evaluation to `activate` returning, and to the first model being shown. */
+/**
+ * Milliseconds from this module's evaluation to `activate` returning, to the first model being shown (skills and
+ * worktrees), and to every folder's model being complete (dirty, ahead/behind, deploy state).
+ */
 export interface ActivationTimes {
   readonly activateMs: number;
   readonly firstModelMs?: number;
+  readonly completeModelMs?: number;
+  /** Whether the lazy bundle (deploy path, dashboard, diagnostics, command handlers) was loaded when activate returned. */
+  readonly lazyLoadedAtActivate: boolean;
 }
 
 /** What the extension exposes to its integration tests (and to other extensions, read-only). */
@@ -54,40 +59,36 @@ export interface OdooboApi {
 }
 
 export function activate(context: vscode.ExtensionContext): OdooboApi {
-  // Filled in as activation ends and as the first model is shown; the API hands out this same object.
-  const activation: { activateMs: number; firstModelMs?: number } = { activateMs: 0 };
+  // Filled in as activation ends and as the models are shown; the API hands out this same object.
+  const activation: { -readonly [K in keyof ActivationTimes]: ActivationTimes[K] } = { activateMs: 0, lazyLoadedAtActivate: false };
   const log = vscode.window.createOutputChannel('Odoobo Skills', { log: true });
   context.subscriptions.push(log);
 
   const stores = new Map<string, SkillsStore>();
   const allStores = () => [...stores.values()];
-  // The repository's local platform, shared with the CLI (its data folder is under the git common directory).
-  const localPlatform = new LocalPlatformManager(
-    vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath,
-    () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
-    log,
-  );
-  const deployments = new DeployService(context, localPlatform, log);
-  context.subscriptions.push(localPlatform, deployments);
-  const logs = new SkillLogs(deployments);
-  const smokeTests = new SmokeTests(deployments, allStores);
-  const statusBar = new DeployStatusBar(deployments, allStores);
-  context.subscriptions.push(logs, smokeTests, statusBar);
-  // One read of a skill's app and deployments serves the tree and the dashboard.
-  const history = new AppHistoryLoader(() => deployments.connect());
-  const dashboard = new DashboardController({ extensionUri: context.extensionUri, deployments, stores: allStores, log, history });
-  context.subscriptions.push(dashboard, dashboard.registerSerializer());
-  const hasToken = async () => !!(await context.secrets.get(TOKEN_SECRET_KEY));
-  const apps = new AppDetailsCache(deployments, history, localPlatform, hasToken);
-  const tree = new SkillsTreeProvider(allStores, (skill) => deployments.state(skill), apps);
-  context.subscriptions.push(apps, deployments.onDidChange(() => tree.changed()));
+  const storesChanged = new vscode.EventEmitter<void>();
+  const treeVisibility = new vscode.EventEmitter<boolean>();
+  let prompts: PromptScript | undefined;
+  // The deploy path, the dashboard, diagnostics and the command handlers: dist/lazy/deferred.js, created on first use.
+  let deferred: Deferred | undefined;
+  const lazy = (): Deferred =>
+    (deferred ??= loadLazy<{ createDeferred: typeof createDeferred }>('deferred').createDeferred({
+      extension: context,
+      log,
+      stores: allStores,
+      onStoresChanged: storesChanged.event,
+      treeChanged: () => tree.changed(),
+      treeVisible: () => treeView.visible,
+      onTreeVisibility: treeVisibility.event,
+      prompts: () => prompts,
+    }));
+  const tree = new SkillsTreeProvider(allStores, (skill) => deferred?.deployments.state(skill), () => lazy().apps);
   const treeView = vscode.window.createTreeView('odoobo.skills', {
     treeDataProvider: tree,
     showCollapseAll: true,
     canSelectMany: true,
   });
-  apps.setVisible(treeView.visible);
-  context.subscriptions.push(tree, treeView, treeView.onDidChangeVisibility((e) => apps.setVisible(e.visible)));
+  context.subscriptions.push(tree, treeView, storesChanged, treeVisibility, treeView.onDidChangeVisibility((e) => treeVisibility.fire(e.visible)));
 
   const updateContext = () => {
     const hasSkills = allStores().some((s) => (s.model?.skills.length ?? 0) + (s.model?.problems.length ?? 0) > 0);
@@ -99,23 +100,27 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     store.onDidChange(() => {
       tree.changed();
       updateContext();
-      statusBar.update();
-      smokeTests.sync();
-      dashboard.changed();
+      storesChanged.fire();
     });
+    // The first paint (skills and worktrees) fires onDidChange before the refresh resolves with the complete model.
     return store
       .refresh()
-      .then(() => deployments.load(store))
+      .then(() => lazy().deployments.load(store))
       .then(() => {
         // In the background: a deployment left in flight (a reloaded window, a killed CLI) is monitored to its end.
         if (!vscode.workspace.isTrusted) return;
-        void deployments.resume(store).catch((e) => log.warn(`could not resume in-flight deployments: ${(e as Error).message}`));
+        void lazy().deployments.resume(store).catch((e) => log.warn(`could not resume in-flight deployments: ${(e as Error).message}`));
       })
       .catch(() => undefined);
   };
-  const ready = Promise.all((vscode.workspace.workspaceFolders ?? []).map(addFolder)).then(() => {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const added = folders.map(addFolder);
+  const painted = (s: SkillsStore) => new Promise<void>((resolve) => s.onDidChange(() => resolve()));
+  void Promise.all(allStores().map(painted)).then(() => (activation.firstModelMs ??= performance.now() - moduleLoadedAt));
+  const ready = Promise.all(added).then(() => {
     updateContext();
-    activation.firstModelMs = performance.now() - moduleLoadedAt;
+    activation.firstModelMs ??= performance.now() - moduleLoadedAt;
+    activation.completeModelMs = performance.now() - moduleLoadedAt;
   });
   context.subscriptions.push(
     vscode.workspace.onDidChangeWorkspaceFolders((e) => {
@@ -127,52 +132,50 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
       for (const f of e.added) void addFolder(f);
       tree.changed();
       updateContext();
-      smokeTests.sync();
+      storesChanged.fire();
     }),
     { dispose: () => stores.forEach((s) => s.dispose()) },
-  );
-
-  const diagnostics = vscode.languages.createDiagnosticCollection('odoobo');
-  context.subscriptions.push(
-    diagnostics,
-    new AppSpecDiagnostics(diagnostics),
-    vscode.languages.registerCodeActionsProvider({ language: 'yaml', scheme: 'file' }, new AppSpecQuickFixes(), {
-      providedCodeActionKinds: AppSpecQuickFixes.kinds,
+    // A dashboard restored with the window loads the lazy bundle then, not before.
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+      deserializeWebviewPanel: (panel, state) => lazy().dashboard.deserializeWebviewPanel(panel, state),
     }),
   );
-
-  let prompts: PromptScript | undefined;
-  const walkthrough = registerCommands({
-    deployments,
-    extension: context,
-    diagnostics,
-    stores: allStores,
-    log,
-    dashboard,
-    logs,
-    apps,
-    get prompts() {
-      return prompts;
-    },
-  });
+  registerCommands(context, log, (id, args) => lazy().run(id, args));
 
   void openWalkthroughOnFirstStart(context, log);
   activation.activateMs = performance.now() - moduleLoadedAt;
+  activation.lazyLoadedAtActivate = deferred !== undefined;
   return {
     activation,
-    localPlatform,
-    deployments,
-    statusBar,
-    apps,
-    dashboard,
-    logs,
-    smokeTests,
+    get localPlatform() {
+      return lazy().localPlatform;
+    },
+    get deployments() {
+      return lazy().deployments;
+    },
+    get statusBar() {
+      return lazy().statusBar;
+    },
+    get apps() {
+      return lazy().apps;
+    },
+    get dashboard() {
+      return lazy().dashboard;
+    },
+    get logs() {
+      return lazy().logs;
+    },
+    get smokeTests() {
+      return lazy().smokeTests;
+    },
     stores: allStores,
     tree,
     commandIds: COMMAND_IDS,
     ready,
     setPromptScript: (s) => (prompts = s),
-    walkthrough,
+    get walkthrough() {
+      return lazy().walkthrough;
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { DEFAULT_CONCURRENCY } from '../core/deploy';
+import { DEFAULT_CONCURRENCY } from '../core/deploy/run';
 import type { TargetName } from '../core/target';
 
 /** The extension's name for the core's target (one definition: core/target.ts). */

@@ -4,7 +4,8 @@
  * under the skill, the dashboard shows the history. Cached per target and skill, one fetch in flight per skill, and
  * never throwing: an error becomes a message (redacted), and is not cached.
  */
-import { redact, type App, type Deployment, type DeploymentProgressStep } from '../do';
+import { redact } from '../do/redact';
+import type { App, Deployment, DeploymentProgressStep } from '../do/schemas';
 
 export interface AppHistoryClient {
   findAppByName(name: string, options?: { signal?: AbortSignal }): Promise<App | undefined>;

@@ -26,10 +26,10 @@ export class SkillsTreeProvider extends Disposable implements vscode.TreeDataPro
   constructor(
     private readonly stores: () => readonly SkillsStore[],
     private readonly deployState: (skill: string) => SkillDeployState | undefined = () => undefined,
-    private readonly apps?: AppDetailsCache,
+    /** The app details, loaded (with the deploy path) when a skill is first expanded; their changes call `changed`. */
+    private readonly appDetails?: () => AppDetailsCache,
   ) {
     super();
-    if (apps) this._register(apps.onDidChange(() => this.changed()));
   }
 
   /** Called when any store has a new model. */
@@ -76,11 +76,12 @@ export class SkillsTreeProvider extends Disposable implements vscode.TreeDataPro
 
   /** The app and its recent deployments, read when the skill is expanded (never starting the local platform for it). */
   private async appChildren(folder: vscode.WorkspaceFolder, skill: string): Promise<SkillsTreeNode[]> {
-    if (!this.apps) return [];
+    const apps = this.appDetails?.();
+    if (!apps) return [];
     const deploy = { command: 'odoobo.deploy', title: 'Deploy', arguments: [skill] };
-    let details = this.apps.peek(skill);
+    let details = apps.peek(skill);
     if (!details) {
-      if (!(await this.apps.canRead())) {
+      if (!(await apps.canRead())) {
         const local = settings().target === 'local';
         return [
           new InfoItem(folder, skill, 'app', 'App', {
@@ -90,7 +91,7 @@ export class SkillsTreeProvider extends Disposable implements vscode.TreeDataPro
           }),
         ];
       }
-      details = await this.apps.get(skill);
+      details = await apps.get(skill);
     }
     if (details.error) {
       const refresh = { command: 'odoobo.refresh', title: 'Refresh' };

@@ -79,12 +79,12 @@ describe('extension commands: package.json and the registry', () => {
     const groups = readdirSync(COMMANDS_DIR, { withFileTypes: true })
       .filter((d) => d.isDirectory() && d.name !== 'support')
       .map((d) => d.name);
-    const registry = readFileSync(path.join(COMMANDS_DIR, 'registerCommands.ts'), 'utf8');
+    const registry = readFileSync(path.join(COMMANDS_DIR, 'handlers.ts'), 'utf8');
     for (const id of COMMAND_IDS) {
       const name = id.slice('odoobo.'.length);
       const homes = groups.filter((g) => existsSync(path.join(COMMANDS_DIR, g, `${name}.ts`)));
       assert.equal(homes.length, 1, `${id}: expected one file <group>/${name}.ts, found ${homes.length} (${homes.join(', ')})`);
-      assert.match(registry, new RegExp(`from '\\./${homes[0]}/${name}';`), `registerCommands.ts does not import ${homes[0]}/${name}`);
+      assert.match(registry, new RegExp(`from '\\./${homes[0]}/${name}';`), `handlers.ts does not import ${homes[0]}/${name}`);
     }
   });
 
