@@ -1,11 +1,13 @@
 import type { CliCommand } from '../command';
 import { deploy } from './deploy';
+import { invoke } from './invoke';
 import { logs } from './logs';
 import { merge } from './merge';
 import { platformStart } from './platformStart';
 import { platformStatus } from './platformStatus';
 import { platformStop } from './platformStop';
 import { rollback } from './rollback';
+import { run } from './run';
 import { scale } from './scale';
 import { status } from './status';
 import { test } from './test';
@@ -20,6 +22,8 @@ export const COMMANDS: readonly CliCommand[] = [
   validate,
   deploy,
   test,
+  run,
+  invoke,
   rollback,
   scale,
   merge,

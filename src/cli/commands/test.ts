@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import type { App } from '../../core/do/schemas';
 import { gitToplevel } from '../../core/git/git';
+import { localRunsDir, readRunRecord } from '../../core/localRun/registry';
 import type { Skill } from '../../core/skills/loadSkills';
 import { runSmokeSuite, summarizeSmoke, type SmokeResult } from '../../core/smoke';
 import { StatusStore } from '../../core/status/statusStore';
 import type { SkillTestResult } from '../../core/status/schema';
 import { mapLimit } from '../../core/util/concurrency';
-import type { CliCommand, CliIO } from '../command';
+import { UsageError, type CliCommand, type CliIO } from '../command';
 import { LiveTable } from '../ui/liveTable';
 import { formatDuration } from '../../core/util/timeText';
 import {
@@ -22,8 +23,12 @@ target, then GET health (200, within 5 s), metadata (valid, same name and versio
 PERFORMANCE_DEGRADATION, METADATA_INVALID, ENDPOINT_404, METHOD_405, DOCS_MISSING) and what to do. Each result is
 recorded as the skill's last test in the status file (<git-common-dir>/odoobo/status.json).
 
+With --local the same checks run against each skill's local run (\`odoobo run <skill>\` or the editor's Run Locally)
+instead of its deployment; nothing is recorded in the status file.
+
 Options:
   --all                          test every skill (skills/<name>/manifest.json)
+  --local                        test the skills' local runs instead of their deployments
 ${TARGET_HELP}
   --concurrency <n>              skills tested at the same time (default 5)
 ${JSON_HELP}
@@ -92,6 +97,32 @@ function printDetails(io: CliIO, outcomes: readonly SkillTestOutcome[]): void {
   }
 }
 
+/** The smoke suite against each skill's local run (registry.ts): the checks a deployment gets, before deploying. */
+async function testLocalRuns(
+  io: CliIO, root: string, skills: readonly Skill[], concurrency: number, json: boolean | undefined, signal: AbortSignal,
+): Promise<number> {
+  const runsDir = await localRunsDir(root);
+  const outcomes = await mapLimit(skills, concurrency, async (skill: Skill): Promise<SkillTestOutcome> => {
+    const record = runsDir ? await readRunRecord(runsDir, skill.name) : undefined;
+    if (!record) {
+      const mitigation = `Start it: odoobo run ${skill.name} (or Run Locally in the editor).`;
+      return { skill: skill.name, app: skill.name, status: 'error', error: { code: 'NOT_RUNNING', message: 'no local run', mitigation } };
+    }
+    const smoke = await runSmokeSuite({ skill: skill.name, manifest: skill.manifest, baseUrl: record.url, signal });
+    return { skill: skill.name, app: skill.name, liveUrl: record.url, status: verdict(smoke), smoke };
+  });
+  const ok = outcomes.every((o) => o.status === 'passed');
+  const exitCode = ok ? EXIT.OK : EXIT.FAILED;
+  if (json) printJson(io, { command: 'test', ok, exitCode, target: 'local-run', results: outcomes });
+  else {
+    for (const o of outcomes) io.out(`${o.skill}: ${o.status}${o.smoke ? ` (${o.smoke.checks.length} checks, ${formatDuration(o.smoke.durationMs)})` : ''}`);
+    printDetails(io, outcomes);
+    io.out('');
+    io.out(`${outcomes.filter((o) => o.status === 'passed').length}/${outcomes.length} local run${outcomes.length === 1 ? '' : 's'} passed`);
+  }
+  return exitCode;
+}
+
 export const test: CliCommand = {
   path: ['test'],
   summary: 'smoke-test deployed skills (health, metadata, 404/405, docs)',
@@ -101,7 +132,9 @@ export const test: CliCommand = {
       args,
       strict: true,
       allowPositionals: true,
-      options: { ...COMMON_OPTIONS, ...TARGET_OPTIONS, all: { type: 'boolean' }, concurrency: { type: 'string' } },
+      options: {
+        ...COMMON_OPTIONS, ...TARGET_OPTIONS, all: { type: 'boolean' }, concurrency: { type: 'string' }, local: { type: 'boolean' },
+      },
     });
     if (values.help) {
       io.out(HELP);
@@ -111,6 +144,10 @@ export const test: CliCommand = {
     const dir = await workDir(values.directory);
     const root = (await gitToplevel(dir)) ?? dir;
     const skills = selectSkills(await loadRepoSkills(root, io), positionals, values.all);
+    if (values.local) {
+      if (values.target !== undefined || values['api-url'] !== undefined) throw new UsageError('--local tests local runs: no --target or --api-url');
+      return withCancellation(io, (signal) => testLocalRuns(io, root, skills, concurrency, values.json, signal));
+    }
 
     return withCancellation(io, async (signal) => {
       let target: Awaited<ReturnType<typeof openTarget>> | undefined;
