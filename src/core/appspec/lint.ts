@@ -11,7 +11,7 @@ import { AppSpecSchema, type AppSpec } from '../do/schemas';
 import { firstLine, formatPath, keyRange, locate, nodeRange, type Range } from './positions';
 import * as rules from './rules';
 import { Reporter, sorted } from './reporter';
-import { strictAppSpecSchema } from './schema';
+import { strictAppSpecSchema, strictOverlaySchema } from './schema';
 import { schemaFindings } from './schemaFindings';
 import { Fixer } from './fixes';
 import type { FindingCode, LintOptions, LintResult, LintTextCache, SpecPath, TextLint } from './types';
@@ -128,14 +128,17 @@ function lintText(text: string, options: LintOptions): TextLint {
     return { done: { findings: sorted(out.findings), document: doc } };
   }
 
+  const overlay = options.kind === 'overlay';
+  // An empty overlay changes nothing: valid.
+  if (overlay && (js === null || js === undefined)) return { done: { findings: sorted(out.findings), document: doc } };
   if (typeof js !== 'object' || js === null || Array.isArray(js)) {
     const r = nodeRange(doc.contents ?? undefined) ?? [0, 0];
+    const what = overlay ? 'an overlay is a mapping of the fields that differ from the base spec' : 'an app spec is a mapping with at least `name`';
     out.add(
       'SCHEMA_ERROR',
       'error',
       firstLine(text, r),
-      `an app spec is a mapping with at least \`name\`; this document is ` +
-      `${js === null || js === undefined ? 'empty' : Array.isArray(js) ? 'a list' : `a ${typeof js}`}`,
+      `${what}; this document is ${js === null || js === undefined ? 'empty' : Array.isArray(js) ? 'a list' : `a ${typeof js}`}`,
       [],
     );
     return { done: { findings: sorted(out.findings), document: doc } };
@@ -143,7 +146,7 @@ function lintText(text: string, options: LintOptions): TextLint {
   const spec = dropNulls(js) as Record<string, unknown>;
   const ctx = context(text, doc, spec, walked.strings, options, out);
 
-  const strict = strictAppSpecSchema().safeParse(spec);
+  const strict = (overlay ? strictOverlaySchema() : strictAppSpecSchema()).safeParse(spec);
   schemaFindings(strict, spec, out, ctx.valueRange, ctx.keyRange, text, doc);
 
   rules.duplicateComponents(ctx);
@@ -153,8 +156,11 @@ function lintText(text: string, options: LintOptions): TextLint {
   rules.valuesAndSecrets(ctx);
   const plaintext = new Set(out.findings.filter((f) => f.code === 'PLAINTEXT_SECRET' && f.path).map((f) => formatPath(f.path!)));
   rules.unencryptedSecrets(ctx, plaintext);
-  rules.imagesAndHealthChecks(ctx);
-  rules.portMismatch(ctx);
+  // A component of an overlay lists only what differs: its health check and port are the merged spec's to check.
+  if (!overlay) {
+    rules.imagesAndHealthChecks(ctx);
+    rules.portMismatch(ctx);
+  }
   return { doc, lc, spec, strings: walked.strings, strict, findings: out.findings };
 }
 
@@ -179,7 +185,7 @@ export class LintCache implements LintTextCache {
   /** The key of a text as these options lint it; undefined when the text is too large to keep. */
   key(text: string, options: LintOptions): string | undefined {
     if (text.length > LintCache.MAX_TEXT) return undefined;
-    return `${options.file}\0${(options.knownInstanceSizes ?? []).join(',')}\0${text}`;
+    return `${options.file}\0${options.kind ?? 'spec'}\0${(options.knownInstanceSizes ?? []).join(',')}\0${text}`;
   }
 
   get(key: string): TextLint | undefined {

@@ -27,6 +27,23 @@ export function strictAppSpecSchema(): z.ZodType {
   return compiled;
 }
 
+/** The AppSpec schema with `required` dropped everywhere: what an environment's overlay (infra/<skill>.<env>.yaml) is. */
+export function overlayJsonSchema(): Record<string, unknown> {
+  const drop = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(drop);
+    if (!v || typeof v !== 'object') return v;
+    return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'required').map(([k, x]) => [k, drop(x)]));
+  };
+  return drop(model.schema) as Record<string, unknown>;
+}
+
+let overlayCompiled: z.ZodType | undefined;
+/** The strict overlay validator: every field optional, the same types, enums and closed objects as the AppSpec. */
+export function strictOverlaySchema(): z.ZodType {
+  overlayCompiled ??= z.fromJSONSchema(overlayJsonSchema(), { defaultTarget: 'openapi-3.0' });
+  return overlayCompiled;
+}
+
 function deref(s: JsonSchema | undefined): JsonSchema | undefined {
   if (s?.$ref) return root.definitions[s.$ref.slice(s.$ref.lastIndexOf('/') + 1)];
   return s;

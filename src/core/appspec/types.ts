@@ -90,6 +90,11 @@ export interface LintOptions {
   cache?: LintTextCache;
   /** Instance size slugs known to be valid (e.g. from `GET /v2/apps/tiers/instance_sizes`), added to the built-in list. */
   knownInstanceSizes?: string[];
+  /**
+   * `overlay`: an environment's overlay (infra/<skill>.<env>.yaml), the fields that differ from the base spec: every
+   * field optional, and the checks that need the whole spec (health checks, ports) are left to the merged result.
+   */
+  kind?: 'spec' | 'overlay';
 }
 
 export interface LintResult {
