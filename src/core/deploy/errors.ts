@@ -13,6 +13,11 @@ export const DEPLOY_MITIGATIONS = {
     'Replace the placeholder values in the app spec with real ones (Odoobo: Validate App Spec lists them), then deploy ' +
     'again.',
   SPEC_VALIDATION_FAILED: 'Fix the app spec (Odoobo: Validate App Spec shows the problems) and deploy again.',
+  ENVIRONMENT_INVALID:
+    'Name an environment infra/environments.yaml declares (the message lists them), or fix that file at the line shown.',
+  ENVIRONMENT_BRANCH_MISSING:
+    "The environment's app builds from its own branch, which does not exist yet: promote a verified build to it first " +
+    '(odoobo promote <skill> --to <env>).',
   DEPLOYMENT_CREATE_FAILED:
     'App Platform did not start the deployment: check whether one is already running or the app is pinned by a rollback ' +
     '(commit or revert it), then retry.',

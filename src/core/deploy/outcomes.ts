@@ -70,6 +70,7 @@ export function resultOf(run: DeployRun, ending: Ending, odoo?: OdooPostResult):
     skill: run.skillName,
     status: ending.status,
     target: run.session.target,
+    ...(run.session.resolvedEnvironment ? { environment: run.session.resolvedEnvironment.env.name } : {}),
     ...(app ? { appId: app.appId } : {}),
     ...(f.deploymentId ? { deploymentId: f.deploymentId } : {}),
     ...(app?.previousDeploymentId ? { previousDeploymentId: app.previousDeploymentId } : {}),

@@ -67,6 +67,7 @@ export interface DeployAttemptRecord {
 /** An automatic rollback: what failed, why, and what serves again. */
 export interface DeployIncident {
   target: string;
+  environment?: string;
   appId: string;
   failedDeploymentId: string;
   cause: { code: string; step: string; message: string };

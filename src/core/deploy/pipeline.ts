@@ -35,6 +35,8 @@ export const DEPLOY_PIPELINE = UNTIL_CREATED.concat(FROM_CREATED);
 /** Deploys one skill under its deploy lock; never throws (a failure is in the result). */
 export async function runDeploy(session: DeploySession, skillName: string, options: RunOptions = {}): Promise<DeployResult> {
   const run = new DeployRun(session, skillName, options);
+  // Every event carries the environment (one file read per session); a failure to resolve it fails the lock step.
+  await session.environment().catch(() => undefined);
   session.emit({ type: 'deploy-started', skill: skillName, at: Date.now() });
   let lock: DeployLock | undefined;
   let result: DeployResult;
@@ -44,8 +46,9 @@ export async function runDeploy(session: DeploySession, skillName: string, optio
       if (problem) {
         throw new DeployError('SKILL_NOT_FOUND', `${JSON.stringify(skillName)} is not a valid skill name: ${problem}.`, { step: 'lock' });
       }
+      const { scope } = await session.environment();
       return acquireDeployLock(await session.commonDir(), skillName, {
-        purpose: `deploy ${skillName} to ${session.target}`,
+        purpose: `deploy ${skillName} to ${session.target}${scope.isDefault ? '' : ` (${scope.name})`}`,
         whenBusy: session.options.whenBusy ?? 'refuse',
         busyTimeoutMs: session.options.busyTimeoutMs,
         signal: options.signal,

@@ -6,9 +6,11 @@ import * as path from 'node:path';
 import { LintCache, lintAppSpec } from '../appspec';
 import type { AppPlatformClient } from '../do/client';
 import type { PollContext } from '../do/progress';
+import { EnvironmentError, loadEnvironments, resolveEnvironment, type EnvironmentDef, type Environments } from '../environments';
 import { gitCommonDir, readBranchNames } from '../git/git';
 import { formatSkillProblem, loadSkill, type Skill, type SkillProblem } from '../skills/loadSkills';
 import { skillNameProblem } from '../skills/names';
+import type { EnvironmentScope } from '../status/schema';
 import { StatusStore } from '../status/statusStore';
 import { AppReader } from './apps';
 import { DeployError, patiently } from './errors';
@@ -23,6 +25,13 @@ import type { DeployCommonOptions, DeployEvent, LintFunction } from './types';
 const lintCache = new LintCache();
 const cachedLint: LintFunction = (text, options) => lintAppSpec(text, { ...options, cache: lintCache });
 
+/** The environment a plan deploys to: the repository's environments, the one chosen (as deploys use it), its scope. */
+export interface PlanEnvironment {
+  readonly envs: Environments;
+  readonly env: EnvironmentDef;
+  readonly scope: EnvironmentScope;
+}
+
 export class DeploySession {
   readonly reader: AppReader;
   readonly timings: DeployTimings;
@@ -35,6 +44,9 @@ export class DeploySession {
   private refsP?: Promise<Set<string> | undefined>;
   private statusP?: Promise<StatusStore>;
   private seedP?: Promise<void>;
+  private envP?: Promise<PlanEnvironment>;
+  /** The plan's environment once resolved (see environment()): what events and results carry. */
+  resolvedEnvironment?: PlanEnvironment;
 
   /** The plan's client, with calls repeated through 429 storms longer than its own retries (see patiently). */
   readonly client: AppPlatformClient;
@@ -58,10 +70,31 @@ export class DeploySession {
 
   emit(event: DeployEvent): void {
     try {
-      this.options.onEvent?.(event);
+      const env = this.resolvedEnvironment?.env.name;
+      this.options.onEvent?.(env && !event.environment ? { ...event, environment: env } : event);
     } catch {
       // a listener's failure is not the deployment's
     }
+  }
+
+  /**
+   * The environment of the plan (options.environment, else the repository's default), read once: ENVIRONMENT_INVALID
+   * for an unknown name or a broken infra/environments.yaml, naming the file, the line and the known environments.
+   */
+  environment(): Promise<PlanEnvironment> {
+    this.envP ??= (async () => {
+      try {
+        const envs = await loadEnvironments(this.options.repoRoot);
+        const env = resolveEnvironment(envs, this.options.environment);
+        const resolved = { envs, env, scope: { name: env.name, isDefault: env.name === envs.defaultName } };
+        this.resolvedEnvironment = resolved;
+        return resolved;
+      } catch (e) {
+        if (!(e instanceof EnvironmentError)) throw e;
+        throw new DeployError('ENVIRONMENT_INVALID', e.message, { step: 'lock', cause: e });
+      }
+    })();
+    return this.envP;
   }
 
   /** The git common dir: where the status file, locks and in-flight records live. */
@@ -84,6 +117,7 @@ export class DeploySession {
   /** Starts what the skills need (git dir, refs, what earlier processes learned) at once, not one after the other. */
   warm(skills: readonly string[]): void {
     void this.commonDir().catch(() => undefined);
+    void this.environment().catch(() => undefined);
     void this.refs();
     void this.seedTimings(skills);
   }

@@ -9,6 +9,7 @@ import { LRUCache } from 'lru-cache';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { LintCache } from '../appspec';
 import type { AppSpec } from '../do/schemas';
+import { branchFor, EnvironmentError, overlayPathFor, specForEnvironment, type EnvironmentDef, type OverlayPath } from '../environments';
 import type { Skill } from '../skills/loadSkills';
 import { branchForSkill } from '../skills/names';
 import { writeFileAtomic } from '../status/atomicFile';
@@ -29,6 +30,8 @@ export interface PreparedSpec {
   changes: string[];
   /** Lint warnings, one line each (`file:line:col CODE message`). */
   warnings: string[];
+  /** The environment's overlay that was laid on the base, relative to the repository root. */
+  overlayFile?: string;
 }
 
 export interface PrepareOptions {
@@ -37,6 +40,11 @@ export interface PrepareOptions {
   lint: LintFunction;
   branchExists?: (branch: string) => Promise<boolean>;
   writeSpec?: boolean;
+  /**
+   * The environment to prepare for (as resolveEnvironment gives it): its overlay is laid on the base, the app named
+   * after it, the source branch set to its branch. Without it, the base spec as it is (with the skill branch).
+   */
+  environment?: EnvironmentDef;
 }
 
 type Finding = LintLike['findings'][number];
@@ -121,9 +129,52 @@ function withSource(
   return { text, changes };
 }
 
-/** Reads, sets the source, lints; throws the procedure's error for lint errors. */
+/** Reads a file, or undefined when it does not exist. */
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** The field of the overlay a finding of the merged spec is about (the longest overlay path that holds it), if any. */
+function fromOverlay(f: Finding, paths: readonly OverlayPath[]): OverlayPath | undefined {
+  if (!f.path) return undefined;
+  const p = f.path;
+  const holds = (o: OverlayPath) => o.specPath.length <= p.length && o.specPath.every((seg, i) => seg === p[i]);
+  return paths.filter(holds).sort((a, b) => b.specPath.length - a.specPath.length)[0];
+}
+
+function lintError(skill: Skill, what: string, errors: readonly Finding[], file: string): DeployError {
+  const code = codeForFindings(errors);
+  const first = errors.find((f) => codeForFindings([f]) === code) ?? errors[0];
+  const more = errors.length > 1 ? ` (+${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
+  return new DeployError(code, `${skill.name}: ${what} has errors: ${describe(first, file)}${more}`, {
+    step: 'prepare',
+    details: {
+      findings: errors.map((f) => ({
+        code: f.code,
+        severity: f.severity,
+        message: f.message,
+        line: f.line,
+        column: f.column,
+        file: f.file ?? file,
+      })),
+    },
+  });
+}
+
+const relative = (repoRoot: string, file: string) => path.relative(repoRoot, file).split(path.sep).join('/') || file;
+
+/**
+ * Reads the base spec and the environment's overlay (linted alone first), lays the overlay on the base and names the
+ * app after the environment, sets the source, lints the result; throws the procedure's error for lint errors, naming
+ * the overlay's file and line for a field that comes from it.
+ */
 export async function prepareSpec(skill: Skill, options: PrepareOptions): Promise<PreparedSpec> {
-  const file = path.relative(options.repoRoot, skill.appSpecPath).split(path.sep).join('/') || skill.appSpecPath;
+  const file = relative(options.repoRoot, skill.appSpecPath);
   let original: string;
   try {
     original = await fs.readFile(skill.appSpecPath, 'utf8');
@@ -131,34 +182,69 @@ export async function prepareSpec(skill: Skill, options: PrepareOptions): Promis
     const why = `${skill.name}: cannot read its app spec ${file}: ${(e as Error).message}`;
     throw new DeployError('APP_SPEC_MISSING', why, { step: 'prepare', cause: e });
   }
-  const { text, changes } = withSource(original, skill, options.repoRoot, options.source);
-  const result = await options.lint(text, { file, repoRoot: options.repoRoot, branchExists: options.branchExists });
-  const errors = result.findings.filter((f) => f.severity === 'error');
-  if (errors.length) {
-    const code = codeForFindings(errors);
-    const first = errors.find((f) => codeForFindings([f]) === code) ?? errors[0];
-    const more = errors.length > 1 ? ` (+${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
-    throw new DeployError(code, `${skill.name}: the app spec has errors: ${describe(first, file)}${more}`, {
-      step: 'prepare',
-      details: {
-        findings: errors.map((f) => ({
-          code: f.code,
-          severity: f.severity,
-          message: f.message,
-          line: f.line,
-          column: f.column,
-          file: f.file ?? file,
-        })),
-      },
+  const env = options.environment;
+  const warnings: string[] = [];
+  let base = original;
+  let envChanges: string[] = [];
+  let overlayFile: string | undefined;
+  let overlayPaths: OverlayPath[] = [];
+  if (env) {
+    const overlayAbs = overlayPathFor(skill.appSpecPath, env.name);
+    const overlayText = await readIfExists(overlayAbs).catch((e: unknown) => {
+      const why = `${skill.name}: cannot read the ${env.name} overlay ${relative(options.repoRoot, overlayAbs)}: ${(e as Error).message}`;
+      throw new DeployError('APP_SPEC_MISSING', why, { step: 'prepare', cause: e });
     });
+    if (overlayText !== undefined) {
+      overlayFile = relative(options.repoRoot, overlayAbs);
+      const alone = await options.lint(overlayText, { file: overlayFile, repoRoot: options.repoRoot, kind: 'overlay' });
+      const errors = alone.findings.filter((f) => f.severity === 'error');
+      if (errors.length) throw lintError(skill, `its ${env.name} overlay`, errors, overlayFile);
+      warnings.push(...alone.findings.filter((f) => f.severity === 'warning').map((f) => describe(f, overlayFile!)));
+    }
+    try {
+      const merged = specForEnvironment(original, overlayText, env, { overlayFile, skill: skill.name });
+      base = merged.text;
+      envChanges = merged.changes;
+      overlayPaths = merged.overlayPaths;
+    } catch (e) {
+      if (!(e instanceof EnvironmentError)) throw e;
+      throw new DeployError('SPEC_VALIDATION_FAILED', `${skill.name}: ${e.message}`, { step: 'prepare', cause: e });
+    }
   }
+  const envBranch = env?.branch !== undefined && options.source?.branch === undefined ? branchFor(env, skill.name) : undefined;
+  const source = envBranch ? { ...options.source, branch: envBranch } : options.source;
+  const set = withSource(base, skill, options.repoRoot, source);
+  const { text } = set;
+  const changes = [...envChanges, ...set.changes];
+  const result = await options.lint(text, { file, repoRoot: options.repoRoot, branchExists: options.branchExists });
+  // A field the overlay set is reported on the overlay's line: that is where it is fixed.
+  const findings = result.findings.map((f) => {
+    const o = overlayFile ? fromOverlay(f, overlayPaths) : undefined;
+    return o ? { ...f, file: overlayFile, line: o.overlayLine ?? 1, column: 1 } : f;
+  });
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length) throw lintError(skill, env && overlayFile ? `its ${env.name} spec` : 'the app spec', errors, file);
   const spec = (result.spec ?? (parseDocument(text, { version: '1.1' }).toJS() as AppSpec));
-  if (options.writeSpec && text !== original) await writeFileAtomic(skill.appSpecPath, text);
-  return {
-    spec,
-    text,
-    file,
-    changes,
-    warnings: result.findings.filter((f) => f.severity === 'warning').map((f) => describe(f, file)),
-  };
+  if (envBranch && usesBranch(spec, envBranch) && options.branchExists && !(await options.branchExists(envBranch))) {
+    const why =
+      `${skill.name}: ${env!.name} builds from ${envBranch}, which does not exist (locally or on a remote): promote first ` +
+      `(odoobo promote ${skill.name} --to ${env!.name})`;
+    throw new DeployError('ENVIRONMENT_BRANCH_MISSING', why, { step: 'prepare' });
+  }
+  // Only the base's own text goes back to the base file: an environment's overlay and name never do.
+  if (options.writeSpec && text !== original && envChanges.length === 0) await writeFileAtomic(skill.appSpecPath, text);
+  warnings.push(...findings.filter((f) => f.severity === 'warning').map((f) => describe(f, file)));
+  return { spec, text, file, changes, warnings, ...(overlayFile ? { overlayFile } : {}) };
+}
+
+/** Whether a component of the spec builds from `branch` (an image-sourced app has no branch to wait for). */
+function usesBranch(spec: AppSpec, branch: string): boolean {
+  const record = spec as unknown as Record<string, unknown>;
+  return COMPONENT_KINDS.some((kind) => {
+    const list = record[kind];
+    if (!Array.isArray(list)) return false;
+    return list.some((c: Record<string, unknown>) =>
+      GIT_SOURCES.some((src) => (c?.[src] as { branch?: unknown } | undefined)?.branch === branch),
+    );
+  });
 }

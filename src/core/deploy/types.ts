@@ -63,6 +63,8 @@ export interface DeployResult {
   skill: string;
   status: DeployStatus;
   target: string;
+  /** The environment deployed to (absent when it could not be resolved). */
+  environment?: string;
   appId?: string;
   deploymentId?: string;
   /** The deployment that served before this one (what a rollback restores). */
@@ -116,6 +118,8 @@ export interface FlatProgressStep {
 
 interface EventBase {
   skill: string;
+  /** The environment of the plan, once resolved (every event after `deploy-started`'s lock step at the latest). */
+  environment?: string;
   /** Epoch ms. */
   at: number;
 }
@@ -144,12 +148,20 @@ export type PlanEvent =
 
 /** What the linter answers; `lintAppSpec` from src/core/appspec has this shape. */
 export interface LintLike {
-  findings: Array<{ severity: 'error' | 'warning' | 'info'; code: string; message: string; line: number; column: number; file?: string }>;
+  findings: Array<{
+    severity: 'error' | 'warning' | 'info';
+    code: string;
+    message: string;
+    line: number;
+    column: number;
+    file?: string;
+    path?: (string | number)[];
+  }>;
   spec?: AppSpec;
 }
 export type LintFunction = (
   text: string,
-  options: { file: string; repoRoot?: string; branchExists?: (branch: string) => Promise<boolean> },
+  options: { file: string; repoRoot?: string; branchExists?: (branch: string) => Promise<boolean>; kind?: 'spec' | 'overlay' },
 ) => Promise<LintLike>;
 
 export interface PostDeployContext {
@@ -227,6 +239,8 @@ export interface DeployCommonOptions {
   lint?: LintFunction;
   /** Write the prepared spec back to infra/<name>.yaml (default false: only the in-memory copy is deployed). */
   writeSpec?: boolean;
+  /** The environment to deploy to (infra/environments.yaml); default: the repository's default one. */
+  environment?: string;
 }
 
 export interface DeploySkillOptions extends DeployCommonOptions {

@@ -97,6 +97,25 @@ export function branchFor(env: EnvironmentDef, skill: string): string {
   return env.branch ? fill(env.branch, { app: skill, env: env.name, skill }) : `skill/${skill}`;
 }
 
+/**
+ * The environment `name` (default: the default one) as deploys use it. Without infra/environments.yaml a repository
+ * keeps its one app per skill: the default environment's app is the spec's own name, as before environments existed;
+ * an environment whose app would then be that same app (production's `{app}`) needs the file.
+ */
+export function resolveEnvironment(envs: Environments, name?: string): EnvironmentDef {
+  const env = envs.get(name);
+  if (envs.file !== undefined || env.preview) return env;
+  if (env.name === envs.defaultName) return { ...env, appName: '{app}' };
+  if (appNameFor(env, 'my-skill') === 'my-skill') {
+    throw new EnvironmentError(
+      `without ${ENVIRONMENTS_FILE} each skill has one app, named as its app spec, which ${envs.defaultName} deploys: declare the ` +
+        `environments in ${ENVIRONMENTS_FILE} to give ${env.name} an app of its own`,
+      ENVIRONMENTS_FILE,
+    );
+  }
+  return env;
+}
+
 /** A pull request's preview: app `<app>-pr-<n>`, built from the PR's branch (default the skill branch), preview-safe. */
 export function previewEnvironment(pr: number, branch?: string): EnvironmentDef {
   if (!Number.isInteger(pr) || pr <= 0) throw new EnvironmentError(`a pull request number is a positive integer, not ${pr}`);

@@ -9,6 +9,7 @@ export {
   parseEnvironments,
   previewEnvironment,
   previewOf,
+  resolveEnvironment,
   type EnvironmentDef,
   type Environments,
 } from './config';

@@ -18,7 +18,14 @@ export const prepare: Step<undefined, Prepared> = {
         async () => {
           const skill = await s.skill(run.skillName);
           loaded = skill;
-          const options = { repoRoot: s.options.repoRoot, source: run.options.source, lint: s.lint, branchExists: s.branchExists };
+          const { env } = await s.environment();
+          const options = {
+            repoRoot: s.options.repoRoot,
+            source: run.options.source,
+            lint: s.lint,
+            branchExists: s.branchExists,
+            environment: env,
+          };
           return { skill, prepared: await prepareSpec(skill, { ...options, writeSpec: s.options.writeSpec }) };
         },
         { message: ({ prepared: p }) => (p.changes.length ? `set ${p.changes.join(', ')}` : undefined) },

@@ -18,6 +18,8 @@ export async function writeStatusFile(run: DeployRun, ending: Ending, now: strin
   const { app, deploymentId, commit } = ending.facts;
   const skill = run.skillName;
   const liveUrl = app?.liveUrl ? { liveUrl: app.liveUrl } : {};
+  // Under the plan's environment (the default one's records are also the top-level fields).
+  const env = s.resolvedEnvironment?.scope;
   try {
     const store = await s.status();
     if (!store) return out;
@@ -27,7 +29,7 @@ export async function writeStatusFile(run: DeployRun, ending: Ending, now: strin
         const duration = ending.facts.serverDurationMs !== undefined ? { durationMs: ending.facts.serverDurationMs } : {};
         const { appId } = app;
         const what = { appId, deploymentId, phase: 'ACTIVE', commit, ...liveUrl };
-        await recordDeployment(store, skill, { target: s.target, ...what, deployedAt: now, ...duration });
+        await recordDeployment(store, skill, { target: s.target, ...what, deployedAt: now, ...duration }, env);
         out.notes.push('deployment recorded');
       } else {
         const why = 'has no source commit to record (an image source?): the status file keeps the previous record';
@@ -49,12 +51,13 @@ export async function writeStatusFile(run: DeployRun, ending: Ending, now: strin
         message: err.message,
         at: now,
         ...(serving !== undefined ? { previousStillServing: serving } : {}),
-      });
+      }, env);
       out.notes.push('attempt recorded');
     }
     if (rollback && rollback.status !== 'skipped' && app && deploymentId && err) {
       await recordIncident(store, skill, {
         target: s.target,
+        ...(env ? { environment: env.name } : {}),
         appId: app.appId,
         failedDeploymentId: deploymentId,
         cause: { code: err.code, step: err.step, message: err.message },
@@ -67,7 +70,7 @@ export async function writeStatusFile(run: DeployRun, ending: Ending, now: strin
       if (rollback.status === 'succeeded' && rollback.rollbackDeploymentId && rollback.commit) {
         const restored = { deploymentId: rollback.rollbackDeploymentId, commit: rollback.commit };
         const what = { appId: app.appId, ...restored, phase: 'ACTIVE', ...liveUrl };
-        await recordDeployment(store, skill, { target: s.target, ...what, deployedAt: now });
+        await recordDeployment(store, skill, { target: s.target, ...what, deployedAt: now }, env);
       }
       out.notes.push('incident recorded');
     }
