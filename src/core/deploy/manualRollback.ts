@@ -14,6 +14,7 @@ import { recordAttempt, recordDeployment } from './persist';
 import { describeCondition, describeConditions, performRollback, verifyServing, type RollbackParams } from './rollback';
 import { DEFAULT_TIMEOUT_MS, DeployRun } from './run';
 import { DeploySession } from './session';
+import { recordManualRollback } from './steps/recordHistory';
 import type { DeployStepName } from './stepNames';
 import type { DeployCommonOptions, RollbackResult } from './types';
 
@@ -197,6 +198,7 @@ export async function rollbackSkill(
     };
     const result = await performRollback(session, params, run);
     await recordServing(session, options.skill, app.id, result, 'manual rollback');
+    await recordManualRollback(session, options.skill, 'rollback', result);
     return result;
   });
 }
@@ -268,6 +270,7 @@ export async function revertSkillRollback(options: SkillRollbackOptions): Promis
       result.error = failed.toJSON();
     }
     await recordServing(session, options.skill, app.id, result, 'revert');
+    await recordManualRollback(session, options.skill, 'revert', result);
     return result;
   });
 }

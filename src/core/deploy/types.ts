@@ -3,6 +3,7 @@ import type { AppPlatformClient } from '../do/client';
 import type { RequestBudget } from '../do/budget';
 import type { AppSpec, RollbackCondition } from '../do/schemas';
 import type { SkillManifest } from '../skills/manifest';
+import type { AlertOptions } from '../notify/alerts';
 import type { StatusStore } from '../status/statusStore';
 import type { DeployErrorCode } from './errors';
 import type { DeployTimings, PollPolicy } from './poll';
@@ -233,6 +234,8 @@ export interface DeployCommonOptions {
   /** With whenBusy 'wait': how long to wait before DEPLOY_IN_PROGRESS (default 15 minutes). */
   busyTimeoutMs?: number;
   odoo?: OdooOptions;
+  /** The history's bounds, webhook notifications and incident issues (none sent when absent). */
+  alerts?: AlertOptions;
   signal?: AbortSignal;
   onEvent?: (event: DeployEvent) => void;
   /** Step 1's linter; default lintAppSpec (src/core/appspec). */

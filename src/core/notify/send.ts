@@ -1,10 +1,10 @@
 /**
  * Sends a notice to every destination of its channels. A deploy waits at most `waitMs` (one request timeout) for
- * them: what fails before is returned (a warning of the deploy), what fails later goes to `onLateProblem`, once per
- * destination. Sending never throws.
+ * them: a delivery that failed, or is still being retried then, is returned once as a problem (a warning of the
+ * deploy); the retries go on in the background and say nothing more. Sending never throws.
  */
 import { wait } from '../util/wait';
-import { deliver } from './deliver';
+import { deliver, describeDestination } from './deliver';
 import { jsonPayload, slackPayload } from './payload';
 import type { Channel, DeployNotice, NotifyConfig } from './types';
 
@@ -24,18 +24,18 @@ export async function sendNotice(config: NotifyConfig | undefined, notice: Deplo
   if (!config || !targets.length) return [];
   const requestTimeoutMs = config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const options = { requestTimeoutMs, maxTotalMs: config.maxTotalMs ?? DEFAULT_MAX_TOTAL_MS };
-  const problems: string[] = [];
-  let waiting = true;
+  const waitMs = config.waitMs ?? requestTimeoutMs;
+  const outcomes: Array<string | undefined | null> = targets.map(() => null);
   const all = Promise.all(
-    targets.map(async (d) => {
+    targets.map(async (d, i) => {
       const body = d.format === 'slack' ? slackPayload(notice) : jsonPayload(notice, d.channel);
-      const r = await deliver(d, body, options).catch(() => ({ ok: false, problem: `${d.channel}: delivery failed` }));
-      if (r.ok || !r.problem) return;
-      if (waiting) problems.push(r.problem);
-      else config.onLateProblem?.(r.problem);
+      const r = await deliver(d, body, options).catch(() => ({ ok: false, problem: `${describeDestination(d)}: delivery failed` }));
+      outcomes[i] = r.ok ? undefined : r.problem;
     }),
   );
-  await wait(config.waitMs ?? requestTimeoutMs, { until: all });
-  waiting = false;
-  return problems;
+  await wait(waitMs, { until: all });
+  // null: still being retried when the deploy stopped waiting
+  const pending = (i: number) =>
+    `${describeDestination(targets[i])}: not delivered within ${waitMs} ms (still retrying in the background)`;
+  return outcomes.flatMap((o, i) => (o === null ? [pending(i)] : o ? [o] : []));
 }

@@ -46,6 +46,4 @@ export interface NotifyConfig {
   readonly waitMs?: number;
   /** Retries stop after this long in all, counted from the first request (default 60 s). */
   readonly maxTotalMs?: number;
-  /** A delivery that failed after the deploy stopped waiting: reported here, once per destination. */
-  readonly onLateProblem?: (message: string) => void;
 }
