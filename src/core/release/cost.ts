@@ -1,9 +1,11 @@
 /**
- * An app spec's monthly price: App Platform's own figure (`propose`'s `app_cost`) and, per component, the instance
- * size's `usd_per_month` × `instance_count` (from apps_list_instanceSizes), so a change shows where it comes from.
+ * The cost side of the pre-flight diff: App Platform's own figure (`propose`'s `app_cost`) and, per component, the
+ * instance size's price × its instances, so a change shows where it comes from. The prices and propose are asked
+ * through operate/cost.ts (what `odoobo scale` uses), so both show the same figures.
  */
 import type { AppPlatformClient } from '../do/client';
 import type { AppSpec, InstanceSize } from '../do/schemas';
+import { DEFAULT_SIZE, instanceRange, proposedCost, sizePrice, specMonthlyCost } from '../operate/cost';
 
 /** The component kinds that run on instances (static sites and functions are not priced per instance). */
 const PRICED_KINDS = ['services', 'workers', 'jobs'] as const;
@@ -11,20 +13,21 @@ const PRICED_KINDS = ['services', 'workers', 'jobs'] as const;
 export interface CostLine {
   kind: (typeof PRICED_KINDS)[number];
   component: string;
-  /** `instance_size_slug`; undefined when the spec leaves it to App Platform's default. */
-  size?: string;
+  /** `instance_size_slug` (App Platform's default when the spec names none). */
+  size: string;
+  /** Instances; the most an autoscaling range allows. */
   count: number;
-  /** Size price × count; undefined when the size is not in App Platform's list (or not set). */
+  /** Size price × count; undefined when App Platform does not list the size. */
   usdPerMonth?: number;
 }
 
 export interface Costing {
   /** `propose`'s `app_cost` (US dollars a month); undefined when propose refused the spec or did not price it. */
   appCost?: number;
-  /** Why `appCost` is missing: propose's error message. */
+  /** Why `appCost` is missing. */
   proposeError?: string;
   lines: CostLine[];
-  /** The sum of the priced lines. */
+  /** The instance sizes' prices summed (the upper end of an autoscaling range). */
   instancesTotal: number;
 }
 
@@ -32,53 +35,37 @@ export interface CostChange {
   /** The live app's price; undefined when there is no live app yet. */
   before?: Costing;
   after: Costing;
-  /** after − before, by `app_cost` when both have one, else by the instance lines. */
+  /** after − before, by `app_cost` when both have one, else by the instance prices. */
   delta?: number;
 }
 
-/** The price each instance size slug lists, in dollars a month. */
-export function priceList(sizes: readonly InstanceSize[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const s of sizes) {
-    const usd = Number(s.usd_per_month);
-    if (s.slug && s.usd_per_month !== undefined && Number.isFinite(usd)) out.set(s.slug, usd);
-  }
-  return out;
-}
+type Sized = Parameters<typeof instanceRange>[0] & { name?: unknown };
 
-/** The spec's instance lines priced from the list (no request). */
-export function instanceLines(spec: AppSpec, prices: ReadonlyMap<string, number>): CostLine[] {
-  const lines: CostLine[] = [];
+function instanceLines(spec: AppSpec, sizes: readonly InstanceSize[]): CostLine[] {
   const record = spec as Record<string, unknown>;
-  for (const kind of PRICED_KINDS) {
-    const list = record[kind];
-    if (!Array.isArray(list)) continue;
-    for (const c of list as Array<{ name?: unknown; instance_size_slug?: unknown; instance_count?: unknown }>) {
-      const size = typeof c.instance_size_slug === 'string' ? c.instance_size_slug : undefined;
-      const count = typeof c.instance_count === 'number' && c.instance_count > 0 ? c.instance_count : 1;
-      const unit = size === undefined ? undefined : prices.get(size);
-      lines.push({ kind, component: String(c.name ?? '?'), size, count, ...(unit !== undefined ? { usdPerMonth: unit * count } : {}) });
-    }
-  }
-  return lines;
+  return PRICED_KINDS.flatMap((kind) =>
+    (Array.isArray(record[kind]) ? (record[kind] as Sized[]) : []).map((c) => {
+      const size = c.instance_size_slug ?? DEFAULT_SIZE;
+      const count = instanceRange(c).max;
+      const unit = sizePrice(size, sizes);
+      return { kind, component: String(c.name ?? '?'), size, count, ...(unit !== undefined ? { usdPerMonth: unit * count } : {}) };
+    }),
+  );
 }
 
-/** Prices a spec: propose (which changes nothing) for `app_cost`, the price list for the lines. */
+/** Prices a spec: propose (which changes nothing) for `app_cost`, the instance sizes for the lines. */
 export async function priceSpec(
   client: AppPlatformClient,
   spec: AppSpec,
-  prices: ReadonlyMap<string, number>,
-  options: { appId?: string; signal?: AbortSignal } = {},
+  sizes: readonly InstanceSize[],
+  appId?: string,
 ): Promise<Costing> {
-  const lines = instanceLines(spec, prices);
-  const instancesTotal = lines.reduce((sum, l) => sum + (l.usdPerMonth ?? 0), 0);
-  try {
-    const proposed = await client.proposeApp({ spec, ...(options.appId ? { app_id: options.appId } : {}) }, { signal: options.signal });
-    return { ...(proposed.app_cost !== undefined ? { appCost: proposed.app_cost } : {}), lines, instancesTotal };
-  } catch (e) {
-    if (options.signal?.aborted) throw e;
-    return { proposeError: (e as Error).message, lines, instancesTotal };
-  }
+  const proposed = await proposedCost(client, spec, appId);
+  return {
+    ...(proposed.cost !== undefined ? { appCost: proposed.cost } : { proposeError: proposed.error }),
+    lines: instanceLines(spec, sizes),
+    instancesTotal: specMonthlyCost(spec, sizes).max,
+  };
 }
 
 export function costDelta(before: Costing | undefined, after: Costing): number | undefined {

@@ -12,7 +12,7 @@ import type { App, AppSpec, Deployment } from '../do/schemas';
 import { commitOf } from '../deploy/apps';
 import { tryGit } from '../git/git';
 import { simpleGitRunner, type GitRunner } from '../git/runner';
-import { costDelta, priceList, priceSpec, usd, type CostChange } from './cost';
+import { costDelta, priceSpec, usd, type CostChange } from './cost';
 
 /** What a masked value reads as: never the value, nor a hash of it. */
 export const MASKED = '(masked)';
@@ -183,10 +183,9 @@ export async function preflight(input: PreflightInput): Promise<Preflight> {
   const [oldSide, oldHeader] = app ? ['live', 'live'] : ['none', 'no app yet'];
   const patch = createTwoFilesPatch(label(oldSide), label('new'), liveYaml, nextYaml, oldHeader, 'to apply');
   const sizes = await client.listInstanceSizes({ signal });
-  const prices = priceList(sizes);
   const [before, after, commits] = await Promise.all([
-    app ? priceSpec(client, app.spec, prices, { appId: app.id, signal }) : Promise.resolve(undefined),
-    priceSpec(client, spec, prices, { ...(app ? { appId: app.id } : {}), signal }),
+    app ? priceSpec(client, app.spec, sizes, app.id) : Promise.resolve(undefined),
+    priceSpec(client, spec, sizes, app?.id),
     commitsBetween(input.repoRoot, liveCommit, input.commit, input.git),
   ]);
   return {
@@ -220,7 +219,7 @@ export function formatPreflight(p: Preflight): string[] {
   const figure = (c: typeof after | undefined) => (c ? usd(c.appCost ?? c.instancesTotal) : 'nothing');
   const sign = delta === undefined ? '' : ` (${delta >= 0 ? '+' : '−'}${usd(Math.abs(delta))})`;
   out.push('', `Monthly cost: ${figure(before)} → ${figure(after)}${sign}`);
-  for (const l of after.lines) out.push(`  ${l.kind}/${l.component}: ${l.count} × ${l.size ?? '(default size)'} = ${usd(l.usdPerMonth)}`);
+  for (const l of after.lines) out.push(`  ${l.kind}/${l.component}: ${l.count} × ${l.size} = ${usd(l.usdPerMonth)}`);
   if (after.proposeError) out.push(`  propose refused the new spec: ${after.proposeError}`);
   return out;
 }
