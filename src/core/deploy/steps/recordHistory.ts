@@ -19,10 +19,10 @@ import type { RecordNotes } from './recordStatusFile';
 
 const alertsOf = (s: DeploySession): AlertOptions => s.options.alerts ?? {};
 
-/** The deploy's environment: the one it was given (once deploys take one), else the repository's default. */
+/** The deploy's environment as the session resolved it, else the one asked for, else the repository's default. */
 async function environmentOf(s: DeploySession): Promise<string> {
-  const given = (s.options as { environment?: string }).environment;
-  if (given) return given;
+  const resolved = s.resolvedEnvironment?.env.name ?? (await s.environment().catch(() => undefined))?.env.name;
+  if (resolved ?? s.options.environment) return (resolved ?? s.options.environment)!;
   return (await loadEnvironments(s.options.repoRoot).catch(() => undefined))?.defaultName ?? 'staging';
 }
 
