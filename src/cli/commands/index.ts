@@ -4,6 +4,7 @@ import { invoke } from './invoke';
 import { logs } from './logs';
 import { merge } from './merge';
 import { platformStart } from './platformStart';
+import { previewDownCommand, previewListCommand, previewUpCommand } from './preview';
 import { platformStatus } from './platformStatus';
 import { platformStop } from './platformStop';
 import { rollback } from './rollback';
@@ -32,4 +33,7 @@ export const COMMANDS: readonly CliCommand[] = [
   worktreesSetup,
   worktreesList,
   worktreesRemove,
+  previewUpCommand,
+  previewDownCommand,
+  previewListCommand,
 ];

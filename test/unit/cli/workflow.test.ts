@@ -29,7 +29,10 @@ const workflow = parseYaml(readFileSync(FILE, 'utf8')) as {
   name: string;
   on: Record<string, unknown>;
   permissions?: Record<string, string>;
-  jobs: Record<string, { 'runs-on': string; steps: Step[]; env?: Record<string, string> }>;
+  jobs: Record<
+    string,
+    { 'runs-on': string; steps: Step[]; env?: Record<string, string>; if?: string; permissions?: Record<string, string> }
+  >;
 };
 const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
 const runs = steps.filter((s) => typeof s.run === 'string');
@@ -59,9 +62,9 @@ function commandFor(words: string[]): { command?: CliCommand; rest: string[] } {
 }
 
 describe('infra/github/deploy-skills.yml', () => {
-  it('runs on push, pull_request and workflow_dispatch with read-only permissions', () => {
+  it('runs on push, pull_request (and pull_request_target for forks) and workflow_dispatch with read-only permissions', () => {
     assert.ok(workflow.name);
-    assert.deepEqual(Object.keys(workflow.on).sort(), ['pull_request', 'push', 'workflow_dispatch']);
+    assert.deepEqual(Object.keys(workflow.on).sort(), ['pull_request', 'pull_request_target', 'push', 'workflow_dispatch']);
     assert.equal(workflow.permissions?.contents, 'read');
     for (const j of Object.values(workflow.jobs)) assert.equal(j['runs-on'], 'ubuntu-latest');
   });
@@ -143,5 +146,85 @@ describe('infra/github/deploy-skills.yml', () => {
       }
     }
     for (const c of ['validate', 'deploy', 'test', 'rollback']) assert.ok(used.has(c), `the workflow uses odoobo ${c}`);
+  });
+});
+
+describe('infra/github/deploy-skills.yml: preview apps per pull request', () => {
+  const on = workflow.on as Record<string, { types?: string[]; paths?: string[] } | null>;
+  const preview = workflow.jobs.preview;
+  const fork = workflow.jobs['fork-notice'];
+  const step = (job: typeof preview, pred: (s: Step) => boolean): Step => {
+    const found = job.steps.find(pred);
+    assert.ok(found, 'step not found');
+    return found;
+  };
+
+  it('pull_request: opened, synchronize, reopened and closed, on skills/ and infra/ changes', () => {
+    assert.deepEqual(on.pull_request?.types, ['opened', 'synchronize', 'reopened', 'closed']);
+    assert.deepEqual(on.pull_request?.paths, ['skills/**', 'infra/**']);
+    assert.deepEqual(on.pull_request_target?.types, ['opened', 'synchronize', 'reopened']);
+  });
+
+  it('the deploy job never deploys a pull request\'s branch, and sits out closed pull requests and pull_request_target', () => {
+    assert.equal(workflow.jobs.deploy.if, "github.event_name != 'pull_request_target' && github.event.action != 'closed'");
+    const deploy = step(workflow.jobs.deploy, (s) => s.id === 'deploy');
+    assert.match(deploy.if!, /github\.event_name != 'pull_request'/);
+  });
+
+  it('the preview job: same-repository pull requests only, with pull-requests: write', () => {
+    assert.equal(preview.if, "github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository");
+    assert.deepEqual(preview.permissions, { contents: 'read', 'pull-requests': 'write' });
+    assert.equal(workflow.permissions?.contents, 'read');
+    assert.equal(workflow.permissions?.['pull-requests'], undefined, 'write access only where a job needs it');
+  });
+
+  it('finds the changed skills from the pull request\'s diff: skills/<name>/ and infra/<name>*.yaml', () => {
+    const changes = step(preview, (s) => s.id === 'changes');
+    assert.equal(changes.if, "github.event.action != 'closed'");
+    assert.match(changes.run!, /git diff --name-only "\$base" "\$PR_HEAD" -- skills infra/);
+    assert.equal(changes.env?.PR_HEAD, '${{ github.event.pull_request.head.sha }}');
+    const sed = /sed -nE '([^']+)'/.exec(changes.run!)?.[1];
+    assert.ok(sed);
+    assert.match(sed, /\^skills\//);
+    assert.match(sed, /\^infra\/.*\(\\\.\[a-z\]\[a-z0-9-\]\*\)\?\\\.ya\?ml\$/, 'overlays infra/<name>.<env>.yaml count too');
+  });
+
+  it('on opened/synchronize/reopened: odoobo preview up of the changed skills from the head branch, with --comment', () => {
+    const up = step(preview, (s) => /odoobo preview up/.test(s.run ?? ''));
+    assert.match(up.if!, /github\.event\.action != 'closed'/);
+    assert.match(up.if!, /steps\.changes\.outputs\.skills != ''/);
+    const expected = 'npx odoobo preview up $SKILLS --pr "$PR" --branch "$HEAD_REF" --comment --target digitalocean --json > preview.json';
+    assert.equal(up.run, expected);
+    // Values from the event reach the shell through env, never interpolated into the script (a branch name is untrusted).
+    assert.equal(up.env?.HEAD_REF, '${{ github.event.pull_request.head.ref }}');
+    assert.equal(up.env?.PR, '${{ github.event.pull_request.number }}');
+    assert.equal(up.env?.GITHUB_TOKEN, '${{ secrets.GITHUB_TOKEN }}');
+    assert.equal(up.env?.DIGITALOCEAN_ACCESS_TOKEN, '${{ secrets.DIGITALOCEAN_ACCESS_TOKEN }}');
+    for (const s of [...preview.steps, ...fork.steps]) assert.ok(!/\$\{\{/.test(s.run ?? ''), `no expression inside a script: ${s.name}`);
+  });
+
+  it('on closed: odoobo preview down --all with --comment', () => {
+    const down = step(preview, (s) => /odoobo preview down/.test(s.run ?? ''));
+    assert.equal(down.if, "github.event.action == 'closed'");
+    assert.equal(down.run, 'npx odoobo preview down --all --pr "$PR" --comment --target digitalocean');
+  });
+
+  it('a fork\'s pull request: no preview, a comment from pull_request_target that never checks out the fork nor gets the DO token', () => {
+    const fromFork = 'github.event.pull_request.head.repo.full_name != github.repository';
+    assert.equal(fork.if, `github.event_name == 'pull_request_target' && ${fromFork}`);
+    assert.equal(fork.permissions?.['pull-requests'], 'write');
+    const checkout = step(fork, (s) => s.uses?.startsWith('actions/checkout@') ?? false);
+    assert.equal(checkout.with?.ref, undefined, 'the base branch, never the head');
+    assert.equal(checkout.with?.['persist-credentials'], false);
+    const say = step(fork, (s) => /odoobo preview up/.test(s.run ?? ''));
+    assert.equal(say.run, 'npx odoobo preview up --pr "$PR" --comment');
+    for (const s of fork.steps) assert.equal(s.env?.DIGITALOCEAN_ACCESS_TOKEN, undefined);
+    assert.ok(!JSON.stringify(fork).includes('DIGITALOCEAN_ACCESS_TOKEN'));
+  });
+
+  it('the commands the preview jobs run are the CLI\'s (preview up, preview down)', () => {
+    const invocations = [...preview.steps, ...fork.steps].flatMap((s) => odooboInvocations(s.run ?? ''));
+    const used = invocations.map((w) => commandFor(w).command?.path.join(' '));
+    assert.ok(used.includes('preview up') && used.includes('preview down'), used.join(', '));
   });
 });
