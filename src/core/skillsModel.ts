@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { isGitRepository } from './git/git';
-import { listWorktrees, type Worktree } from './git/worktrees';
+import { listWorktreeEntries, readBranchTracking, readWorktreeState, type Worktree } from './git/worktrees';
 import { loadSkills, type Skill, type SkillProblem } from './skills/loadSkills';
 
 /** A skill with what the tree shows about it. */
@@ -22,26 +22,57 @@ export interface SkillsModel {
   readonly orphanWorktrees: Worktree[];
   /** Set when git failed; skills still load. */
   readonly gitError?: string;
+  /** False in the first paint: worktrees are listed but their dirty and ahead/behind state is still being read. */
+  readonly complete: boolean;
 }
 
 export interface BuildModelOptions {
   readonly skillsLocation?: string;
   readonly statusConcurrency?: number;
+  /** Called once with the skills and the worktrees from `git worktree list` (no dirty, ahead/behind yet). */
+  readonly onFirstPaint?: (model: SkillsModel) => void;
 }
 
-/** Loads skills and worktrees and matches them by branch `skill/<name>`. One `git worktree list` per call. */
+/**
+ * Loads skills and worktrees and matches them by branch `skill/<name>`: one `git worktree list` for the first paint,
+ * then one `git for-each-ref` and a bounded number of parallel `git status` for the complete model.
+ */
 export async function buildSkillsModel(root: string, options: BuildModelOptions = {}): Promise<SkillsModel> {
   const absRoot = path.resolve(root);
+  // Started together with the repository check: outside a repository their failures are ignored.
+  const listing = listWorktreeEntries(absRoot);
+  const tracking = readBranchTracking(absRoot);
+  listing.catch(() => undefined);
+  tracking.catch(() => undefined);
   const [loaded, isRepo] = await Promise.all([loadSkills(absRoot, options.skillsLocation ?? 'skills'), isGitRepository(absRoot)]);
   let worktrees: Worktree[] = [];
   let gitError: string | undefined;
   if (isRepo) {
     try {
-      worktrees = await listWorktrees(absRoot, { concurrency: options.statusConcurrency });
+      worktrees = await listing;
     } catch (e) {
       gitError = (e as Error).message;
     }
   }
+  if (!isRepo || gitError) return assemble(absRoot, isRepo, loaded, worktrees, gitError, true);
+  options.onFirstPaint?.(assemble(absRoot, isRepo, loaded, worktrees, undefined, false));
+  try {
+    worktrees = await readWorktreeState(absRoot, worktrees, { concurrency: options.statusConcurrency }, tracking);
+  } catch (e) {
+    gitError = (e as Error).message;
+    worktrees = worktrees.map((w) => ({ ...w, pending: undefined }));
+  }
+  return assemble(absRoot, isRepo, loaded, worktrees, gitError, true);
+}
+
+function assemble(
+  absRoot: string,
+  isRepo: boolean,
+  loaded: Awaited<ReturnType<typeof loadSkills>>,
+  worktrees: Worktree[],
+  gitError: string | undefined,
+  complete: boolean,
+): SkillsModel {
   const bySkill = new Map<string, Worktree>();
   for (const w of worktrees) if (w.skill && !w.isMain && !bySkill.has(w.skill)) bySkill.set(w.skill, w);
   // A main worktree checked out on skill/<name> (e.g. a worktree opened in its own window) counts too.
@@ -55,5 +86,6 @@ export async function buildSkillsModel(root: string, options: BuildModelOptions 
     worktrees,
     orphanWorktrees: worktrees.filter((w) => w.skill && !names.has(w.skill)),
     gitError,
+    complete,
   };
 }

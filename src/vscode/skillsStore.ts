@@ -53,7 +53,11 @@ export class SkillsStore extends Disposable {
       do {
         this.rerun = false;
         const started = Date.now();
-        model = await buildSkillsModel(this.folder.uri.fsPath, { skillsLocation: settings(this.folder).skillsLocation });
+        model = await buildSkillsModel(this.folder.uri.fsPath, {
+          skillsLocation: settings(this.folder).skillsLocation,
+          // Only the first load paints early: a later refresh keeps the complete model on screen until the next one.
+          onFirstPaint: this.current ? undefined : (partial) => this.paint(partial),
+        });
         this.log.debug(
           `refreshed ${this.folder.name}: ${model.skills.length} skills, ${model.worktrees.length} worktrees in ${Date.now() - started} ms`,
         );
@@ -76,6 +80,13 @@ export class SkillsStore extends Disposable {
       },
     );
     return this.running;
+  }
+
+  /** Shows the first paint (skills and worktrees, their state still unknown) unless disposed or already complete. */
+  private paint(partial: SkillsModel): void {
+    if (this.isDisposed || this.current) return;
+    this.current = partial;
+    this._onDidChange.fire(partial);
   }
 
   /** Coalesces bursts of file events into one refresh. */

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { runWorktreeRead, simpleGitRunner, type GitRunner } from './runner';
+import { GitCommandError, gitAtLeast, runWorktreeRead, simpleGitRunner, type GitRunner } from './runner';
 import { skillForBranch } from '../skills/names';
 import { mapLimit } from '../util/concurrency';
 
@@ -34,6 +35,8 @@ export interface Worktree extends WorktreeEntry {
   readonly upstreamGone?: boolean;
   readonly ahead?: number;
   readonly behind?: number;
+  /** Set while dirty and ahead/behind are still being read (`listWorktreeEntries`, the tree's first paint). */
+  readonly pending?: true;
 }
 
 /** Parses `git worktree list --porcelain -z` (NUL-terminated attribute lines, an empty one between entries). */
@@ -100,40 +103,133 @@ export async function readBranchTracking(repoDir: string, run: GitRunner = simpl
   return map;
 }
 
-async function readDirty(worktreePath: string): Promise<{ dirty?: boolean; changedFiles?: number }> {
-  try {
-    // --no-optional-locks: a background status must never take index.lock from under the user's own git commands.
-    // --branch makes the output never empty: simple-git waits 50 ms for more output after a command that printed nothing.
-    const args = [
-      '--no-optional-locks',
-      'status',
-      '--porcelain=v1',
-      '--branch',
-      '-z',
-      '--untracked-files=normal',
-      '--ignore-submodules=dirty',
-    ];
-    const out = await simpleGitRunner(worktreePath, args);
-    // Each record is `XY path\0`, renames carry one extra `\0origPath`; the `## branch` header is not a change.
-    let count = 0;
-    const records = out.split('\0');
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i];
-      if (!r || r.startsWith('## ')) continue;
-      count++;
-      if (r[0] === 'R' || r[0] === 'C') i++;
+export interface DirtyState {
+  dirty?: boolean;
+  changedFiles?: number;
+}
+
+// --branch makes the output never empty (simple-git waits 50 ms for more output after a command that printed nothing),
+// and its `## branch` header starts each worktree's part of a batch.
+const STATUS_ARGS = ['status', '--porcelain=v1', '--branch', '-z', '--untracked-files=normal', '--ignore-submodules=dirty'];
+
+/** Counts the changes in `git status --porcelain=v1 --branch -z` output, one entry per `## branch` header. */
+function parseStatuses(out: string): DirtyState[] {
+  const states: DirtyState[] = [];
+  const records = out.split('\0');
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (!r) continue;
+    if (r.startsWith('## ')) {
+      states.push({ dirty: false, changedFiles: 0 });
+      continue;
     }
-    return { dirty: count > 0, changedFiles: count };
+    // Each record is `XY path`, renames carry one extra `origPath`; a status code is never `#`, so `## ` is a header.
+    const cur = states[states.length - 1];
+    if (cur) cur.changedFiles = (cur.changedFiles ?? 0) + 1;
+    if (cur) cur.dirty = true;
+    if (r[0] === 'R' || r[0] === 'C') i++;
+  }
+  return states;
+}
+
+// --no-optional-locks: a background status must never take index.lock from under the user's own git commands.
+async function readDirty(worktreePath: string): Promise<DirtyState> {
+  try {
+    return parseStatuses(await simpleGitRunner(worktreePath, ['--no-optional-locks', ...STATUS_ARGS]))[0] ?? {};
   } catch {
     return {};
   }
 }
 
+/**
+ * The status of many worktrees from one process: `git for-each-repo` runs `git -C <path> status` for each path of a
+ * config key given on the command line, in order (git forks git, far cheaper than a process per worktree from here).
+ * It stops at the first failing worktree; that one and the rest are then read one by one.
+ */
+async function readDirtyBatch(repoDir: string, paths: readonly string[]): Promise<DirtyState[]> {
+  const config = paths.flatMap((p) => ['-c', `odoobo.statusrepo=${p}`]);
+  const args = ['--no-optional-locks', ...config, 'for-each-repo', '--config=odoobo.statusrepo', '--', ...STATUS_ARGS];
+  const out = await simpleGitRunner(repoDir, args).catch((e: unknown) => (e instanceof GitCommandError ? e.stdout : ''));
+  const states = parseStatuses(out);
+  // A section cut short by the failure is not trusted either.
+  const good = states.length >= paths.length ? paths.length : Math.max(0, states.length - 1);
+  const rest = await Promise.all(paths.slice(good).map((p) => readDirty(p)));
+  return [...states.slice(0, good), ...rest];
+}
+
+/** Dirty state of each path: `batches` for-each-repo processes in parallel when git has it (2.30), else one status each. */
+export async function readStatuses(repoDir: string, paths: readonly string[], batches: number): Promise<DirtyState[]> {
+  if (paths.length === 0) return [];
+  if (!(await gitAtLeast(simpleGitRunner, repoDir, 2, 30))) return mapLimit(paths, batches, (p) => readDirty(p));
+  const size = Math.ceil(paths.length / Math.max(1, batches));
+  const chunks = Array.from({ length: Math.ceil(paths.length / size) }, (_, i) => paths.slice(i * size, (i + 1) * size));
+  return (await Promise.all(chunks.map((c) => readDirtyBatch(repoDir, c)))).flat();
+}
+
 export interface ListWorktreesOptions {
-  /** Parallel `git status` calls for dirty state. */
+  /** Parallel git processes reading dirty state (each a `for-each-repo` batch of `git status`). */
   readonly concurrency?: number;
   /** Read dirty state only for worktrees that match this predicate (default: all). */
   readonly statusFor?: (w: WorktreeEntry) => boolean;
+}
+
+/**
+ * Status processes in parallel by default, one per core: `npm run bench` (bench/worktreeState.ts) times a status per
+ * worktree (one at a time, 8 or 16 in parallel) against for-each-repo batches (1, 2, 4, 8) for 5, 20 and 100 worktrees.
+ */
+const STATUS_CONCURRENCY = Math.max(2, os.availableParallelism());
+
+/**
+ * The repository's worktrees from one `git worktree list` (and a stat of each folder): branch, HEAD, locked, prunable;
+ * dirty and ahead/behind are left unknown (undefined) for `readWorktreeState`. Fast enough for a first paint.
+ */
+export async function listWorktreeEntries(repoDir: string): Promise<Worktree[]> {
+  const entries = parseWorktreePorcelain(await runWorktreeRead(simpleGitRunner, repoDir, ['worktree', 'list', '--porcelain', '-z']));
+  return Promise.all(
+    entries.map(async (entry, index): Promise<Worktree> => {
+      const exists = await fs.stat(entry.path).then((s) => s.isDirectory(), () => false);
+      const branch = entry.branchRef?.replace(/^refs\/heads\//, '');
+      return {
+        ...entry,
+        path: path.normalize(entry.path),
+        branch,
+        skill: skillForBranch(branch),
+        isMain: index === 0,
+        exists,
+        prunable: entry.prunable || !exists,
+        prunableReason: entry.prunableReason ?? (exists ? undefined : 'folder is missing'),
+        pending: true,
+      };
+    }),
+  );
+}
+
+/**
+ * Fills in dirty (one `git status` per existing worktree, in parallel within a bound) and upstream, ahead/behind (one
+ * `git for-each-ref` for all branches) of worktrees from `listWorktreeEntries`.
+ */
+export async function readWorktreeState(
+  repoDir: string,
+  worktrees: readonly Worktree[],
+  options: ListWorktreesOptions = {},
+  tracking: Promise<Map<string, BranchTracking>> = readBranchTracking(repoDir),
+): Promise<Worktree[]> {
+  const wanted = worktrees.flatMap((w, i) => (w.exists && !w.bare && (options.statusFor?.(w) ?? true) ? [i] : []));
+  const statuses = readStatuses(repoDir, wanted.map((i) => worktrees[i].path), options.concurrency ?? STATUS_CONCURRENCY);
+  const [byRef, read] = await Promise.all([tracking, statuses]);
+  const dirty = new Map(wanted.map((index, k) => [index, read[k]]));
+  return worktrees.map((w, i) => {
+    const track = w.branchRef ? byRef.get(w.branchRef) : undefined;
+    return {
+      ...w,
+      pending: undefined,
+      ...dirty.get(i),
+      upstream: track?.upstream,
+      upstreamGone: track?.gone,
+      ahead: track?.upstream && !track.gone ? track.ahead : undefined,
+      behind: track?.upstream && !track.gone ? track.behind : undefined,
+    };
+  });
 }
 
 /**
@@ -141,31 +237,8 @@ export interface ListWorktreesOptions {
  * one `git worktree list`, one `git for-each-ref`, and one `git status` per existing worktree.
  */
 export async function listWorktrees(repoDir: string, options: ListWorktreesOptions = {}): Promise<Worktree[]> {
-  const [porcelain, tracking] = await Promise.all([
-    runWorktreeRead(simpleGitRunner, repoDir, ['worktree', 'list', '--porcelain', '-z']),
-    readBranchTracking(repoDir),
-  ]);
-  const entries = parseWorktreePorcelain(porcelain);
-  return mapLimit(entries, options.concurrency ?? 8, async (entry, index): Promise<Worktree> => {
-    const exists = await fs.stat(entry.path).then((s) => s.isDirectory(), () => false);
-    const branch = entry.branchRef?.replace(/^refs\/heads\//, '');
-    const track = entry.branchRef ? tracking.get(entry.branchRef) : undefined;
-    const wantStatus = exists && !entry.bare && (options.statusFor?.(entry) ?? true);
-    const status = wantStatus ? await readDirty(entry.path) : {};
-    return {
-      ...entry,
-      path: path.normalize(entry.path),
-      branch,
-      skill: skillForBranch(branch),
-      isMain: index === 0,
-      exists,
-      prunable: entry.prunable || !exists,
-      prunableReason: entry.prunableReason ?? (exists ? undefined : 'folder is missing'),
-      ...status,
-      upstream: track?.upstream,
-      upstreamGone: track?.gone,
-      ahead: track?.upstream && !track.gone ? track.ahead : undefined,
-      behind: track?.upstream && !track.gone ? track.behind : undefined,
-    };
-  });
+  const tracking = readBranchTracking(repoDir);
+  // Read alongside the list; a failure surfaces from readWorktreeState's await, never as an unhandled rejection.
+  tracking.catch(() => undefined);
+  return readWorktreeState(repoDir, await listWorktreeEntries(repoDir), options, tracking);
 }

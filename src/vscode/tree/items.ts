@@ -33,11 +33,13 @@ export function flags(kind: string, set: Record<string, boolean | undefined>): s
 export function worktreeSummary(w: Worktree): string {
   const parts: string[] = [];
   if (!w.exists) parts.push('folder missing');
+  // First paint: the same item, its state filled in when read (a placeholder, not a wrong "not pushed").
+  if (w.pending) parts.push('…');
   if (w.dirty) parts.push(`${w.changedFiles ?? ''} changed`.trim());
   if (w.ahead) parts.push(`↑${w.ahead}`);
   if (w.behind) parts.push(`↓${w.behind}`);
   if (w.upstreamGone) parts.push('upstream gone');
-  else if (!w.upstream && w.branch) parts.push('not pushed');
+  else if (!w.upstream && w.branch && !w.pending) parts.push('not pushed');
   if (w.locked) parts.push('locked');
   if (w.detached) parts.push('detached');
   return parts.join(' · ');
