@@ -7,6 +7,7 @@ import { platformStart } from './platformStart';
 import { previewDownCommand, previewListCommand, previewUpCommand } from './preview';
 import { platformStatus } from './platformStatus';
 import { platformStop } from './platformStop';
+import { report } from './report';
 import { rollback } from './rollback';
 import { run } from './run';
 import { scale } from './scale';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly CliCommand[] = [
   scale,
   merge,
   status,
+  report,
   logs,
   worktreesSetup,
   worktreesList,

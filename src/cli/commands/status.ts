@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import {
   findLocalPlatform, formatSummary, liveStatus, pidAlive, readEndpoint, type LiveAppState, type LiveStatus,
 } from '../../core/localPlatform';
+import { formatResources, withInstances, type LiveAppWithInstances } from '../../core/operate/instances';
 import { defaultLocalDataDir, parseTargetName } from '../../core/target';
 import { loadSkills } from '../../core/skills/loadSkills';
 import { buildWorktreeStatus, exportWorktreeStatus, type ExportedSkill, type WorktreeStatusExport } from '../../core/status/exportStatus';
@@ -24,9 +25,10 @@ it reads only local files and git (a local deployment is marked "platform not ru
 App Platform is not running); with --live it asks the target what it serves now.
 
 Options:
-  --live                         ask the target (local or DigitalOcean) for each skill's app: phase, health, URL, and
-                                 the counts (healthy, unhealthy, deploying, not deployed); a local target that is not
-                                 running is not started (nothing is served)
+  --live                         ask the target (local or DigitalOcean) for each skill's app: phase, health, URL, CPU %,
+                                 memory %, ready/desired replicas, running instances, and the counts (healthy,
+                                 unhealthy, deploying, not deployed); a local target that is not running is not
+                                 started (nothing is served)
   --watch [seconds]              --live, refreshed every <seconds> (default 10) in place on a terminal, as plain
                                  blocks of lines otherwise; Ctrl-C stops it (exit 0)
 ${TARGET_HELP}
@@ -110,13 +112,16 @@ function renderLive(io: CliIO, live: LiveView): string[] {
     a.health ?? '-',
     a.inProgress ? `${a.inProgress.phase ?? 'PENDING'} ${short(a.inProgress.id)}` : '-',
     a.liveUrl ?? '-',
+    a.components?.map((c) => `${a.components!.length > 1 ? `${c.name}: ` : ''}${formatResources(c)}`).join('; ') || '-',
+    a.instances?.join(', ') || '-',
   ]);
-  const columns = ['SKILL', 'LIVE', 'PHASE', 'HEALTH', 'IN PROGRESS', 'URL'].map((header) => ({ header }));
+  const columns = ['SKILL', 'LIVE', 'PHASE', 'HEALTH', 'IN PROGRESS', 'URL', 'RESOURCES', 'INSTANCES'].map((header) => ({ header }));
   if (rows.length) lines.push(...formatTable(columns, rows, st.bold));
   return lines;
 }
 
 interface LiveView extends LiveStatus {
+  readonly apps: LiveAppWithInstances[];
   readonly target: string;
   readonly api_url?: string;
   readonly note?: string;
@@ -138,7 +143,7 @@ async function askLive(values: { target?: string; 'api-url'?: string }, io: CliI
   }
   const t = await openTarget(values, io, root, { onNote: () => undefined });
   try {
-    return { target: t.target, api_url: t.apiUrl, ...(await liveStatus(t.client, apps)) };
+    return { target: t.target, api_url: t.apiUrl, ...(await withInstances(t.client, await liveStatus(t.client, apps))) };
   } finally {
     await t.close();
   }

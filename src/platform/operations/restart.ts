@@ -12,7 +12,7 @@ import type { AppRecord, DeploymentRecord } from '../state/model';
  * The answer is the active deployment (App Platform answers the deployment the restart runs in).
  */
 export class Restarts {
-  /** appId → the restart that runs now. */
+  /** appId → the last restart asked for (it runs after the ones before it). */
   private readonly running = new Map<string, Promise<void>>();
 
   constructor(private readonly ctx: PlatformContext, private readonly instances: Instances) {}
@@ -27,10 +27,14 @@ export class Restarts {
     if (unknown.length > 0) {
       throw badRequest(`components: no component named ${unknown.map((c) => `"${c}"`).join(', ')} (the app has ${known.join(', ')})`);
     }
-    if (this.running.has(app.id)) throw conflict(`a restart of ${app.spec.name} is already running`);
     const names = components?.length ? [...new Set(components)] : known;
-    const run = ctx.track(this.rolling(app, dep, rt, names)).finally(() => this.running.delete(app.id));
+    // A restart asked for while one runs follows it: each replaces the instances running when it starts.
+    const previous = this.running.get(app.id) ?? Promise.resolve();
+    const run = ctx.track(previous.then(() => this.rolling(app, dep, rt, names)));
     this.running.set(app.id, run);
+    void run.finally(() => {
+      if (this.running.get(app.id) === run) this.running.delete(app.id);
+    });
     return dep;
   }
 

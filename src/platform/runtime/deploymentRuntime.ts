@@ -14,6 +14,8 @@ export interface ComponentInstance {
   stopping: boolean;
   /** A rolling restart runs a replacement: the exit of either process is not a crash to restart. */
   replacing?: boolean;
+  /** While a rolling restart runs: the process being replaced, listed (and serving) until it stops. */
+  previous?: ManagedProcess;
   restarts: number;
   /** The last lines it printed: what RUN_RESTARTED shows after a crash. */
   recent: string[];

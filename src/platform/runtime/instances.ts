@@ -171,6 +171,7 @@ export class Instances {
     const old = { proc: inst.proc, port: inst.port };
     if (!old.proc) throw new StepFailure('RestartNotPossible', `${inst.name} has no process to restart`);
     inst.replacing = true;
+    inst.previous = old.proc;
     try {
       inst.port = await freePort();
       this.spawn(app, dep, rt, inst);
@@ -188,6 +189,7 @@ export class Instances {
       await old.proc.stop(terminationOf(inst.spec).gracePeriodSeconds * 1000);
     } finally {
       inst.replacing = false;
+      inst.previous = undefined;
     }
   }
 
@@ -198,14 +200,19 @@ export class Instances {
     if (!dep || !rt) return [];
     const out: InstanceView[] = [];
     for (const inst of rt.instances.values()) {
-      const state = inst.proc ? await processState(inst.proc.pid) : inst.sim ? 'S' : undefined;
-      if (!isRunning(inst) || !state || state === 'Z') continue;
-      out.push({
-        component_name: inst.name,
-        component_type: inst.kind === 'worker' ? 'WORKER' : 'SERVICE',
-        instance_name: instanceName(dep, inst),
-        instance_alias: `${inst.name}-0`,
-      });
+      // During a rolling restart the old process is listed first, until it stops: the new one is a surge instance.
+      const procs = [inst.previous, inst.proc].filter((p): p is ManagedProcess => !!p && p.exitInfo === undefined);
+      const pids: Array<number | undefined> = inst.sim ? [undefined] : procs.map((p) => p.pid);
+      for (const pid of pids) {
+        const state = pid === undefined ? 'S' : await processState(pid);
+        if (!state || state === 'Z') continue;
+        out.push({
+          component_name: inst.name,
+          component_type: inst.kind === 'worker' ? 'WORKER' : 'SERVICE',
+          instance_name: nameOf(dep, inst.name, pid ?? inst.port),
+          instance_alias: `${inst.name}-${out.filter((o) => o.component_name === inst.name).length}`,
+        });
+      }
     }
     return out;
   }
@@ -239,8 +246,11 @@ export class Instances {
 
 /** An instance's name: component, deployment and process, like App Platform's `<component>-<replica set>-<pod>`. */
 export function instanceName(dep: DeploymentRecord, inst: ComponentInstance): string {
-  const id = dep.id.replace(/-/g, '').slice(0, 10);
-  return `${inst.name}-${id}-${inst.proc?.pid ?? inst.port}`;
+  return nameOf(dep, inst.name, inst.proc?.pid ?? inst.port);
+}
+
+function nameOf(dep: DeploymentRecord, component: string, pid: number): string {
+  return `${component}-${dep.id.replace(/-/g, '').slice(0, 10)}-${pid}`;
 }
 
 /** Stops a deployment's components and helpers (git, build commands): SIGTERM, SIGKILL after `graceMs`. */
