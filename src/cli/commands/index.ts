@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command';
 import { deploy } from './deploy';
+import { envList, envSet, envUnset } from './env';
 import { invoke } from './invoke';
 import { logs } from './logs';
 import { merge } from './merge';
@@ -28,6 +29,9 @@ export const COMMANDS: readonly CliCommand[] = [
   invoke,
   rollback,
   scale,
+  envList,
+  envSet,
+  envUnset,
   merge,
   status,
   report,

@@ -7,6 +7,7 @@ import type { LogType } from '../logs/logStore';
 import type { DeploymentRuntime } from '../runtime/deploymentRuntime';
 import { gitEnv, skillEnv } from '../runtime/environment';
 import { envOf, type Component } from '../spec/appSpec';
+import { openSecret } from '../spec/secretValues';
 import type { DeploymentRecord } from '../state/model';
 import { throwIfAborted } from '../util/abort';
 import { StepFailure } from './stepFailure';
@@ -86,7 +87,8 @@ export class Builder {
     log: (line: string) => void,
   ): Promise<void> {
     log(`running build command: ${c.spec.build_command}`);
-    const specEnvs = envOf(dep.spec, c.spec, 'BUILD', { secrets: this.ctx.options.secrets, appUrl: '' });
+    const open = (v: string) => openSecret(v, this.ctx.meta.logSecret);
+    const specEnvs = envOf(dep.spec, c.spec, 'BUILD', { secrets: this.ctx.options.secrets, appUrl: '', openSecret: open });
     const env = skillEnv({ parent: process.env, shimDir: this.ctx.shimDir, specEnvs });
     const code = await this.run(dep, rt, c.spec.name, srcDir, c.spec.build_command ?? '', 'BUILD', env);
     throwIfAborted(rt.abort.signal);

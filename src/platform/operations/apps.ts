@@ -8,6 +8,7 @@ import type { DeploymentRuntime } from '../runtime/deploymentRuntime';
 import { stopInstances } from '../runtime/instances';
 import { componentsOf, type AppSpec } from '../spec/appSpec';
 import { checkAppSpec } from '../spec/checkSpec';
+import { sealSecrets } from '../spec/secretValues';
 import type { AlertRecord, AppRecord, DeploymentRecord } from '../state/model';
 import { now, settleWithin } from '../util/abort';
 import type { Deployments } from './deployments';
@@ -48,7 +49,7 @@ export class Apps {
   }
 
   async create(input: unknown): Promise<{ app: AppRecord; deployment: DeploymentRecord }> {
-    const spec = structuredClone(this.checkSpec(input));
+    const spec = sealSecrets(structuredClone(this.checkSpec(input)), this.ctx.meta.logSecret);
     if (!this.nameAvailable(spec.name)) throw conflict(`an app named "${spec.name}" already exists`);
     const t = now();
     const ingress = new Ingress(spec.name);
@@ -71,7 +72,7 @@ export class Apps {
   }
 
   update(app: AppRecord, input: unknown): DeploymentRecord {
-    const spec = structuredClone(this.checkSpec(input));
+    const spec = sealSecrets(structuredClone(this.checkSpec(input)), this.ctx.meta.logSecret);
     this.deployments.refuseWhilePinned(app);
     if (!this.nameAvailable(spec.name, app.id)) throw conflict(`an app named "${spec.name}" already exists`);
     app.spec = spec;

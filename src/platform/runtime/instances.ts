@@ -3,6 +3,7 @@ import { instanceSize } from '../catalog/catalog';
 import type { PlatformContext } from '../context';
 import { StepFailure } from '../deploy/stepFailure';
 import { componentsOf, envOf, healthCheckOf, terminationOf, type Component } from '../spec/appSpec';
+import { openSecret } from '../spec/secretValues';
 import type { AppRecord, DeploymentRecord } from '../state/model';
 import { sleep, throwIfAborted } from '../util/abort';
 import { describeExit, isRunning, type ComponentInstance, type DeploymentRuntime } from './deploymentRuntime';
@@ -67,7 +68,9 @@ export class Instances {
     const env = skillEnv({
       parent: process.env,
       shimDir: ctx.shimDir,
-      specEnvs: envOf(dep.spec, inst.spec, 'RUN', { secrets: ctx.options.secrets, appUrl: ctx.liveUrl(app) }),
+      specEnvs: envOf(dep.spec, inst.spec, 'RUN', {
+        secrets: ctx.options.secrets, appUrl: ctx.liveUrl(app), openSecret: (v) => openSecret(v, ctx.meta.logSecret),
+      }),
       platform: { PORT: String(inst.port), HOST: '127.0.0.1' },
     });
     return { cwd, env };

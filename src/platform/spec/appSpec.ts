@@ -137,7 +137,7 @@ export function envOf(
   spec: AppSpec,
   c: ComponentSpec,
   phase: 'RUN' | 'BUILD',
-  context: { secrets?: Readonly<Record<string, string>>; appUrl: string },
+  context: { secrets?: Readonly<Record<string, string>>; appUrl: string; openSecret?: (sealed: string) => string | undefined },
 ): Record<string, string> {
   const wanted = phase === 'RUN' ? ['RUN_TIME', 'RUN_AND_BUILD_TIME', 'UNSET'] : ['BUILD_TIME', 'RUN_AND_BUILD_TIME', 'UNSET'];
   const out: Record<string, string> = {};
@@ -150,7 +150,9 @@ export function envOf(
       const configured = context.secrets?.[`${spec.name}/${e.key}`] ?? context.secrets?.[e.key];
       // DigitalOcean answers encrypted values (EV[…]); those cannot be used locally.
       const literal = e.value !== undefined && !e.value.startsWith('EV[') ? e.value : undefined;
-      out[e.key] = configured ?? literal ?? '';
+      // A value set through the API (sealed by secretValues.ts) is the app's own: it wins over the secrets file.
+      const opened = e.value?.startsWith('EV[') ? context.openSecret?.(e.value) : undefined;
+      out[e.key] = opened ?? configured ?? literal ?? '';
     } else {
       out[e.key] = bind(e.value ?? '');
     }

@@ -4,6 +4,7 @@
  */
 import { isAppPlatformError } from '../../do/errors';
 import type { App, Deployment } from '../../do/schemas';
+import { carrySecrets } from '../carrySecrets';
 import { toDeployError } from '../errors';
 import { noDeployment } from '../outcomes';
 import type { Step } from './list';
@@ -33,9 +34,11 @@ export const apply: Step<Validated, Applied> = {
             }
           }
           const app0: App = existing;
-          if (sameSpec(app0.spec, spec)) return { app: app0, started: undefined, how: 'spec unchanged' };
+          // SECRET envs the repository leaves empty keep the live app's values (carrySecrets.ts).
+          const sent = carrySecrets(spec, app0.spec).spec;
+          if (sameSpec(app0.spec, sent)) return { app: app0, started: undefined, how: 'spec unchanged' };
           const before = new Set([app0.in_progress_deployment?.id, app0.pending_deployment?.id].filter(Boolean));
-          const app = await client.updateApp(app0.id, spec);
+          const app = await client.updateApp(app0.id, sent);
           const fresh = app.in_progress_deployment?.id && !before.has(app.in_progress_deployment.id);
           const inProgress = fresh ? app.in_progress_deployment : undefined;
           return { app, started: app.pending_deployment ?? inProgress, how: 'updated the spec' };
