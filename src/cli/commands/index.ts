@@ -1,4 +1,6 @@
 import type { CliCommand } from '../command';
+import { alerts } from './alerts';
+import { consoleCommand } from './console';
 import { deploy } from './deploy';
 import { envList, envSet, envUnset } from './env';
 import { invoke } from './invoke';
@@ -8,6 +10,7 @@ import { platformStart } from './platformStart';
 import { previewDownCommand, previewListCommand, previewUpCommand } from './preview';
 import { platformStatus } from './platformStatus';
 import { platformStop } from './platformStop';
+import { restart } from './restart';
 import { report } from './report';
 import { rollback } from './rollback';
 import { run } from './run';
@@ -28,7 +31,10 @@ export const COMMANDS: readonly CliCommand[] = [
   run,
   invoke,
   rollback,
+  restart,
   scale,
+  consoleCommand,
+  alerts,
   envList,
   envSet,
   envUnset,
