@@ -2,7 +2,7 @@
 // `--production` minifies; `--watch` rebuilds.
 import * as esbuild from 'esbuild';
 import { createRequire } from 'node:module';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -119,6 +119,13 @@ if (watch) {
   console.log('esbuild: watching');
 } else {
   const started = Date.now();
-  await Promise.all([...builds.map((b) => esbuild.build(b)), copyCodicons()]);
+  // ODOOBO_METAFILE_DIR: where to write esbuild's metafiles of the extension's bundles (the bundle test reads them).
+  const metaDir = process.env.ODOOBO_METAFILE_DIR;
+  const results = await Promise.all([...builds.map((b) => esbuild.build(metaDir ? { ...b, metafile: true } : b)), copyCodicons()]);
+  if (metaDir) {
+    await mkdir(metaDir, { recursive: true });
+    const named = ['extension', ...LAZY.map((n) => `lazy-${n}`)];
+    await Promise.all(named.map((name, i) => writeFile(path.join(metaDir, `${name}.json`), JSON.stringify(results[i].metafile))));
+  }
   console.log(`esbuild: built ${builds.map((b) => b.outfile).join(', ')} in ${Date.now() - started} ms${production ? ' (production)' : ''}`);
 }

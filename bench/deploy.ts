@@ -76,7 +76,9 @@ export interface DeployBenchFigures {
   runs: DeployRunFigures[];
   /** Each parallel run: the median (by wall time) of this many. */
   repeats: number;
-  targets: { speedupOk: boolean; overheadOk: boolean; rateOk: boolean };
+  /** Cap N's wall time over the floor's N at once, in percent (issue 22's target: ≤ 2 %). */
+  capNOverFloorPct: number;
+  targets: { speedupOk: boolean; overheadOk: boolean; rateOk: boolean; capNOverFloorOk: boolean };
 }
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `skill-${String(i).padStart(3, '0')}`);
@@ -241,6 +243,9 @@ async function platformFloor(platform: PlatformProcess, appIds: string[], phases
   }
 }
 
+/** Cap N may be at most this much (percent) over the floor measured in the same run. */
+export const CAP_N_OVER_FLOOR_PCT = 2;
+
 /** Deploy plans at N skills: one at a time, cap 5, cap N. */
 export async function benchDeployPlans(options: BenchDeployOptions = {}): Promise<DeployBenchFigures[]> {
   const ns = options.ns ?? [5, 20, 50];
@@ -318,6 +323,7 @@ export async function benchDeployPlans(options: BenchDeployOptions = {}): Promis
           runs.push(row(`cap ${n}`, n, pn.wallMs, pn, false, n));
         }
         const parallel = runs.slice(1);
+        const capNOverFloorPct = (runs[runs.length - 1].wallMs / floor.allMs - 1) * 100;
         out.push({
           n,
           buildMs,
@@ -328,7 +334,9 @@ export async function benchDeployPlans(options: BenchDeployOptions = {}): Promis
           platformFloor: floor,
           runs,
           repeats,
+          capNOverFloorPct,
           targets: {
+            capNOverFloorOk: capNOverFloorPct <= CAP_N_OVER_FLOOR_PCT,
             speedupOk: parallel.every((r) => r.speedup >= 0.95 * Math.min(n, r.cap)),
             overheadOk: parallel.every((r) => r.overheadPct <= 2),
             rateOk: runs.every((r) => r.maxRequestsPer60s <= 250),

@@ -8,14 +8,16 @@ export interface TreeModelFigures {
   worktrees: number;
   setupMs: number;
   worktreeListMs: number;
+  /** Until the first paint: skills and worktrees from one `git worktree list`. */
+  firstPaintMedianMs: number;
+  /** Until the complete model: dirty and ahead/behind filled in. */
   modelMedianMs: number;
   modelMinMs: number;
   runs: number;
 }
 
-
-/** Time to build the tree model (skills + worktrees + dirty/ahead/behind) for `n` skills, each with a worktree. */
-export async function benchTreeModel(n = 100, runs = 5): Promise<TreeModelFigures> {
+/** Time to the first paint and to the complete tree model (dirty, ahead/behind) for `n` skills, each with a worktree. */
+export async function benchTreeModel(n = 100, runs = 7): Promise<TreeModelFigures> {
   const t0 = performance.now();
   const names = Array.from({ length: n }, (_, i) => `skill-${String(i).padStart(3, '0')}`);
   const repo = await RepoFixture.create({ prefix: 'odoobo-bench-', skills: names.map((name) => ({ name })) });
@@ -23,17 +25,34 @@ export async function benchTreeModel(n = 100, runs = 5): Promise<TreeModelFigure
     for (const name of names) await git(repo.dir, 'worktree', 'add', '-q', '-b', `skill/${name}`, repo.worktreePath(name), 'main');
     const setupMs = performance.now() - t0;
     const listTimes: number[] = [];
+    const paintTimes: number[] = [];
     const modelTimes: number[] = [];
     for (let i = 0; i < runs; i++) {
       let s = performance.now();
       await git(repo.dir, 'worktree', 'list', '--porcelain', '-z');
       listTimes.push(performance.now() - s);
       s = performance.now();
-      const model = await buildSkillsModel(repo.dir);
+      let paintedAt = NaN;
+      const model = await buildSkillsModel(repo.dir, {
+        onFirstPaint: (first) => {
+          paintedAt = performance.now() - s;
+          if (first.skills.filter((v) => v.worktree).length !== n) throw new Error('bench first paint is missing worktrees');
+        },
+      });
       modelTimes.push(performance.now() - s);
-      if (model.skills.filter((v) => v.worktree).length !== n) throw new Error('bench model is missing worktrees');
+      paintTimes.push(paintedAt);
+      if (model.skills.filter((v) => v.worktree?.dirty !== undefined).length !== n) throw new Error('bench model is missing worktree state');
     }
-    return { skills: n, worktrees: n, setupMs, worktreeListMs: median(listTimes), modelMedianMs: median(modelTimes), modelMinMs: Math.min(...modelTimes), runs };
+    return {
+      skills: n,
+      worktrees: n,
+      setupMs,
+      worktreeListMs: median(listTimes),
+      firstPaintMedianMs: median(paintTimes),
+      modelMedianMs: median(modelTimes),
+      modelMinMs: Math.min(...modelTimes),
+      runs,
+    };
   } finally {
     await repo.remove();
   }
