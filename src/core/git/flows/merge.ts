@@ -1,4 +1,4 @@
-import { branchForSkill } from '../../skills/names';
+import { branchForSkill, skillForBranch } from '../../skills/names';
 import type { SkillDeployment, SkillTestResult } from '../../status/schema';
 import { StatusFileDeploymentSource, type DeploymentSource } from './deployments';
 import { GitFlowError, type GitFlowErrorCode } from './errors';
@@ -171,6 +171,27 @@ async function evaluate(ctx: RepoContext, skill: string, options: MergeOptions, 
   };
 }
 
+/** Promotions of `commit` the status file records (release/promote.ts writes them): where to, by whom, which gates. */
+async function promotionTrailers(ctx: RepoContext, branch: string, commit: string): Promise<Array<[string, string]>> {
+  const skill = skillForBranch(branch);
+  const status = skill && ctx.status ? await ctx.status.skill(skill).catch(() => undefined) : undefined;
+  type Promotion = {
+    commit?: unknown;
+    status?: unknown;
+    approver?: { name?: string; email?: string };
+    gates?: Array<{ name?: string; ok?: boolean }>;
+  };
+  const out: Array<[string, string]> = [];
+  for (const [env, records] of Object.entries(status?.environments ?? {})) {
+    const p = records.promotion as Promotion | undefined;
+    if (p?.status !== 'promoted' || typeof p.commit !== 'string' || !deployedCommitMatches(p.commit, commit)) continue;
+    out.push(['Promoted-To', env]);
+    if (p.approver?.name) out.push(['Promoted-By', `${p.approver.name} <${p.approver.email ?? ''}>`]);
+    if (p.gates?.length) out.push(['Promotion-Gates', p.gates.map((g) => `${g.name} ${g.ok ? 'ok' : 'failed'}`).join(', ')]);
+  }
+  return out;
+}
+
 /** The merge message: a subject, one line of context and the deployment's metadata as git trailers. */
 export async function mergeMessage(ctx: RepoContext, branch: string, deployment: SkillDeployment): Promise<string> {
   const clean = (v: string) => v.replace(/\s+/g, ' ').trim();
@@ -187,6 +208,7 @@ export async function mergeMessage(ctx: RepoContext, branch: string, deployment:
     ['Phase', d.phase],
     ['Deployed-At', d.deployedAt],
     ['Target', d.target],
+    ...(await promotionTrailers(ctx, branch, d.commit)),
   ];
   const args = ['interpret-trailers', '--where', 'end', '--if-exists', 'addIfDifferent', '--if-missing', 'add'];
   for (const [key, value] of trailers) if (value !== undefined && clean(value)) args.push('--trailer', `${key}: ${clean(value)}`);

@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { deploySkill, type DeployResult } from '../../../../src/core/deploy';
+import { mergeSkills } from '../../../../src/core/git/flows';
 import { promote, type PromoteOptions, type PromotionResult } from '../../../../src/core/release/promote';
 import { runSmokeSuite, summarizeSmoke } from '../../../../src/core/smoke';
 import { loadSkills } from '../../../../src/core/skills/loadSkills';
@@ -252,6 +253,17 @@ describe('promote on the local App Platform', () => {
     assert.equal((await git(fx.origin, 'rev-parse', ENV_BRANCH)).trim(), next);
     const res = await fetch(`${r.deploy!.liveUrl}/health`);
     assert.equal(((await res.json()) as { version: string }).version, '9.9.9', 'production serves the new build');
+  });
+
+  it('merging the promoted commit into main carries the promotion in its trailers', async () => {
+    await git(fx.repoDir, 'checkout', '-q', 'main');
+    const [m] = await mergeSkills(fx.repoDir, [SKILL]);
+    assert.equal(m.status, 'merged', JSON.stringify(m));
+    const message = await git(fx.repoDir, 'log', '-1', '--format=%B', 'main');
+    assert.match(message, /^Promoted-To: production$/m);
+    assert.match(message, /^Promoted-By: Odoobo Test <test@odoobo\.invalid>$/m);
+    assert.match(message, /^Promotion-Gates: source-active ok, source-smoke-passed ok, target-spec-lints ok, target-propose ok, /m);
+    assert.match(message, /target-branch-fast-forward ok, approval ok$/m);
   });
 
   async function waitActive(appId: string, deploymentId: string): Promise<void> {
