@@ -9,9 +9,11 @@ import {
 } from '../../core/deploy';
 import { describeUnpublished, findUnpublishedWork, pushSkillBranches } from '../../core/git/flows';
 import { runSmokeSuite, SmokeAbortedError, summarizeSmoke, type SmokeResult } from '../../core/smoke';
+import { alertsFromEnv } from '../../core/notify/alerts';
 import { StatusStore } from '../../core/status/statusStore';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { LiveTable } from '../ui/liveTable';
+import { withLogDir } from '../ui/runLog';
 import type { Style } from '../ui/style';
 import { formatDuration } from '../../core/util/timeText';
 import {
@@ -152,7 +154,7 @@ async function publishOrWarn(io: CliIO, root: string, skills: string[], push: bo
   return failures;
 }
 
-export const deploy: CliCommand = {
+const deployCommand: CliCommand = {
   path: ['deploy'],
   summary: 'deploy skills as one parallel plan (rollback on failure)',
   help: HELP,
@@ -307,6 +309,7 @@ export const deploy: CliCommand = {
           autoRollback: !values['no-rollback'],
           timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
           postDeploy,
+          alerts: await alertsFromEnv(io.env, root),
           signal,
           onEvent,
         });
@@ -373,3 +376,6 @@ export const deploy: CliCommand = {
     });
   },
 };
+
+/** With --log-dir: one log file per run. */
+export const deploy = withLogDir(deployCommand);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { GIT_FLOW_MITIGATIONS, mergeSkills, type MergeResult } from '../../core/git/flows';
 import { parseTargetName } from '../../core/target';
 import { UsageError, type CliCommand, type CliIO } from '../command';
+import { withLogDir } from '../ui/runLog';
 import { styleFor } from '../ui/style';
 import {
   COMMON_OPTIONS,
@@ -88,7 +89,7 @@ function toJson(r: MergeResult): unknown {
   return { ...r, pushError: r.pushError && errorJson(r.pushError), cleanupError: r.cleanupError && errorJson(r.cleanupError) };
 }
 
-export const merge: CliCommand = {
+const mergeCommand: CliCommand = {
   path: ['merge'],
   summary: 'merge deployed skill branches into the main branch',
   help: HELP,
@@ -148,3 +149,6 @@ export const merge: CliCommand = {
     });
   },
 };
+
+/** With --log-dir: one log file per run. */
+export const merge = withLogDir(mergeCommand);

@@ -6,6 +6,7 @@ import {
 } from '../../core/deploy';
 import type { RollbackCondition } from '../../core/do/schemas';
 import { UsageError, type CliCommand, type CliIO } from '../command';
+import { withLogDir } from '../ui/runLog';
 import { isInteractive } from '../ui/style';
 import { formatAgoIso, formatDuration } from '../../core/util/timeText';
 import {
@@ -113,7 +114,7 @@ function exitFor(r: RollbackResult): number {
   return r.error && TARGET_CODES.has(r.error.code) ? EXIT.TARGET : EXIT.FAILED;
 }
 
-export const rollback: CliCommand = {
+const rollbackCommand: CliCommand = {
   path: ['rollback'],
   summary: 'roll a skill back to an earlier deployment',
   help: HELP,
@@ -242,3 +243,6 @@ export const rollback: CliCommand = {
     });
   },
 };
+
+/** With --log-dir: one log file per run. */
+export const rollback = withLogDir(rollbackCommand);

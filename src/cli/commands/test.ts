@@ -8,6 +8,7 @@ import { StatusStore } from '../../core/status/statusStore';
 import type { SkillTestResult } from '../../core/status/schema';
 import { mapLimit } from '../../core/util/concurrency';
 import { UsageError, type CliCommand, type CliIO } from '../command';
+import { withLogDir } from '../ui/runLog';
 import { LiveTable } from '../ui/liveTable';
 import { formatDuration } from '../../core/util/timeText';
 import {
@@ -123,7 +124,7 @@ async function testLocalRuns(
   return exitCode;
 }
 
-export const test: CliCommand = {
+const testCommand: CliCommand = {
   path: ['test'],
   summary: 'smoke-test deployed skills (health, metadata, 404/405, docs)',
   help: HELP,
@@ -259,3 +260,5 @@ export const test: CliCommand = {
   },
 };
 
+/** With --log-dir: one log file per run. */
+export const test = withLogDir(testCommand);
