@@ -125,17 +125,44 @@ describe('operate a running skill on the local App Platform', () => {
     console.log(`health: cpu ${c.cpu_usage_percent}%, memory ${c.memory_usage_percent}%`);
   });
 
+  it('health: the CPU figure follows real work of the process (requests served while it measures)', async () => {
+    let busy = true;
+    const load = (async () => {
+      let n = 0;
+      while (busy) {
+        await Promise.all(Array.from({ length: 8 }, () => fetch(`${liveUrl}/health`).then((r) => r.text())));
+        n += 8;
+      }
+      return n;
+    })();
+    let cpu = 0;
+    try {
+      // Two polls: the second one compares with the first's reading, both taken under load.
+      for (let i = 0; i < 2; i++) cpu = (await cp.platform.api.expect(200, 'GET', `/v2/apps/${appId}/health`)).app_health.components[0].cpu_usage_percent;
+    } finally {
+      busy = false;
+    }
+    const served = await load;
+    assert.ok(cpu > 1, `cpu ${cpu}% while serving ${served} requests`);
+    console.log(`health under load: cpu ${cpu}% (${served} requests)`);
+  });
+
   it('restart is rolling: a new process takes over, the live URL never fails, the old process is gone', async () => {
     const [before] = await instances();
     const watcher = watchHealth(liveUrl, 10);
     let next: any;
     try {
-      const dep = await cp.client.restartApp(appId, { components: ['pr-review'] });
-      assert.equal(dep.phase, 'ACTIVE');
+      const { deployment } = await cp.platform.api.expect(200, 'POST', `/v2/apps/${appId}/restart`, { components: ['pr-review'] });
+      assert.equal(deployment.phase, 'ACTIVE');
+      // While the new process starts, both are listed: the old one first, the new one as a surge instance.
+      let both: any[] | undefined;
       next = await waitFor('a new instance', async () => {
-        const [i] = await instances();
-        return i && i.instance_name !== before.instance_name ? i : undefined;
-      });
+        const list = await instances();
+        if (list.length === 2) both = list;
+        return list.length === 1 && list[0].instance_name !== before.instance_name ? list[0] : undefined;
+      }, 30_000, 10);
+      assert.deepEqual(both?.map((i) => i.instance_alias), ['pr-review-0', 'pr-review-1'], 'old and new listed during the restart');
+      assert.equal(both?.[0].instance_name, before.instance_name);
       await waitFor('the old process to stop', async () => !alive(pidOf(before.instance_name)));
     } finally {
       await watcher.stop();
