@@ -10,6 +10,13 @@ import { openLiveUrl } from './deploy/openLiveUrl';
 import { rollback } from './deploy/rollback';
 import { rollbackToDeployment } from './deploy/rollbackToDeployment';
 import { testSkills } from './deploy/test';
+import { openConsole } from './operate/openConsole';
+import { restart } from './operate/restart';
+import { scale } from './operate/scale';
+import { setEnvVar } from './operate/setEnvVar';
+import { setSecret } from './operate/setSecret';
+import { showAlerts } from './operate/showAlerts';
+import { unsetEnvVar } from './operate/unsetEnvVar';
 import { refresh } from './skills/refresh';
 import { scaffoldSkill } from './skills/scaffoldSkill';
 import { showDashboard } from './skills/showDashboard';
@@ -42,6 +49,13 @@ export const HANDLERS: Record<CommandId, Handler> = {
   'odoobo.rollback': rollback,
   'odoobo.rollbackToDeployment': rollbackToDeployment,
   'odoobo.openLiveUrl': openLiveUrl,
+  'odoobo.restart': restart,
+  'odoobo.openConsole': openConsole,
+  'odoobo.scale': scale,
+  'odoobo.setEnvVar': setEnvVar,
+  'odoobo.setSecret': setSecret,
+  'odoobo.unsetEnvVar': unsetEnvVar,
+  'odoobo.showAlerts': showAlerts,
   'odoobo.merge': merge,
   'odoobo.setupWorktrees': setupWorktrees,
   'odoobo.removeWorktree': removeWorktree,
