@@ -43,7 +43,9 @@ async function requestOf(skill: Skill, values: { file?: string; data?: string },
   let file = values.file;
   if (file === undefined) {
     file = examples[0];
-    if (!file) throw new UsageError(`${skill.name} has no example requests (${path.join(skill.dir, 'requests')}/*.json): give --file or --data`);
+    if (!file) {
+      throw new UsageError(`${skill.name} has no example requests (${path.join(skill.dir, 'requests')}/*.json): give --file or --data`);
+    }
     io.err(`request: ${file} (--file or --data to choose another)`);
   } else if (!(await fs.stat(file).then((s) => s.isFile(), () => false))) {
     // a bare name picks one of the skill's examples: `--file debug-output`
@@ -90,7 +92,9 @@ export const invoke: CliCommand = {
         let where: string;
         if (values.local) {
           const record = await readRunRecord((await localRunsDir(root))!, skill.name);
-          if (!record) throw new UsageError(`${skill.name} is not running locally: start it with \`odoobo run ${skill.name}\` (or Run Locally)`);
+          if (!record) {
+            throw new UsageError(`${skill.name} is not running locally: start it with \`odoobo run ${skill.name}\` (or Run Locally)`);
+          }
           baseUrl = record.url;
           where = 'local';
         } else {

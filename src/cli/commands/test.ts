@@ -116,10 +116,13 @@ async function testLocalRuns(
   const exitCode = ok ? EXIT.OK : EXIT.FAILED;
   if (json) printJson(io, { command: 'test', ok, exitCode, target: 'local-run', results: outcomes });
   else {
-    for (const o of outcomes) io.out(`${o.skill}: ${o.status}${o.smoke ? ` (${o.smoke.checks.length} checks, ${formatDuration(o.smoke.durationMs)})` : ''}`);
+    for (const o of outcomes) {
+      io.out(`${o.skill}: ${o.status}${o.smoke ? ` (${o.smoke.checks.length} checks, ${formatDuration(o.smoke.durationMs)})` : ''}`);
+    }
     printDetails(io, outcomes);
     io.out('');
-    io.out(`${outcomes.filter((o) => o.status === 'passed').length}/${outcomes.length} local run${outcomes.length === 1 ? '' : 's'} passed`);
+    const passed = outcomes.filter((o) => o.status === 'passed').length;
+    io.out(`${passed}/${outcomes.length} local run${outcomes.length === 1 ? '' : 's'} passed`);
   }
   return exitCode;
 }
@@ -146,7 +149,9 @@ const testCommand: CliCommand = {
     const root = (await gitToplevel(dir)) ?? dir;
     const skills = selectSkills(await loadRepoSkills(root, io), positionals, values.all);
     if (values.local) {
-      if (values.target !== undefined || values['api-url'] !== undefined) throw new UsageError('--local tests local runs: no --target or --api-url');
+      if (values.target !== undefined || values['api-url'] !== undefined) {
+        throw new UsageError('--local tests local runs: no --target or --api-url');
+      }
       return withCancellation(io, (signal) => testLocalRuns(io, root, skills, concurrency, values.json, signal));
     }
 

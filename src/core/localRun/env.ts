@@ -45,7 +45,9 @@ function componentOf(spec: Record<string, unknown>, skill: string, skillDir: str
  * component's): GENERAL values as written, SECRET values from ODOOBO_SECRET_<KEY> in `parent`, else unset with a note.
  * `${APP_URL}` and `${_self.URL}` are bound to the local URL.
  */
-export function specRunEnv(specText: string, options: { skill: string; skillDir: string; url: string; parent: NodeJS.ProcessEnv }): LocalRunEnv {
+export function specRunEnv(
+  specText: string, options: { skill: string; skillDir: string; url: string; parent: NodeJS.ProcessEnv },
+): LocalRunEnv {
   const spec = (parseYaml(specText) ?? {}) as Record<string, unknown>;
   const component = componentOf(spec, options.skill, options.skillDir);
   const values: Record<string, string> = {};
@@ -65,7 +67,9 @@ export function specRunEnv(specText: string, options: { skill: string; skillDir:
     }
     const raw = typeof env.value === 'string' ? env.value : env.value === undefined || env.value === null ? '' : String(env.value);
     values[env.key] = raw.replace(/\$\{(APP_URL|_self\.URL)\}/g, options.url);
-    if (/\$\{[^}]+\}/.test(values[env.key])) notes.push(`${env.key} keeps its bindable variable ${values[env.key]}: App Platform binds it, a local run does not`);
+    if (/\$\{[^}]+\}/.test(values[env.key])) {
+      notes.push(`${env.key} keeps its bindable variable ${values[env.key]}: App Platform binds it, a local run does not`);
+    }
   }
   return { values, notes };
 }

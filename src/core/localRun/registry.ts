@@ -43,7 +43,9 @@ export async function removeRunRecord(runsDir: string, skill: string, pid: numbe
 }
 
 /** The skill's running local run; a record whose process group is gone is deleted and answers undefined. */
-export async function readRunRecord(runsDir: string, skill: string, options: { keepDead?: boolean } = {}): Promise<LocalRunRecord | undefined> {
+export async function readRunRecord(
+  runsDir: string, skill: string, options: { keepDead?: boolean } = {},
+): Promise<LocalRunRecord | undefined> {
   const text = await fs.readFile(fileOf(runsDir, skill), 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   let parsed: LocalRunRecord | undefined;

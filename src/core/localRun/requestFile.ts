@@ -16,7 +16,8 @@ export const SkillRequestSchema = z
       .record(z.string(), z.string())
       .superRefine((headers, ctx) => {
         for (const name of Object.keys(headers)) {
-          if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be an HTTP header name' });
+          if (/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) continue;
+          ctx.addIssue({ code: 'custom', path: [name], message: 'must be an HTTP header name' });
         }
       })
       .default({}),

@@ -96,15 +96,25 @@ function failureIn(line: string, ctx: { python: string; skill: Skill; root: stri
   const missing = /No module named '([^']+)'/.exec(line);
   if (missing) {
     const module = missing[1].split('.')[0];
-    return new LocalRunError('MISSING_MODULE', `${ctx.skill.name}: Python module "${module}" is missing.`, installHint(ctx.python, ctx.skill, ctx.root, module));
+    const hint = installHint(ctx.python, ctx.skill, ctx.root, module);
+    return new LocalRunError('MISSING_MODULE', `${ctx.skill.name}: Python module "${module}" is missing.`, hint);
   }
   if (/address already in use|Errno 98/i.test(line)) {
-    return new LocalRunError('PORT_IN_USE', `${ctx.skill.name}: port ${ctx.port} is already in use.`, 'Stop what listens there, or pick another port.');
+    const message = `${ctx.skill.name}: port ${ctx.port} is already in use.`;
+    return new LocalRunError('PORT_IN_USE', message, 'Stop what listens there, or pick another port.');
   }
   if (/Error loading ASGI app/.test(line)) {
-    return new LocalRunError('APP_LOAD_FAILED', `${ctx.skill.name}: uvicorn could not load the app: ${line.trim()}`, 'See the output above.');
+    const message = `${ctx.skill.name}: uvicorn could not load the app: ${line.trim()}`;
+    return new LocalRunError('APP_LOAD_FAILED', message, 'See the output above.');
   }
   return undefined;
+}
+
+/** Whether something listens on `port` (read from /proc/net/tcp*: connecting would count as debugpy's client). */
+async function listening(port: number): Promise<boolean> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  const texts = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((f) => fs.readFile(f, 'utf8').catch(() => '')));
+  return texts.some((t) => t.split('\n').some((line) => line.split(/\s+/)[2]?.endsWith(hex.trim()) && line.split(/\s+/)[4] === '0A'));
 }
 
 async function healthy(url: string): Promise<boolean> {
@@ -129,7 +139,8 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
   const needed = options.debugPort ? ['uvicorn', 'debugpy'] : ['uvicorn'];
   const absent = await missingModule(python, needed);
   if (absent) {
-    throw new LocalRunError('MISSING_MODULE', `${skill.name}: Python module "${absent}" is missing for ${python}.`, installHint(python, skill, root, absent));
+    const message = `${skill.name}: Python module "${absent}" is missing for ${python}.`;
+    throw new LocalRunError('MISSING_MODULE', message, installHint(python, skill, root, absent));
   }
   if (options.port !== undefined && (await portTaken(options.port))) {
     throw new LocalRunError('PORT_IN_USE', `${skill.name}: port ${options.port} is already in use on 127.0.0.1.`,
@@ -184,7 +195,15 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
   void exited.then(() => (groupAlive(pid) ? undefined : removeRunRecord(runsDir, skill.name, pid)));
   const run: LocalRun = { skill: skill.name, port, url, pid, python, notes: spec.notes, exited, stop };
 
-  if (!options.debugPort) {
+  if (options.debugPort) {
+    // debugpy waits for the debugger before uvicorn starts: answer once it listens, so that the attach finds it
+    const deadline = Date.now() + 20_000;
+    while (!(await listening(options.debugPort)) && !failure && Date.now() < deadline && groupAlive(pid)) await wait(100);
+    if (failure) {
+      await stop();
+      throw failure;
+    }
+  } else {
     const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
     let gone = false;
     void exited.then(() => (gone = true));

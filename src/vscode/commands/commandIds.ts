@@ -33,6 +33,10 @@ export const COMMAND_IDS = [
   'odoobo.stopLocalPlatform',
   'odoobo.refresh',
   'odoobo.scaffoldSkill',
+  'odoobo.runLocally',
+  'odoobo.stopLocalRun',
+  'odoobo.invoke',
+  'odoobo.debugLocally',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];
@@ -61,4 +65,7 @@ export const TRUST_REQUIRED: ReadonlySet<CommandId> = new Set<CommandId>([
   'odoobo.syncWorktree',
   'odoobo.openWorktreeTerminal',
   'odoobo.scaffoldSkill',
+  'odoobo.runLocally',
+  'odoobo.stopLocalRun',
+  'odoobo.debugLocally',
 ]);

@@ -17,6 +17,10 @@ import { setEnvVar } from './operate/setEnvVar';
 import { setSecret } from './operate/setSecret';
 import { showAlerts } from './operate/showAlerts';
 import { unsetEnvVar } from './operate/unsetEnvVar';
+import { debugLocally } from './localRun/debugLocally';
+import { invoke } from './localRun/invoke';
+import { runLocally } from './localRun/runLocally';
+import { stopLocalRun } from './localRun/stopLocalRun';
 import { refresh } from './skills/refresh';
 import { scaffoldSkill } from './skills/scaffoldSkill';
 import { showDashboard } from './skills/showDashboard';
@@ -72,4 +76,8 @@ export const HANDLERS: Record<CommandId, Handler> = {
   'odoobo.showLogs': showLogs,
   'odoobo.refresh': refresh,
   'odoobo.scaffoldSkill': scaffoldSkill,
+  'odoobo.runLocally': runLocally,
+  'odoobo.stopLocalRun': stopLocalRun,
+  'odoobo.invoke': invoke,
+  'odoobo.debugLocally': debugLocally,
 };

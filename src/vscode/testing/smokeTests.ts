@@ -1,8 +1,11 @@
 import * as vscode from 'vscode';
-import { SMOKE_CHECKS, smokeOutcomes, summarizeSmoke, type SmokeCheckName, type SmokeOutcomeState } from '../../core/smoke';
+import {
+  SMOKE_CHECKS, smokeOutcomes, summarizeSmoke, type SmokeCheckName, type SmokeOutcomeState, type SmokeResult,
+} from '../../core/smoke';
 import { mapLimit } from '../../core/util/concurrency';
 import { settings } from '../config';
 import type { DeployService } from '../deployService';
+import { smokeLocalRun } from '../localRun/localSmoke';
 import type { SkillsStore } from '../skillsStore';
 import { Disposable } from '../util/disposable';
 
@@ -21,6 +24,9 @@ interface SkillJob {
 
 const checkId = (skill: string, check: SmokeCheckName) => `${skill}/${check}`;
 
+/** Runs a skill's suite: against its live app (the default), or its local run. */
+type Tester = (store: SkillsStore, skill: string, signal: AbortSignal) => Promise<SmokeResult>;
+
 /**
  * The "Skill smoke tests" controller: one item per skill, its smoke checks as children. Running a skill runs the core
  * smoke suite against its live app on the current target (DeployService records the result in the status file).
@@ -28,6 +34,8 @@ const checkId = (skill: string, check: SmokeCheckName) => `${skill}/${check}`;
 export class SmokeTests extends Disposable {
   readonly controller: vscode.TestController;
   readonly profile: vscode.TestRunProfile;
+  /** The same checks against each skill's local run (Run Locally, `odoobo run`). */
+  readonly localProfile: vscode.TestRunProfile;
   /** The last reported outcome per test item id (`<skill>` or `<skill>/<check>`). */
   readonly lastOutcomes = new Map<string, SmokeItemOutcome>();
   private readonly storeOf = new Map<string, SkillsStore>();
@@ -44,6 +52,10 @@ export class SmokeTests extends Disposable {
     };
     const run = (request: vscode.TestRunRequest, token: vscode.CancellationToken) => this.run(request, token);
     this.profile = this._register(this.controller.createRunProfile('Run smoke tests', vscode.TestRunProfileKind.Run, run, true));
+    const runLocal = (request: vscode.TestRunRequest, token: vscode.CancellationToken) => this.run(request, token, smokeLocalRun);
+    this.localProfile = this._register(
+      this.controller.createRunProfile('Run smoke tests against local runs', vscode.TestRunProfileKind.Run, runLocal, false),
+    );
     this._register({ dispose: () => this.running.forEach((c) => c.abort()) });
     this.sync();
   }
@@ -76,13 +88,13 @@ export class SmokeTests extends Disposable {
   }
 
   /** The run profile's handler: every requested skill in parallel (odoobo.concurrency); the token cancels the suites. */
-  async run(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+  async run(request: vscode.TestRunRequest, token: vscode.CancellationToken, tester?: Tester): Promise<void> {
     const run = this.controller.createTestRun(request, 'Smoke tests', false);
     const controller = new AbortController();
     this.running.add(controller);
     const sub = token.onCancellationRequested(() => controller.abort());
     try {
-      await mapLimit(this.jobsOf(request), settings().concurrency, (job) => this.runSkill(run, job, controller.signal));
+      await mapLimit(this.jobsOf(request), settings().concurrency, (job) => this.runSkill(run, job, controller.signal, tester));
     } finally {
       sub.dispose();
       this.running.delete(controller);
@@ -121,7 +133,7 @@ export class SmokeTests extends Disposable {
     }
   }
 
-  private async runSkill(run: vscode.TestRun, job: SkillJob, signal: AbortSignal): Promise<void> {
+  private async runSkill(run: vscode.TestRun, job: SkillJob, signal: AbortSignal, tester?: Tester): Promise<void> {
     const skill = job.item.id;
     for (const i of [job.item, ...job.checks]) {
       this.lastOutcomes.delete(i.id);
@@ -129,7 +141,7 @@ export class SmokeTests extends Disposable {
     }
     if (signal.aborted) return [job.item, ...job.checks].forEach((i) => this.report(run, i, { state: 'skipped' }));
     try {
-      const result = await this.deployments.test(job.store, skill, signal);
+      const result = await (tester ?? ((s, k, sig) => this.deployments.test(s, k, sig)))(job.store, skill, signal);
       const outcomes = smokeOutcomes(result, job.checks.map((c) => this.checkOf.get(c)!));
       job.checks.forEach((c, i) => this.report(run, c, outcomes[i]));
       const summary = `${summarizeSmoke(result)} against ${result.baseUrl}`;

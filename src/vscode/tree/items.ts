@@ -12,6 +12,7 @@ import { deploymentDurationMs } from '../../core/deploy/appHistory';
 import { commitOf } from '../../core/deploy/apps';
 import type { AppDetails } from '../appDetails';
 import { formatAgoIso, formatDuration, UI_AGO } from '../../core/util/timeText';
+import type { LocalRunItem } from '../localRun/localRunItem';
 
 /** `~/…` for paths under the home folder: shorter descriptions that still say where. */
 export function tildify(p: string): string {
@@ -330,4 +331,5 @@ export type SkillsTreeNode =
   | AppItem
   | DeploymentsItem
   | DeploymentItem
-  | InfoItem;
+  | InfoItem
+  | LocalRunItem;

@@ -4,6 +4,7 @@ import { Disposable } from '../util/disposable';
 import type { SkillDeployState } from '../deployService';
 import type { AppDetailsCache } from '../appDetails';
 import { settings } from '../config';
+import { localRunChildren } from '../localRun/localRunItem';
 import {
   AppItem,
   AppSpecItem,
@@ -62,6 +63,7 @@ export class SkillsTreeProvider extends Disposable implements vscode.TreeDataPro
         worktree
           ? new WorktreeItem(element.folder, skill.name, worktree)
           : new NoWorktreeItem(element.folder, skill.name, !!store?.model?.isGitRepository),
+        ...(await localRunChildren(element.folder, skill.name)),
         ...(await this.appChildren(element.folder, skill.name)),
         new AppSpecItem(element.folder, skill.name, skill.appSpecPath, skill.appSpecExists, skill.manifest.appSpec),
       ];

@@ -14,6 +14,7 @@ import { logsAndTestingTests } from './logsTesting.test';
 import { quickFixTests } from './quickFixes.test';
 import { commandsTests, rollbackWordingTests } from './commands.test';
 import { cockpitTests } from './cockpit.test';
+import { localRunTests } from './localRun.test';
 
 export function trustedTests(): void {
   let a: OdooboApi;
@@ -559,4 +560,5 @@ export function trustedTests(): void {
   quickFixTests();
   dashboardTests();
   commandsTests();
+  localRunTests();
 }

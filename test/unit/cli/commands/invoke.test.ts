@@ -30,7 +30,9 @@ describe('odoobo invoke against a deployed skill', () => {
     platform = await startTestPlatform({ repos: { 'odoobo/odoobo-skills': repo.origin } });
     client = new AppPlatformClient({ baseUrl: platform.url, token: platform.token, budget: false });
     const app = await client.createApp(await repo.spec());
-    const dep = await waitForDeployment(client, app.id, app.pending_deployment!.id, { pollIntervalMs: 100, timeoutMs: 120_000 });
+    const first = app.pending_deployment?.id;
+    assert.ok(first);
+    const dep = await waitForDeployment(client, app.id, first, { pollIntervalMs: 100, timeoutMs: 120_000 });
     assert.equal(dep.phase, 'ACTIVE');
     liveUrl = app.live_url!;
   });

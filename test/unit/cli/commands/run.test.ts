@@ -97,7 +97,8 @@ describe('odoobo run / invoke --local / test --local on a real skill', () => {
 
   it('invoke --local --file <example name>: exit 0, the findings in --json', async () => {
     const c = capture();
-    assert.equal(await main(['invoke', 'pr-review', '--local', '--file', 'debug-output', '--json', '-C', dir()], c.io), 0, c.err.join('\n'));
+    const code = await main(['invoke', 'pr-review', '--local', '--file', 'debug-output', '--json', '-C', dir()], c.io);
+    assert.equal(code, 0, c.err.join('\n'));
     const doc = JSON.parse(c.out.join('\n'));
     assert.equal(doc.where, 'local');
     assert.equal(doc.response.status, 200);

@@ -86,7 +86,8 @@ describe('local runs of real skills from a worktree', () => {
 
   before(async () => {
     await fs.mkdir(OUTSIDE_TEMP, { recursive: true });
-    repo = await RepoFixture.create({ parent: OUTSIDE_TEMP, prefix: 'local-run-', skills: [{ name: 'alpha' }, { name: 'beta' }, { name: 'broken' }] });
+    const skills = [{ name: 'alpha' }, { name: 'beta' }, { name: 'broken' }];
+    repo = await RepoFixture.create({ parent: OUTSIDE_TEMP, prefix: 'local-run-', skills });
     await repo.write('skills/alpha/main.py', mainPy('hello'));
     await repo.write('skills/beta/main.py', mainPy('bonjour'));
     await repo.write('skills/broken/main.py', mainPy('never', 'import odoobo_no_such_module_xyz'));
@@ -137,7 +138,8 @@ describe('local runs of real skills from a worktree', () => {
     assert.equal((b.json as { greeting: string }).greeting, 'bonjour x');
     assert.equal(a.status, 200);
     assert.deepEqual((await listRunRecords(runsDir)).map((r) => [r.skill, r.port]), [['alpha', runs[0].port], ['beta', beta.port]]);
-    await assert.rejects(startLocalRun({ skill: await skillOf('beta'), root: worktree, runsDir }), (e: LocalRunError) => e.code === 'ALREADY_RUNNING');
+    const again = startLocalRun({ skill: await skillOf('beta'), root: worktree, runsDir });
+    await assert.rejects(again, (e: LocalRunError) => e.code === 'ALREADY_RUNNING' && e.message.includes(beta.url));
   });
 
   it('invoke with a 4xx names the field of the validation error', async () => {
@@ -158,7 +160,8 @@ describe('local runs of real skills from a worktree', () => {
   it('names a missing Python module and leaves nothing running', async () => {
     await assert.rejects(
       startLocalRun({ skill: await skillOf('broken'), root: worktree, runsDir }),
-      (e: LocalRunError) => e.code === 'MISSING_MODULE' && /"odoobo_no_such_module_xyz" is missing/.test(e.message) && /pip install/.test(e.message),
+      (e: LocalRunError) =>
+        e.code === 'MISSING_MODULE' && /"odoobo_no_such_module_xyz" is missing/.test(e.message) && /pip install/.test(e.message),
     );
     assert.deepEqual((await listRunRecords(runsDir)).map((r) => r.skill), ['alpha']);
   });
