@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { GIT_FLOW_MITIGATIONS, mergeSkills, type MergeResult } from '../../core/git/flows';
+import type { MergeOptions } from '../../core/git/flows/mergeTypes';
 import { parseTargetName } from '../../core/target';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { withLogDir } from '../ui/runLog';
 import { styleFor } from '../ui/style';
+import { mergeReady } from './mergeAll';
 import {
   COMMON_OPTIONS,
   DIR_HELP,
@@ -12,6 +14,7 @@ import {
   exitCodesHelp,
   HELP_HELP,
   JSON_HELP,
+  loadRepoSkills,
   printJson,
   reportFailure,
   requireRepository,
@@ -19,7 +22,7 @@ import {
   workDir,
 } from './common';
 
-const HELP = `Usage: odoobo merge <skills…> [options]
+const HELP = `Usage: odoobo merge [skills…] [options]
 
 Merges each skill's branch skill/<name> into the main branch (git merge --no-ff in the main worktree), one after
 another, only when every precondition holds: the branch exists, its latest recorded deployment is ACTIVE and was built
@@ -27,6 +30,8 @@ from the branch's HEAD, the last smoke-test run of that deployment did not fail 
 worktree and the main worktree are clean, the main worktree is on the main branch, no rebase or merge is in progress,
 and the merge does not conflict. A refusal lists every unmet precondition and
 changes nothing. The merge commit carries the deployment as trailers (Deployment-Id, App-Id, Live-URL, …).
+With no skill named, every skill is checked: those that pass every precondition are merged, the others are listed
+with what they lack (and are not a failure).
 
 Options:
   --target <local|digitalocean>  the deployment that must be live is the latest one on this target (default: any)
@@ -37,7 +42,8 @@ ${JSON_HELP}
 ${DIR_HELP}
 ${HELP_HELP}
 
-JSON: {"command":"merge","ok","exitCode","results":[{"skill","status":"merged|already-merged|refused|failed",
+JSON: {"command":"merge","ok","exitCode","notReady":[{"skill","unmet":[{"code","message"}]}] (no skill named),
+"results":[{"skill","status":"merged|already-merged|refused|failed",
 "mergeCommit","skillHead","mainBranch","deployment","checks":[{"code","status","message"}],"unmet":[{"code","message"}],
 "push","pushError","cleanup","cleanupError","error"}]}
 
@@ -110,7 +116,6 @@ const mergeCommand: CliCommand = {
       io.out(HELP);
       return EXIT.OK;
     }
-    if (!positionals.length) throw new UsageError('name the skills to merge, e.g. `odoobo merge pr-review`');
     if (values['delete-branch'] && !values.cleanup) throw new UsageError('--delete-branch needs --cleanup');
     let target: string | undefined;
     try {
@@ -119,10 +124,11 @@ const mergeCommand: CliCommand = {
       throw new UsageError((e as Error).message + ' Use --target local or --target digitalocean.');
     }
     const root = await requireRepository(await workDir(values.directory));
+    const all = positionals.length ? undefined : await loadRepoSkills(root, io);
 
     return withCancellation(io, async (signal) => {
       try {
-        const results = await mergeSkills(root, positionals, {
+        const options: MergeOptions = {
           signal,
           target,
           push: values.push,
@@ -134,11 +140,14 @@ const mergeCommand: CliCommand = {
                 p.step === 'merge' || p.step === 'push' || p.step === 'remove'
                   ? io.err(`${p.skill ? `${p.skill}: ` : ''}${p.message}`)
                   : undefined,
-        });
+        };
+        const bulk = all ? await mergeReady(root, all, options, io, values.json === true) : undefined;
+        const results = bulk ? bulk.results : await mergeSkills(root, positionals, options);
         const canceled = results.some((r) => r.status === 'failed' && r.error.code === 'ABORTED');
         const ok = results.every((r) => r.status === 'merged' || r.status === 'already-merged');
         const exitCode = canceled ? EXIT.CANCELED : ok ? EXIT.OK : EXIT.FAILED;
-        if (values.json) printJson(io, { command: 'merge', ok, exitCode, results: results.map(toJson) });
+        const notReady = bulk ? { notReady: bulk.notReady } : {};
+        if (values.json) printJson(io, { command: 'merge', ok, exitCode, results: results.map(toJson), ...notReady });
         else {
           for (const r of results) line(io, r);
         }

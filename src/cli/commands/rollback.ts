@@ -7,6 +7,8 @@ import {
 import type { RollbackCondition } from '../../core/do/schemas';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { withLogDir } from '../ui/runLog';
+import { alertsFromEnv } from '../../core/notify/alerts';
+import { rollbackAll } from './rollbackAll';
 import { isInteractive } from '../ui/style';
 import { formatAgoIso, formatDuration } from '../../core/util/timeText';
 import {
@@ -14,12 +16,16 @@ import {
   reportFailure, requireRepository, selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,
 } from './common';
 
-const HELP = `Usage: odoobo rollback <skill> [options]
+const HELP = `Usage: odoobo rollback [skill] [options]
 
 Rolls a skill's app back to an earlier deployment (by default the newest SUPERSEDED one): App Platform validates the
 rollback first (its warnings are shown), then deploys the old version again and the live URL is checked to serve it.
 The app stays pinned to the rollback (new deployments are refused) until --unpin keeps it or --revert undoes it;
 --commit unpins at once.
+
+With no skill: every skill whose latest deployment failed after going live (and was not rolled back) or whose
+live version fails its health check is listed, then rolled back to its newest SUPERSEDED deployment (--yes is
+needed without a terminal). Rollbacks open an incident issue when GITHUB_TOKEN is set.
 
 Options:
   --to <deployment>              the deployment to roll back to: its id, or a unique prefix of 6+ characters
@@ -137,7 +143,11 @@ const rollbackCommand: CliCommand = {
       io.out(HELP);
       return EXIT.OK;
     }
-    if (positionals.length !== 1) throw new UsageError('name exactly one skill, e.g. `odoobo rollback pr-review`');
+    if (!positionals.length) {
+      const here = await workDir(values.directory);
+      return rollbackAll(values, io, here, await requireRepository(here));
+    }
+    if (positionals.length !== 1) throw new UsageError('name one skill (or none, to roll back every failed one)');
     const actions = [
       values.unpin && '--unpin',
       values.revert && '--revert',
@@ -169,7 +179,8 @@ const rollbackCommand: CliCommand = {
         const base: SkillRollbackOptions = { repoRoot: root, client: target.client, target: target.target, skill: skill.name, signal };
 
         if (action !== 'rollback') {
-          const r = action === 'unpin' ? await commitSkillRollback(base) : await revertSkillRollback(base);
+          const alerts = await alertsFromEnv(io.env, root);
+          const r = action === 'unpin' ? await commitSkillRollback(base) : await revertSkillRollback({ ...base, alerts });
           if (values.json) json(exitFor(r), r);
           else printResult(io, action, r);
           return exitFor(r);
@@ -231,7 +242,8 @@ const rollbackCommand: CliCommand = {
             return signal.aborted ? EXIT.CANCELED : EXIT.FAILED;
           }
         }
-        const r = await rollbackSkill({ ...base, deploymentId: to, acceptWarnings: true, commit: values.commit });
+        const alerts = await alertsFromEnv(io.env, root);
+        const r = await rollbackSkill({ ...base, deploymentId: to, acceptWarnings: true, commit: values.commit, alerts });
         if (values.json) json(exitFor(r), r);
         else printResult(io, 'rollback', r);
         return exitFor(r);
