@@ -3,9 +3,12 @@
  * through a real exec session, the shell's output comes back, the session ends with stdin; clear failures otherwise.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DeployedSkill } from '../../../builders/deployedSkill';
-import { platformProcesses } from '../../../builders/platform';
+import { platformProcesses, REPO_ROOT, waitFor, withTempDir } from '../../../builders/platform';
 
 describe('odoobo console', () => {
   let d: DeployedSkill;
@@ -25,6 +28,35 @@ describe('odoobo console', () => {
     assert.ok(!r.err.includes('token='), 'the exec URL (with its token) is never printed');
     // The shell and its pty helper are gone: only the app's own processes are left.
     assert.equal(platformProcesses(d.platform.dataDir).length, before);
+  });
+
+  it('on a terminal: raw mode, the terminal\'s size and its changes (SIGWINCH) reach the shell, Ctrl-D ends it (exit 0)', async () => {
+    // util-linux `script` gives the CLI a pseudo-terminal; the wrapper resizes it (and signals SIGWINCH) when told to.
+    await withTempDir(async (dir) => {
+      const flag = path.join(dir, 'resize');
+      const cli = [process.execPath, '--import', 'tsx', 'src/cli/odoobo.ts', 'console', 'pr-review', ...d.targetArgs].map((a) => `'${a}'`).join(' ');
+      const wrapper = `stty cols 91 rows 27; exec 3<&0; ${cli} <&3 & pid=$!; `
+        + `while [ ! -e '${flag}' ]; do sleep 0.05; done; stty cols 100 rows 40 <&3; kill -WINCH $pid; wait $pid`;
+      const child = spawn('script', ['-qfec', wrapper, '/dev/null'], { cwd: REPO_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...d.env } });
+      let out = '';
+      child.stdout.on('data', (c) => (out += c));
+      const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+      try {
+        await waitFor('connected', async () => out.includes('Ctrl-D ends the session'), 30_000);
+        child.stdin.write('stty size\r');
+        await waitFor('the first size', async () => /27 91/.test(out), 15_000);
+        await fs.writeFile(flag, '');
+        // SIGWINCH reaches the CLI after the wrapper resized the terminal: ask until the new size shows.
+        await waitFor('the new size', async () => {
+          child.stdin.write('stty size\r');
+          return /40 100/.test(out);
+        }, 15_000, 300);
+        child.stdin.write('\x04');
+        assert.equal(await exited, 0, out);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    }, 'odoobo-console-tty-');
   });
 
   it('an unknown instance is a usage error naming the running ones (exit 2)', async () => {
