@@ -101,6 +101,8 @@ export function openEnums(ctx: RuleContext): void {
 export function instanceCounts(ctx: RuleContext): void {
   for (const c of componentsOf(ctx.spec, ['services', 'workers', 'jobs'])) {
     const count = c.value.instance_count;
+    // An overlay's size, when it sets none, is the base's: judged on the merged spec
+    if (ctx.options.kind === 'overlay' && typeof c.value.instance_size_slug !== 'string') continue;
     // App Platform's default size is the smallest fixed one
     const size = typeof c.value.instance_size_slug === 'string' ? c.value.instance_size_slug : 'apps-s-1vcpu-0.5gb';
     if (typeof count !== 'number' || count <= 1 || !SINGLE_INSTANCE_SIZES.includes(size)) continue;

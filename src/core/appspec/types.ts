@@ -24,6 +24,8 @@ export const FINDING_CODES = [
   'BRANCH_MISSING',
   'BRANCH_NOT_CHECKED',
   'DUPLICATE_COMPONENT',
+  /** An overlay for an environment infra/environments.yaml does not declare. */
+  'UNKNOWN_ENVIRONMENT',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 

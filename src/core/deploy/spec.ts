@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
-import { LintCache } from '../appspec';
+import { LintCache, onOverlay } from '../appspec';
 import type { AppSpec } from '../do/schemas';
 import { branchFor, EnvironmentError, overlayPathFor, specForEnvironment, type EnvironmentDef, type OverlayPath } from '../environments';
 import type { Skill } from '../skills/loadSkills';
@@ -139,14 +139,6 @@ async function readIfExists(file: string): Promise<string | undefined> {
   }
 }
 
-/** The field of the overlay a finding of the merged spec is about (the longest overlay path that holds it), if any. */
-function fromOverlay(f: Finding, paths: readonly OverlayPath[]): OverlayPath | undefined {
-  if (!f.path) return undefined;
-  const p = f.path;
-  const holds = (o: OverlayPath) => o.specPath.length <= p.length && o.specPath.every((seg, i) => seg === p[i]);
-  return paths.filter(holds).sort((a, b) => b.specPath.length - a.specPath.length)[0];
-}
-
 function lintError(skill: Skill, what: string, errors: readonly Finding[], file: string): DeployError {
   const code = codeForFindings(errors);
   const first = errors.find((f) => codeForFindings([f]) === code) ?? errors[0];
@@ -218,10 +210,7 @@ export async function prepareSpec(skill: Skill, options: PrepareOptions): Promis
   const changes = [...envChanges, ...set.changes];
   const result = await options.lint(text, { file, repoRoot: options.repoRoot, branchExists: options.branchExists });
   // A field the overlay set is reported on the overlay's line: that is where it is fixed.
-  const findings = result.findings.map((f) => {
-    const o = overlayFile ? fromOverlay(f, overlayPaths) : undefined;
-    return o ? { ...f, file: overlayFile, line: o.overlayLine ?? 1, column: 1 } : f;
-  });
+  const findings = overlayFile ? onOverlay(result.findings, overlayPaths, overlayFile) : result.findings;
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length) throw lintError(skill, env && overlayFile ? `its ${env.name} spec` : 'the app spec', errors, file);
   const spec = (result.spec ?? (parseDocument(text, { version: '1.1' }).toJS() as AppSpec));

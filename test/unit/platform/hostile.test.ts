@@ -326,7 +326,9 @@ describe('local App Platform: hostile requests', () => {
 
   it('accepts the repository\'s own specs (infra/, the fixtures) and specs with app-level envs and alerts', async () => {
     const infra = path.join(REPO_ROOT, 'infra');
-    const files = (await fs.readdir(infra)).filter((f) => f.endsWith('.yaml')).map((f) => path.join(infra, f));
+    // Base specs only: overlays (<skill>.<env>.yaml) and environments.yaml are not app specs on their own.
+    const bases = (await fs.readdir(infra)).filter((f) => /^[^.]+\.yaml$/.test(f) && f !== 'environments.yaml');
+    const files = bases.map((f) => path.join(infra, f));
     files.push(path.join(REPO_ROOT, 'test/fixtures/appspecs/full.yaml'));
     assert.ok(files.length >= 5);
     for (const file of files) {

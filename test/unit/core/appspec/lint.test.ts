@@ -3,7 +3,9 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { lintAppSpec, lintAppSpecFile, type Finding, type LintOptions } from '../../../../src/core/appspec';
+import { readFileSync } from 'node:fs';
+import { infraFileKind, lintAppSpec, lintAppSpecFile, lintOverlay, type Finding, type LintOptions } from '../../../../src/core/appspec';
+import { parseEnvironments } from '../../../../src/core/environments';
 import { REPO_DIR } from '../../../builders/paths';
 
 const SHARED = path.join(REPO_DIR, 'vendor'); // third-party data vendored in the repository (vendor/do-openapi)
@@ -334,10 +336,22 @@ describe('real specs', () => {
   it("the repository's infra/*.yaml give no errors and no warnings beyond missing skill branches", async () => {
     const files = (await fs.readdir(path.join(REPO, 'infra'))).filter((f) => /\.ya?ml$/.test(f));
     assert.ok(files.length >= 5);
+    let overlays = 0;
     for (const f of files) {
-      const r = await lintAppSpecFile(path.join(REPO, 'infra', f), { repoRoot: REPO, branchExists: async () => true });
+      const file = path.join(REPO, 'infra', f);
+      const kind = infraFileKind(file);
+      const options = { repoRoot: REPO, branchExists: async () => true };
+      if (kind.kind === 'environments') {
+        assert.doesNotThrow(() => parseEnvironments(readFileSync(file, 'utf8')), f);
+        continue;
+      }
+      if (kind.kind === 'overlay') overlays++;
+      const r = kind.kind === 'overlay'
+        ? await lintOverlay(await fs.readFile(file, 'utf8'), file, { ...options, file })
+        : await lintAppSpecFile(file, options);
       assert.deepEqual(r.findings, [], f);
     }
+    assert.ok(overlays >= 5, `overlays: ${overlays}`);
   });
 });
 

@@ -227,7 +227,8 @@ describe('real app specs', () => {
 
   it("parses this repository's skill specs (infra/*.yaml)", async () => {
     const dir = path.join(REPO, 'infra');
-    const files = (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => /\.ya?ml$/.test(f));
+    // Base specs only: overlays (<skill>.<env>.yaml) and environments.yaml are not app specs on their own.
+    const files = (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => /^[^.]+\.ya?ml$/.test(f) && !/^environments\./.test(f));
     for (const file of files) {
       const r = S.parseWith(S.AppSpecSchema, YAML.parse(await fs.readFile(path.join(dir, file), 'utf8')));
       assert.ok(r.ok, `${file}: ${r.ok ? '' : r.issues.join('; ')}`);
