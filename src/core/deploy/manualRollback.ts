@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import { isAppPlatformError } from '../do/errors';
 import { waitForDeployment } from '../do/progress';
 import type { App, Deployment, RollbackCondition } from '../do/schemas';
+import { appNameFor } from '../environments';
 import { commitOf } from './apps';
 import { DeployError, toDeployError } from './errors';
 import { acquireDeployLock } from './locks';
@@ -55,16 +56,17 @@ function targetOf(d: Deployment | App['active_deployment'], skill: string): Roll
   };
 }
 
-/** The skill's app, found by the name in its app spec. */
+/** The skill's app in the session's environment, found by the name in its app spec. */
 async function appOfSkill(session: DeploySession, skill: string): Promise<{ app: App; healthPath: string }> {
   const s = await session.skill(skill);
-  let name = skill;
+  let specName = skill;
   try {
     const n = parseDocument(await fs.readFile(s.appSpecPath, 'utf8')).get('name');
-    if (typeof n === 'string' && n) name = n;
+    if (typeof n === 'string' && n) specName = n;
   } catch {
     // the app is named after the skill by convention
   }
+  const name = appNameFor((await session.environment()).env, specName, skill);
   const app = await session.reader.findAppByName(name);
   if (!app) {
     const why = `${skill}: no app named ${JSON.stringify(name)} on ${session.target}: it was never deployed there.`;
@@ -305,16 +307,17 @@ async function recordServing(session: DeploySession, skill: string, appId: strin
   try {
     const store = await session.status();
     if (!store) return;
+    const env = (await session.environment()).scope;
     const at = new Date().toISOString();
     if (result.status === 'succeeded' && result.rollbackDeploymentId && result.commit) {
       const what = { appId, deploymentId: result.rollbackDeploymentId, phase: 'ACTIVE', commit: result.commit };
       const liveUrl = result.liveUrl ? { liveUrl: result.liveUrl } : {};
-      await recordDeployment(store, skill, { target: session.target, ...what, ...liveUrl, deployedAt: at });
+      await recordDeployment(store, skill, { target: session.target, ...what, ...liveUrl, deployedAt: at }, env);
     } else if (result.error) {
       const { code, step, message } = result.error;
       const deployment = result.rollbackDeploymentId ? { deploymentId: result.rollbackDeploymentId } : {};
       const attempt = { status: 'failed' as const, appId, ...deployment, code, step, message: `${what}: ${message}` };
-      await recordAttempt(store, skill, { target: session.target, ...attempt, at });
+      await recordAttempt(store, skill, { target: session.target, ...attempt, at }, env);
     }
   } catch (e) {
     if (!isAppPlatformError(e)) {

@@ -149,6 +149,8 @@ export const InflightRecordSchema = z.looseObject({
   pid: z.number().int(),
   host: z.string(),
   timeoutMs: z.number().int().positive().optional(),
+  /** The environment deployed to: a resume records under it (older records: the default one). */
+  environment: z.string().min(1).optional(),
 });
 export type InflightRecord = z.infer<typeof InflightRecordSchema>;
 

@@ -43,11 +43,19 @@ export async function resumeInFlight(options: ResumeOptions): Promise<ResumeResu
   const wanted = options.skills ? new Set(options.skills) : undefined;
   const ours = (r: InflightRecord) => r.target === session.target && r.apiUrl === session.apiUrl && (!wanted || wanted.has(r.skill));
   const records = (await store.read()).filter(ours);
+  // A record is resumed in its own environment (what the status file records it under).
+  const sessions = new Map<string, DeploySession>();
+  const sessionFor = (env: string | undefined): DeploySession => {
+    if (!env || env === options.environment) return session;
+    let s = sessions.get(env);
+    if (!s) sessions.set(env, (s = new DeploySession({ ...options, environment: env })));
+    return s;
+  };
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < records.length) {
       const rec = records[next++];
-      const r = await resumeOne(session, store, rec, options.signal);
+      const r = await resumeOne(sessionFor(rec.environment), store, rec, options.signal);
       if ('skipped' in r) out.skipped.push(r.skipped);
       else out.results.push(r.result);
     }
@@ -78,6 +86,7 @@ async function resumeOne(
     ...(rec.previousDeploymentId ? { previousDeploymentId: rec.previousDeploymentId } : {}),
   };
   const known = { app, deploymentId: rec.deploymentId, inflight: rec, resumed: true };
+  await session.environment().catch(() => undefined);
   session.emit({ type: 'deploy-started', skill: rec.skill, resumed: true, at: Date.now() });
   let result: DeployResult;
   try {

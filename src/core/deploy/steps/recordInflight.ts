@@ -17,6 +17,7 @@ export async function putInflight(run: DeployRun, app: AppFacts, deploymentId: s
     startedAt: new Date().toISOString(),
     ...inflightOwner(),
     timeoutMs: s.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(s.resolvedEnvironment ? { environment: s.resolvedEnvironment.env.name } : {}),
   };
   try {
     const store = await s.inflight();
