@@ -18,6 +18,7 @@ import { loadLazy } from './vscode/lazy/load';
 import type { Deferred, createDeferred } from './vscode/lazy/deferred';
 import { openWalkthroughOnFirstStart } from './vscode/walkthrough';
 import { SKILL_DEBUG_TYPE, skillDebugProvider } from './vscode/localRun/debugProvider';
+import { HealthMonitor, setHealthMonitor } from './vscode/operate/health';
 
 const moduleLoadedAt = performance.now();
 
@@ -142,6 +143,9 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     }),
   );
   registerCommands(context, log, (id, args) => lazy().run(id, args));
+  const health = new HealthMonitor(() => lazy().deployments.connect());
+  setHealthMonitor(health);
+  context.subscriptions.push(health, health.onDidChange(() => tree.changed()), { dispose: () => setHealthMonitor(undefined) });
   context.subscriptions.push(vscode.debug.registerDebugConfigurationProvider(SKILL_DEBUG_TYPE, skillDebugProvider()));
 
   void openWalkthroughOnFirstStart(context, log);

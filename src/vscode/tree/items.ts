@@ -11,6 +11,7 @@ import type { Deployment } from '../../core/do';
 import { deploymentDurationMs } from '../../core/deploy/appHistory';
 import { commitOf } from '../../core/deploy/apps';
 import type { AppDetails } from '../appDetails';
+import { healthMonitor, healthText } from '../operate/health';
 import { formatAgoIso, formatDuration, UI_AGO } from '../../core/util/timeText';
 import type { LocalRunItem } from '../localRun/localRunItem';
 
@@ -246,13 +247,17 @@ export class AppItem extends vscode.TreeItem {
     const { app } = details;
     this.id = `${folder.uri.toString()}#skill:${skillName}/app`;
     const local = details.target === 'local';
-    this.description = [app.region?.slug ?? app.spec.region, details.size, local ? 'local' : undefined].filter(Boolean).join(' · ');
+    // CPU, memory and replicas from the health monitor (operate/health.ts), which polls while this row is shown.
+    const health = healthMonitor()?.watch(skillName, app.id);
+    const where = [app.region?.slug ?? app.spec.region, details.size, local ? 'local' : undefined];
+    this.description = [health ? healthText(health) : undefined, ...where].filter(Boolean).join(' · ');
     this.iconPath = new vscode.ThemeIcon('cloud');
     this.contextValue = flags('app', { live: !!app.live_url, pinned: !!app.pinned_deployment?.id });
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`$(cloud) **${app.spec.name}** on ${local ? 'the local App Platform' : 'DigitalOcean App Platform'}\n\n`);
     if (app.live_url) md.appendMarkdown(`$(link-external) ${app.live_url}\n\n`);
     md.appendText(`app ${app.id}${app.region?.label ? ` · ${app.region.label}` : ''}${details.size ? ` · ${details.size}` : ''}`);
+    if (health) md.appendMarkdown(`\n\n$(pulse) ${healthText(health)}${health.state ? ` · ${health.state.toLowerCase()}` : ''}`);
     const pinned = app.pinned_deployment?.id;
     if (pinned) md.appendMarkdown(`\n\n$(pinned) pinned to rollback deployment \`${pinned.slice(0, 8)}\``);
     this.tooltip = md;

@@ -14,6 +14,7 @@ import { logsAndTestingTests } from './logsTesting.test';
 import { quickFixTests } from './quickFixes.test';
 import { commandsTests, rollbackWordingTests } from './commands.test';
 import { cockpitTests } from './cockpit.test';
+import { operateTests } from './operate.test';
 import { localRunTests } from './localRun.test';
 
 export function trustedTests(): void {
@@ -555,6 +556,7 @@ export function trustedTests(): void {
     logsAndTestingTests();
     rollbackWordingTests();
     cockpitTests();
+    operateTests();
   });
 
   quickFixTests();
