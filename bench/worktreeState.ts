@@ -46,6 +46,9 @@ export async function benchWorktreeState(counts = [5, 20, 100], runs = 5): Promi
         if (i % 3 === 0) await fs.writeFile(path.join(wt, 'scratch.txt'), 'uncommitted\n');
         dirs.push(wt);
       }
+      // Settled as a worktree in use is (see treeModel.ts: a fresh checkout's index makes every status re-read files).
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      for (const wt of dirs) await git(wt, 'update-index', '-q', '--refresh');
       for (const [v, variant] of VARIANTS.entries()) {
         const times: number[] = [];
         for (let r = 0; r < runs; r++) {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { isGitRepository } from './git/git';
-import { listWorktreeEntries, readBranchTracking, readWorktreeState, type Worktree } from './git/worktrees';
+import { listWorktreeEntries, readWorktreeState, type Worktree } from './git/worktrees';
 import { loadSkills, type Skill, type SkillProblem } from './skills/loadSkills';
 
 /** A skill with what the tree shows about it. */
@@ -39,11 +39,9 @@ export interface BuildModelOptions {
  */
 export async function buildSkillsModel(root: string, options: BuildModelOptions = {}): Promise<SkillsModel> {
   const absRoot = path.resolve(root);
-  // Started together with the repository check: outside a repository their failures are ignored.
+  // Started together with the repository check: outside a repository its failure is ignored.
   const listing = listWorktreeEntries(absRoot);
-  const tracking = readBranchTracking(absRoot);
   listing.catch(() => undefined);
-  tracking.catch(() => undefined);
   const [loaded, isRepo] = await Promise.all([loadSkills(absRoot, options.skillsLocation ?? 'skills'), isGitRepository(absRoot)]);
   let worktrees: Worktree[] = [];
   let gitError: string | undefined;
@@ -57,7 +55,7 @@ export async function buildSkillsModel(root: string, options: BuildModelOptions 
   if (!isRepo || gitError) return assemble(absRoot, isRepo, loaded, worktrees, gitError, true);
   options.onFirstPaint?.(assemble(absRoot, isRepo, loaded, worktrees, undefined, false));
   try {
-    worktrees = await readWorktreeState(absRoot, worktrees, { concurrency: options.statusConcurrency }, tracking);
+    worktrees = await readWorktreeState(absRoot, worktrees, { concurrency: options.statusConcurrency });
   } catch (e) {
     gitError = (e as Error).message;
     worktrees = worktrees.map((w) => ({ ...w, pending: undefined }));
