@@ -136,7 +136,9 @@ export class LocalRuns extends Disposable {
     const uri = vscode.Uri.from({ scheme: RESPONSE_SCHEME, path: `/${name} response ${++this.responseCount}.http` });
     this.responses.set(uri.toString(), formatInvokeResponse(response));
     const doc = await vscode.workspace.openTextDocument(uri);
-    const editor = await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+    // beside the code being worked on; in the one group when no editor is open (no empty group beside it)
+    const viewColumn = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    const editor = await vscode.window.showTextDocument(doc, { preview: false, viewColumn });
     return { response, editor };
   }
 
