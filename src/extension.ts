@@ -117,9 +117,13 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   };
   const folders = vscode.workspace.workspaceFolders ?? [];
   const added = folders.map(addFolder);
-  const painted = (s: SkillsStore) => new Promise<void>((resolve) => s.onDidChange(() => resolve()));
+  const painted = (s: SkillsStore) => new Promise<void>((resolve) => {
+    const sub = s.onDidChange(() => (sub.dispose(), resolve()));
+  });
   void Promise.all(allStores().map(painted)).then(() => (activation.firstModelMs ??= performance.now() - moduleLoadedAt));
   const ready = Promise.all(added).then(() => {
+    // The status bar and the Testing view come with the lazy bundle: loaded now even if a folder failed to load.
+    lazy();
     updateContext();
     activation.firstModelMs ??= performance.now() - moduleLoadedAt;
     activation.completeModelMs = performance.now() - moduleLoadedAt;
