@@ -44,7 +44,7 @@ export function benchTests(): void {
         for (; counted < active; counted++) statusAt.push(Date.now());
       }),
     ];
-    let plans: { results: { skill: string; status: string }[] }[];
+    let plans: { results: { skill: string; status: string; appId?: string }[] }[];
     // The demo's pr-review worktree has a commit origin lacks: the modal question is answered "Deploy Pushed".
     a.setPromptScript({
       next: (kind, prompt) => (kind === 'confirm' && prompt.startsWith('App Platform builds the branch on origin') ? DEPLOY_PUSHED : NOT_SCRIPTED),
@@ -61,8 +61,11 @@ export function benchTests(): void {
     const client = new AppPlatformClient({ baseUrl: url, token });
     const rows: { skill: string; buildingToTreeMs: number; activeToTreeMs: number; activeAt: number }[] = [];
     try {
+      // The app deployed to (named per environment, e.g. <skill>-staging), as the plan reports it.
+      const appIds = new Map(plans.flatMap((p) => p.results.map((r) => [r.skill, r.appId] as const)));
       for (const skill of skills) {
-        const app = await client.findAppByName(skill);
+        const appId = appIds.get(skill);
+        const app = appId ? await client.getApp(appId) : undefined;
         const dep = app?.active_deployment;
         assert.ok(dep, `${skill} has an active deployment`);
         const build = dep.progress?.steps?.find((st) => st.name === 'build');
