@@ -103,7 +103,9 @@ export function branchFor(env: EnvironmentDef, skill: string): string {
  * an environment whose app would then be that same app (production's `{app}`) needs the file.
  */
 export function resolveEnvironment(envs: Environments, name?: string): EnvironmentDef {
-  const env = envs.get(name);
+  // A pull request's preview `pr-<n>` is never declared: every pull request has one (see previewEnvironment).
+  const pr = name !== undefined && !envs.list.some((e) => e.name === name) ? /^pr-([1-9][0-9]{0,9})$/.exec(name) : null;
+  const env = pr ? previewEnvironment(Number(pr[1])) : envs.get(name);
   if (envs.file !== undefined || env.preview) return env;
   if (env.name === envs.defaultName) return { ...env, appName: '{app}' };
   if (appNameFor(env, 'my-skill') === 'my-skill') {
