@@ -104,6 +104,8 @@ const builds = [
   { ...common, entryPoints: ['test/runElectron.ts'], outfile: 'out/test/runElectron.js', external: ['vscode', '@vscode/test-electron'], minify: false },
   // The dashboard webview: a browser script (and its CSS) with vscode-elements and the shared protocol bundled in.
   { ...common, platform: 'browser', target: 'chrome120', format: 'iife', mainFields: ['browser', 'module', 'main'], entryPoints: ['src/webview/dashboard/main.ts'], outfile: 'dist/webview/dashboard.js', minify: true },
+  // The Insights view: its script with Chart.js bundled in (drawn locally, no remote resources), and its CSS.
+  { ...common, platform: 'browser', target: 'chrome120', format: 'iife', mainFields: ['browser', 'module', 'main'], entryPoints: ['src/webview/insights/main.ts'], outfile: 'dist/webview/insights.js', minify: true },
 ];
 
 /** The codicon font for the webview (vscode-elements' icons link this stylesheet from the page). */

@@ -23,6 +23,7 @@ import { StatusStore } from '../core/status';
 import { previousServesAfter, stateFromRecords, type SkillDeployState, type SkillPhase } from './tree/deployState';
 import { connectTarget } from '../core/target';
 import { settings, type Target } from './config';
+import { extensionAlerts } from './insights/alerts';
 import { TOKEN_SECRET_KEY } from './secrets';
 import type { LocalPlatformManager } from './localPlatform';
 import type { SkillsStore } from './skillsStore';
@@ -246,6 +247,7 @@ export class DeployService extends Disposable {
         skills,
         concurrency: s.concurrency,
         forceBuild: options.forceBuild,
+        alerts: await extensionAlerts(this.context.secrets, store.folder.uri.fsPath),
         onEvent: (e) => this.onEvent(e, options.report),
       });
       for (const r of result.results)
@@ -354,6 +356,7 @@ export class DeployService extends Disposable {
         deploymentId,
         acceptWarnings: true,
         commit: true,
+        alerts: await extensionAlerts(this.context.secrets, store.folder.uri.fsPath),
         signal,
       });
       this.set(skill, {

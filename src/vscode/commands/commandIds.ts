@@ -18,6 +18,8 @@ export const COMMAND_IDS = [
   'odoobo.unsetEnvVar',
   'odoobo.showAlerts',
   'odoobo.showDashboard',
+  'odoobo.showInsights',
+  'odoobo.setWebhooks',
   'odoobo.showLogs',
   'odoobo.openLiveUrl',
   'odoobo.setupWorktrees',

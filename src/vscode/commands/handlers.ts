@@ -24,6 +24,8 @@ import { stopLocalRun } from './localRun/stopLocalRun';
 import { refresh } from './skills/refresh';
 import { scaffoldSkill } from './skills/scaffoldSkill';
 import { showDashboard } from './skills/showDashboard';
+import { setWebhooks } from './insights/setWebhooks';
+import { showInsights } from './insights/showInsights';
 import { showLogs } from './skills/showLogs';
 import { chooseTarget } from './target/chooseTarget';
 import { setToken } from './target/setToken';
@@ -73,6 +75,8 @@ export const HANDLERS: Record<CommandId, Handler> = {
   'odoobo.chooseTarget': chooseTarget,
   'odoobo.stopLocalPlatform': stopLocalPlatform,
   'odoobo.showDashboard': showDashboard,
+  'odoobo.showInsights': showInsights,
+  'odoobo.setWebhooks': setWebhooks,
   'odoobo.showLogs': showLogs,
   'odoobo.refresh': refresh,
   'odoobo.scaffoldSkill': scaffoldSkill,

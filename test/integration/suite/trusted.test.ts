@@ -10,6 +10,7 @@ import { AppPlatformClient } from '../../../src/core/do';
 import { StatusStore } from '../../../src/core/status';
 import { api, children, EXTENSION_ID, fixture, script, skillItem, waitFor, type Fixture } from './helpers';
 import { dashboardTests } from './dashboard.test';
+import { insightsTests } from './insights.test';
 import { logsAndTestingTests } from './logsTesting.test';
 import { quickFixTests } from './quickFixes.test';
 import { commandsTests, rollbackWordingTests } from './commands.test';
@@ -561,6 +562,7 @@ export function trustedTests(): void {
 
   quickFixTests();
   dashboardTests();
+  insightsTests();
   commandsTests();
   localRunTests();
 }
