@@ -65,6 +65,16 @@ describe('odoobo run / invoke --local / test --local on a real skill', () => {
     await repo?.remove();
   });
 
+  it('run: --help exits 0 with its usage; no skill, two skills or a bad --port exit 2', async () => {
+    const help = capture();
+    assert.equal(await main(['run', '--help'], help.io), 0);
+    assert.match(help.out.join('\n'), /^Usage: odoobo run <skill>/);
+    for (const args of [[], ['pr-review', 'nl-sql'], ['pr-review', '--port', '70000'], ['nope']]) {
+      const c = capture();
+      assert.equal(await main(['run', ...args, '-C', dir()], c.io), 2, args.join(' '));
+    }
+  });
+
   it('invoke --local before any run: exit 2 saying how to start it', async () => {
     const c = capture();
     assert.equal(await main(['invoke', 'pr-review', '--local', '-C', dir()], c.io), 2);
