@@ -60,11 +60,13 @@ export const consoleCommand: CliCommand = {
           io.err('odoobo console: not confirmed');
           return EXIT.FAILED;
         }
-        const t = await consoleTarget(target.client, op.app.id, op.appName, { component: values.component, instance: values.instance, signal });
+        const choice = { component: values.component, instance: values.instance, signal };
+        const t = await consoleTarget(target.client, op.app.id, op.appName, choice);
         const size = (): { cols: number; rows: number } => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
         session = await ExecSession.connect(t.url, { ...size(), signal, onData: (text) => process.stdout.write(text) });
         const s = session;
-        io.err(`connected to ${op.appName} (${op.environment.name}) ${t.component} ${t.instance.instance_name}${raw ? '; Ctrl-D ends the session' : ''}`);
+        const where = `${op.appName} (${op.environment.name}) ${t.component} ${t.instance.instance_name}`;
+        io.err(`connected to ${where}${raw ? '; Ctrl-D ends the session' : ''}`);
         if (raw) {
           // Raw mode: every key (Ctrl-C, Ctrl-D, arrows) goes to the remote shell, as doctl's console does.
           stdin.setRawMode(true);

@@ -50,10 +50,17 @@ export async function confirmProtected(io: CliIO, env: EnvironmentDef, action: s
 }
 
 /** Prints a failure like reportFailure does, with OperateError's code and mitigation; answers the exit code. */
-export function operateFailure(io: CliIO, command: string, e: unknown, json: boolean | undefined, extra: Record<string, unknown> = {}): number {
+export function operateFailure(
+  io: CliIO,
+  command: string,
+  e: unknown,
+  json: boolean | undefined,
+  extra: Record<string, unknown> = {},
+): number {
   if (!(e instanceof OperateError)) return reportFailure(io, command, e, json, extra);
   const exitCode = USAGE_CODES.has(e.code) ? EXIT.USAGE : EXIT.FAILED;
-  if (json) printJson(io, { command, ok: false, exitCode, ...extra, error: { code: e.code, message: e.message, mitigation: e.mitigation } });
+  const error = { code: e.code, message: e.message, mitigation: e.mitigation };
+  if (json) printJson(io, { command, ok: false, exitCode, ...extra, error });
   else {
     io.err(`odoobo ${command}: ${e.code}: ${e.message}`);
     if (e.mitigation) io.err(`  → ${e.mitigation}`);

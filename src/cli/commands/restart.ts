@@ -50,7 +50,9 @@ export const restart: CliCommand = {
     }
     if (positionals.length !== 1) throw new UsageError('name exactly one skill, e.g. `odoobo restart pr-review`');
     const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
-    if (!(Number.isFinite(timeoutS) && timeoutS >= 1)) throw new UsageError(`--timeout expects seconds (at least 1), got "${values.timeout}"`);
+    if (!(Number.isFinite(timeoutS) && timeoutS >= 1)) {
+      throw new UsageError(`--timeout expects seconds (at least 1), got "${values.timeout}"`);
+    }
     const dir = await workDir(values.directory);
     const root = await requireRepository(dir);
     const say = (line: string): void => (values.json ? io.err : io.out)(line);
@@ -71,7 +73,10 @@ export const restart: CliCommand = {
           components: values.component, signal, timeoutMs: timeoutS * 1000, onProgress: (l) => say(`  ${l}`),
         });
         if (values.json) printJson(io, { command: 'restart', ok: true, exitCode: EXIT.OK, ...extra, result });
-        else say(`restarted ${result.components.join(', ')} in ${formatDuration(result.durationMs)}: ${result.after.join(', ') || 'no instance'}`);
+        else {
+          const now = result.after.join(', ') || 'no instance';
+          say(`restarted ${result.components.join(', ')} in ${formatDuration(result.durationMs)}: ${now}`);
+        }
         return EXIT.OK;
       } catch (e) {
         return operateFailure(io, 'restart', e, values.json, extra);

@@ -6,11 +6,11 @@ import { z } from 'zod';
 import { HttpRequest, HttpTransport, QueryValue, RateLimitInfo } from './http';
 import { followLiveLogs, LiveLogOptions, LiveLogStream } from './logs';
 import {
-  Alert, AlertDestinations, AlertResponseSchema, AlertsResponseSchema, App, AppHealth, AppHealthResponseSchema, AppResponseSchema, AppSpec, AppsPage,
-  AppsPageSchema, DeleteAppResponseSchema, Deployment, DeploymentResponseSchema, DeploymentsPage, DeploymentsPageSchema,
-  ExecUrlResponseSchema, Instance, InstancesResponseSchema, InstanceSize, InstanceSizeResponseSchema, InstanceSizesResponseSchema, LogsResponse,
-  LogsResponseSchema, ProposeAppResponse, ProposeAppResponseSchema, Region, RegionsResponseSchema,
-  RollbackValidation, RollbackValidationSchema,
+  Alert, AlertDestinations, AlertResponseSchema, AlertsResponseSchema, App, AppHealth, AppHealthResponseSchema, AppResponseSchema,
+  AppSpec, AppsPage, AppsPageSchema, DeleteAppResponseSchema, Deployment, DeploymentResponseSchema, DeploymentsPage,
+  DeploymentsPageSchema, ExecUrlResponseSchema, Instance, InstancesResponseSchema, InstanceSize, InstanceSizeResponseSchema,
+  InstanceSizesResponseSchema, LogsResponse, LogsResponseSchema, ProposeAppResponse, ProposeAppResponseSchema, Region,
+  RegionsResponseSchema, RollbackValidation, RollbackValidationSchema,
 } from './schemas';
 import {
   nextPageNumber, rollbackBody, type AppPlatformClientOptions, type CallOptions, type ListAppsOptions,
@@ -345,7 +345,12 @@ export class AppPlatformClient {
   }
 
   /** apps_assign_alertDestinations: replaces the alert's emails and Slack webhooks (setting them twice is once). */
-  async assignAlertDestinations(appId: string, alertId: string, destinations: AlertDestinations, options: CallOptions = {}): Promise<Alert> {
+  async assignAlertDestinations(
+    appId: string,
+    alertId: string,
+    destinations: AlertDestinations,
+    options: CallOptions = {},
+  ): Promise<Alert> {
     const res = await this.call(
       {
         operation: 'apps_assign_alertDestinations',

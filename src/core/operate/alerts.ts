@@ -41,7 +41,11 @@ export function alertView(a: Alert): AlertView {
   };
 }
 
-export async function listAlertViews(client: AppPlatformClient, appId: string, options: { signal?: AbortSignal } = {}): Promise<AlertView[]> {
+export async function listAlertViews(
+  client: AppPlatformClient,
+  appId: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<AlertView[]> {
   return (await client.listAlerts(appId, options)).map(alertView);
 }
 
@@ -96,6 +100,8 @@ export async function setAlertDestinations(
       : 'the app has no alerts', 'add them to the app spec (alerts: [{rule: DEPLOYMENT_FAILED}, …]) and deploy');
   }
   const out: AlertView[] = [];
-  for (const a of chosen) out.push(alertView(await client.assignAlertDestinations(appId, a.id ?? '', destinations, { signal: options.signal })));
+  for (const a of chosen) {
+    out.push(alertView(await client.assignAlertDestinations(appId, a.id ?? '', destinations, { signal: options.signal })));
+  }
   return out;
 }

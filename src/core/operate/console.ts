@@ -26,7 +26,8 @@ export class ExecSession {
 
   private constructor(private readonly ws: WebSocket, onData: (text: string) => void) {
     ws.on('message', (raw: WebSocket.RawData, isBinary: boolean) => {
-      const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw).toString('utf8');
+      const bytes = Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
+      const text = bytes.toString('utf8');
       if (isBinary) return onData(text);
       try {
         const frame = JSON.parse(text) as { data?: unknown };
@@ -105,19 +106,22 @@ export async function consoleTarget(
 ): Promise<ConsoleTarget> {
   const instances = await client.listInstances(appId, { signal: choice.signal });
   if (!instances.length) {
-    throw new OperateError('NO_RUNNING_INSTANCE', `${appName} has no running instance`, 'deploy it (or wait for its deployment to be live), then try again');
+    throw new OperateError('NO_RUNNING_INSTANCE', `${appName} has no running instance`,
+      'deploy it (or wait for its deployment to be live), then try again');
   }
   const components = [...new Set(instances.map((i) => i.component_name ?? ''))].filter(Boolean);
   const component = choice.component ?? (components.length === 1 ? components[0] : undefined);
   if (!component) {
-    throw new OperateError('UNKNOWN_COMPONENT', `${appName} runs several components: ${components.join(', ')}`, 'name one with --component');
+    throw new OperateError('UNKNOWN_COMPONENT', `${appName} runs several components: ${components.join(', ')}`,
+      'name one with --component');
   }
   const mine = instances.filter((i) => i.component_name === component);
   if (!mine.length) {
     throw new OperateError('NO_RUNNING_INSTANCE', `${appName} has no running instance of component "${component}"`
       + ` (running: ${components.join(', ')})`);
   }
-  const instance = choice.instance ? mine.find((i) => i.instance_name === choice.instance || i.instance_alias === choice.instance) : mine[0];
+  const named = (i: Instance): boolean => i.instance_name === choice.instance || i.instance_alias === choice.instance;
+  const instance = choice.instance ? mine.find(named) : mine[0];
   if (!instance) {
     const names = mine.map((i) => `${i.instance_name}${i.instance_alias ? ` (${i.instance_alias})` : ''}`).join(', ');
     throw new OperateError('UNKNOWN_INSTANCE', `${component} has no instance "${choice.instance}" (running: ${names})`);

@@ -15,7 +15,11 @@ export interface ComponentLive {
 }
 
 /** `GET …/health` and `GET …/instances` together: one entry per component the health or the instances name. */
-export async function readComponentsLive(client: AppPlatformClient, appId: string, options: { signal?: AbortSignal } = {}): Promise<ComponentLive[]> {
+export async function readComponentsLive(
+  client: AppPlatformClient,
+  appId: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<ComponentLive[]> {
   const [health, instances] = await Promise.all([client.getAppHealth(appId, options), client.listInstances(appId, options)]);
   const names = [...new Set([...(health.components ?? []).map((c) => c.name ?? ''), ...instances.map((i) => i.component_name ?? '')])];
   return names.filter(Boolean).map((name) => {

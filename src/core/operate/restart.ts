@@ -40,7 +40,8 @@ export async function restartComponents(client: AppPlatformClient, appId: string
   const known = [...new Set(all.map((i) => i.component_name ?? ''))].filter(Boolean);
   const unknown = (options.components ?? []).filter((c) => !known.includes(c));
   if (unknown.length) {
-    throw new OperateError('UNKNOWN_COMPONENT', `no running component named ${unknown.join(', ')} (running: ${known.join(', ') || 'none'})`);
+    const running = known.join(', ') || 'none';
+    throw new OperateError('UNKNOWN_COMPONENT', `no running component named ${unknown.join(', ')} (running: ${running})`);
   }
   const components = options.components?.length ? [...options.components] : known;
   const before = instancesOf(all, components).map((i) => i.instance_name ?? '');

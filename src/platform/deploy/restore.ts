@@ -36,7 +36,7 @@ export async function restoreDeployment(
     }
     for (const c of components) await rooms.instances.start(app, dep, rt, c);
     const waits = await Promise.allSettled(
-      components.map((c) => rooms.instances.waitReady(dep, rt, rt.instances.get(c.spec.name)!, false)),
+      components.map((c) => rooms.instances.waitAllReady(dep, rt, c.spec.name, false)),
     );
     const failed = waits.find((w): w is PromiseRejectedResult => w.status === 'rejected');
     if (failed) {

@@ -132,14 +132,13 @@ export class DeploymentRunner {
     const failHealth = ctx.faults.takeHealthFailure();
     for (const c of components) {
       await this.step(app, dep, rt, ['deploy', 'components', c.spec.name, 'deploy'], async () => {
-        const inst = await instances.start(app, dep, rt, c);
-        inst.unhealthy = failHealth;
+        for (const inst of await instances.start(app, dep, rt, c)) inst.unhealthy = failHealth;
       });
     }
     const waits = await Promise.allSettled(
       components.map((c) =>
         this.step(app, dep, rt, ['deploy', 'components', c.spec.name, 'wait'], () =>
-          instances.waitReady(dep, rt, rt.instances.get(c.spec.name)!, failHealth),
+          instances.waitAllReady(dep, rt, c.spec.name, failHealth),
         ),
       ),
     );

@@ -7,8 +7,8 @@ import { settleWithin, sleep } from '../util/abort';
 export interface IngressTarget {
   readonly deploymentId: string;
   readonly routes: readonly Route[];
-  /** Component name → port on 127.0.0.1. */
-  readonly ports: Map<string, number>;
+  /** Component name → its replicas' ports on 127.0.0.1 (requests take turns). */
+  readonly ports: Map<string, readonly number[]>;
   inflight: number;
 }
 
@@ -21,6 +21,8 @@ export class Ingress {
   private restoring: { promise: Promise<void>; release: () => void } | undefined;
   private readonly server: FastifyInstance;
   private boundPort = 0;
+  /** Round robin over a component's replicas. */
+  private turn = 0;
   private closed = false;
 
   constructor(readonly appName: string) {
@@ -38,7 +40,8 @@ export class Ingress {
       if (!t) return reply.code(503).type('text/plain').send(`${this.appName}: no active deployment\n`);
       const route = routeFor(t.routes, req.url);
       if (!route) return reply.code(404).type('text/plain').send('Not Found\n');
-      const port = t.ports.get(route.component);
+      const ports = t.ports.get(route.component) ?? [];
+      const port = ports.length ? ports[this.turn++ % ports.length] : undefined;
       if (!port) return reply.code(503).type('text/plain').send(`${this.appName}: component ${route.component} is not running\n`);
       const held = t;
       held.inflight++;

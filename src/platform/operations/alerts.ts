@@ -66,11 +66,12 @@ export class AlertNotifier {
         ...(hook.channel ? { channel: hook.channel } : {}),
         blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } }],
       };
+      const which = `alert ${event.rule} of ${app.spec.name}: ${hostOf(hook.url)} (#${i + 1})`;
       const p = this.post(hook.url, message).then(
         (status) => {
-          if (status < 200 || status >= 300) this.ctx.log(`alert ${event.rule} of ${app.spec.name}: ${hostOf(hook.url)} (#${i + 1}) answered ${status}`);
+          if (status < 200 || status >= 300) this.ctx.log(`${which} answered ${status}`);
         },
-        (err: Error) => this.ctx.log(`alert ${event.rule} of ${app.spec.name}: could not reach ${hostOf(hook.url)} (#${i + 1}): ${err.name}`),
+        (err: Error) => this.ctx.log(`${which} could not be reached: ${err.name}`),
       );
       // Shutdown waits a little for deliveries still on their way.
       void this.ctx.track(p);

@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { notFound } from '../api/errors';
 import type { PlatformContext } from '../context';
-import { isRunning, type ComponentInstance, type DeploymentRuntime } from '../runtime/deploymentRuntime';
+import { isRunning, replicasOf, type ComponentInstance, type DeploymentRuntime } from '../runtime/deploymentRuntime';
 import { instanceName, type Instances } from '../runtime/instances';
 import { Shell } from '../runtime/shell';
 import { componentsOf } from '../spec/appSpec';
@@ -66,8 +66,10 @@ export class ExecSessions {
     const app = grant ? ctx.apps.get(grant.appId) : undefined;
     const dep = app?.deployments.find((d) => d.id === grant?.deploymentId);
     const rt = dep ? ctx.runtimes.get(dep.id) : undefined;
-    const inst = rt?.instances.get(grant?.component ?? '');
-    if (!grant || !app || !dep || !rt || !inst || !isRunning(inst) || instanceName(dep, inst) !== grant.instance) {
+    const inst = rt && dep && grant
+      ? replicasOf(rt, grant.component).find((i) => isRunning(i) && instanceName(dep, i) === grant.instance)
+      : undefined;
+    if (!grant || !app || !dep || !rt || !inst) {
       socket.close(1011, 'the instance is no longer running');
       return;
     }
@@ -126,10 +128,13 @@ export class ExecSessions {
       throw notFound(`the deployment has no component "${component}"`);
     }
     const rt: DeploymentRuntime | undefined = this.ctx.runtimes.get(dep.id);
-    const inst = rt?.instances.get(component);
-    if (!inst || !isRunning(inst) || !!inst.sim) throw notFound(`component "${component}" has no running instance`);
-    const name = instanceName(dep, inst);
-    if (instance && instance !== name) throw notFound(`component "${component}" has no instance "${instance}" (running: ${name})`);
+    const running = rt ? replicasOf(rt, component).filter((i) => isRunning(i) && !i.sim) : [];
+    if (!running.length) throw notFound(`component "${component}" has no running instance`);
+    const inst = instance ? running.find((i) => instanceName(dep, i) === instance) : running[0];
+    if (!inst) {
+      const names = running.map((i) => instanceName(dep, i)).join(', ');
+      throw notFound(`component "${component}" has no instance "${instance}" (running: ${names})`);
+    }
     return { dep, inst };
   }
 

@@ -1,6 +1,6 @@
 import { badRequest, conflict } from '../api/errors';
 import type { PlatformContext } from '../context';
-import { servicePorts, type DeploymentRuntime } from '../runtime/deploymentRuntime';
+import { componentNames, replicasOf, servicePorts, type DeploymentRuntime } from '../runtime/deploymentRuntime';
 import { instanceName, type Instances } from '../runtime/instances';
 import { terminationOf } from '../spec/appSpec';
 import { routesOf } from '../spec/routes';
@@ -22,7 +22,7 @@ export class Restarts {
     const dep = app.deployments.find((d) => d.id === app.activeDeploymentId);
     const rt = dep ? ctx.runtimes.get(dep.id) : undefined;
     if (!dep || !rt) throw conflict(`the app ${app.spec.name} has no active deployment to restart`);
-    const known = [...rt.instances.keys()];
+    const known = componentNames(rt);
     const unknown = (components ?? []).filter((c) => !known.includes(c));
     if (unknown.length > 0) {
       throw badRequest(`components: no component named ${unknown.map((c) => `"${c}"`).join(', ')} (the app has ${known.join(', ')})`);
@@ -40,9 +40,9 @@ export class Restarts {
 
   private async rolling(app: AppRecord, dep: DeploymentRecord, rt: DeploymentRuntime, names: readonly string[]): Promise<void> {
     const { ctx } = this;
-    for (const name of names) {
-      const inst = rt.instances.get(name);
-      if (!inst || ctx.closing || rt.retired) continue;
+    for (const inst of names.flatMap((name) => replicasOf(rt, name))) {
+      if (ctx.closing || rt.retired) return;
+      const { name } = inst;
       const log = (line: string): void => ctx.logs.append(dep.id, 'DEPLOY', name, line);
       if (inst.sim) {
         log('restart requested: a simulated component has no process to restart');

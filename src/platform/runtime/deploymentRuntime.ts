@@ -4,7 +4,10 @@ import type { SimulatedComponent } from './simulated';
 
 /** A running component: a process group (or a simulated server) on a port of 127.0.0.1. */
 export interface ComponentInstance {
+  /** The component's name (every replica of a component has it). */
   readonly name: string;
+  /** 0 … instance_count - 1. */
+  readonly replica: number;
   readonly kind: ComponentKind;
   readonly spec: ComponentSpec;
   port: number;
@@ -25,6 +28,7 @@ export interface ComponentInstance {
 export class DeploymentRuntime {
   readonly abort = new AbortController();
   abortReason: 'canceled' | 'deleted' | 'shutdown' | undefined;
+  /** Keyed by `instanceKey`: the component's name for replica 0, `<name>#<n>` for the others. */
   readonly instances = new Map<string, ComponentInstance>();
   readonly helpers = new Set<ManagedProcess>();
   done: Promise<void> = Promise.resolve();
@@ -39,10 +43,26 @@ export function isRunning(inst: ComponentInstance): boolean {
   return !!inst.sim || (!!inst.proc && inst.proc.exitInfo === undefined);
 }
 
-/** Service name → port: where the ingress sends a deployment's traffic (workers take none). */
-export function servicePorts(rt: DeploymentRuntime): Map<string, number> {
-  const ports = new Map<string, number>();
-  for (const inst of rt.instances.values()) if (inst.kind === 'service') ports.set(inst.name, inst.port);
+export function instanceKey(component: string, replica: number): string {
+  return replica === 0 ? component : `${component}#${replica}`;
+}
+
+/** The replicas of a component, in order. */
+export function replicasOf(rt: DeploymentRuntime, component: string): ComponentInstance[] {
+  return [...rt.instances.values()].filter((i) => i.name === component).sort((a, b) => a.replica - b.replica);
+}
+
+/** The names of the components that run, in the order they were started. */
+export function componentNames(rt: DeploymentRuntime): string[] {
+  return [...new Set([...rt.instances.values()].map((i) => i.name))];
+}
+
+/** Service name → its replicas' ports: where the ingress sends a deployment's traffic (workers take none). */
+export function servicePorts(rt: DeploymentRuntime): Map<string, number[]> {
+  const ports = new Map<string, number[]>();
+  for (const inst of rt.instances.values()) {
+    if (inst.kind === 'service') ports.set(inst.name, [...(ports.get(inst.name) ?? []), inst.port]);
+  }
   return ports;
 }
 

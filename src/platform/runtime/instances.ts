@@ -6,7 +6,9 @@ import { componentsOf, envOf, healthCheckOf, terminationOf, type Component } fro
 import { openSecret } from '../spec/secretValues';
 import type { AppRecord, DeploymentRecord } from '../state/model';
 import { sleep, throwIfAborted } from '../util/abort';
-import { describeExit, isRunning, type ComponentInstance, type DeploymentRuntime } from './deploymentRuntime';
+import {
+  componentNames, describeExit, instanceKey, isRunning, replicasOf, type ComponentInstance, type DeploymentRuntime,
+} from './deploymentRuntime';
 import { skillEnv } from './environment';
 import { probe, waitHealthy } from './healthCheck';
 import { exposedListeners, freePort } from './ports';
@@ -29,9 +31,28 @@ export class Instances {
 
   constructor(private readonly ctx: PlatformContext, private readonly alerts?: AlertNotifier) {}
 
-  async start(app: AppRecord, dep: DeploymentRecord, rt: DeploymentRuntime, c: Component): Promise<ComponentInstance> {
+  /** Starts the component's replicas (`instance_count`, else autoscaling's minimum; at most MAX_LOCAL_REPLICAS). */
+  async start(app: AppRecord, dep: DeploymentRecord, rt: DeploymentRuntime, c: Component): Promise<ComponentInstance[]> {
+    const wanted = desiredReplicas(c);
+    const count = Math.min(wanted, MAX_LOCAL_REPLICAS);
+    if (count < wanted) {
+      this.ctx.logs.append(dep.id, 'DEPLOY', c.spec.name, `${wanted} instances asked for: ${count} run locally`);
+    }
+    const out: ComponentInstance[] = [];
+    for (let replica = 0; replica < count; replica++) out.push(await this.startReplica(app, dep, rt, c, replica));
+    return out;
+  }
+
+  private async startReplica(
+    app: AppRecord,
+    dep: DeploymentRecord,
+    rt: DeploymentRuntime,
+    c: Component,
+    replica: number,
+  ): Promise<ComponentInstance> {
     const inst: ComponentInstance = {
       name: c.spec.name,
+      replica,
       kind: c.kind,
       spec: c.spec,
       // A simulated component listens on a port of its own choosing (below).
@@ -42,7 +63,7 @@ export class Instances {
       recent: [],
     };
     throwIfAborted(rt.abort.signal);
-    rt.instances.set(inst.name, inst);
+    rt.instances.set(instanceKey(inst.name, replica), inst);
     this.ctx.logs.begin(dep.id, 'RUN');
     if (dep.simulated) {
       inst.sim = await startSimulatedComponent({
@@ -61,7 +82,12 @@ export class Instances {
   }
 
   /** Where a component's run_command runs and with what environment: its process, and a console in it, see the same. */
-  runContext(app: AppRecord, dep: DeploymentRecord, rt: DeploymentRuntime, inst: ComponentInstance): { cwd: string; env: Record<string, string> } {
+  runContext(
+    app: AppRecord,
+    dep: DeploymentRecord,
+    rt: DeploymentRuntime,
+    inst: ComponentInstance,
+  ): { cwd: string; env: Record<string, string> } {
     const { ctx } = this;
     const cwd = path.resolve(rt.buildDir, inst.name, inst.spec.source_dir ?? '.');
     // An allow-list (runtime/environment.ts): the spec's envs, PORT, HOST, PATH, home and locale; no platform credentials.
@@ -134,6 +160,13 @@ export class Instances {
     timer.unref();
   }
 
+  /** Until every replica of the component is healthy (see waitReady); throws the first StepFailure. */
+  async waitAllReady(dep: DeploymentRecord, rt: DeploymentRuntime, component: string, forceFail: boolean): Promise<void> {
+    const waits = await Promise.allSettled(replicasOf(rt, component).map((inst) => this.waitReady(dep, rt, inst, forceFail)));
+    const failed = waits.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
   /** Until the component is healthy (a worker: still running a moment after it started); throws a StepFailure. */
   async waitReady(dep: DeploymentRecord, rt: DeploymentRuntime, inst: ComponentInstance, forceFail: boolean): Promise<void> {
     const log = (line: string): void => this.ctx.logs.append(dep.id, 'DEPLOY', inst.name, line);
@@ -196,25 +229,29 @@ export class Instances {
     }
   }
 
-  /** The active deployment's running instances: one per component, named after its process (which a restart changes). */
+  /** The active deployment's running instances: one per replica, named after its process (which a restart changes). */
   async list(app: AppRecord): Promise<InstanceView[]> {
     const dep = app.deployments.find((d) => d.id === app.activeDeploymentId);
     const rt = dep ? this.ctx.runtimes.get(dep.id) : undefined;
     if (!dep || !rt) return [];
     const out: InstanceView[] = [];
-    for (const inst of rt.instances.values()) {
-      // During a rolling restart the old process is listed first, until it stops: the new one is a surge instance.
-      const procs = [inst.previous, inst.proc].filter((p): p is ManagedProcess => !!p && p.exitInfo === undefined);
-      const pids: Array<number | undefined> = inst.sim ? [undefined] : procs.map((p) => p.pid);
-      for (const pid of pids) {
-        const state = pid === undefined ? 'S' : await processState(pid);
-        if (!state || state === 'Z') continue;
-        out.push({
-          component_name: inst.name,
-          component_type: inst.kind === 'worker' ? 'WORKER' : 'SERVICE',
-          instance_name: nameOf(dep, inst.name, pid ?? inst.port),
-          instance_alias: `${inst.name}-${out.filter((o) => o.component_name === inst.name).length}`,
-        });
+    for (const name of componentNames(rt)) {
+      const replicas = replicasOf(rt, name);
+      for (const inst of replicas) {
+        // During a rolling restart the old process keeps its alias until it stops; the new one is a surge instance
+        // with the next free one.
+        const procs = [inst.previous, inst.proc].filter((p): p is ManagedProcess => !!p && p.exitInfo === undefined);
+        const pids: Array<number | undefined> = inst.sim ? [undefined] : procs.map((p) => p.pid);
+        for (const [i, pid] of pids.entries()) {
+          const state = pid === undefined ? 'S' : await processState(pid);
+          if (!state || state === 'Z') continue;
+          out.push({
+            component_name: name,
+            component_type: inst.kind === 'worker' ? 'WORKER' : 'SERVICE',
+            instance_name: nameOf(dep, name, pid ?? inst.port),
+            instance_alias: `${name}-${i === 0 ? inst.replica : replicas.length}`,
+          });
+        }
       }
     }
     return out;
@@ -226,25 +263,47 @@ export class Instances {
     const rt = dep ? this.ctx.runtimes.get(dep.id) : undefined;
     return Promise.all(
       componentsOf(dep?.spec ?? app.spec).map(async (c) => {
-        const inst = rt?.instances.get(c.spec.name);
-        if (!dep || !inst) return { name: c.spec.name, state: dep ? 'UNHEALTHY' : 'UNKNOWN', replicas_desired: 1, replicas_ready: 0 };
-        const running = isRunning(inst);
+        const replicas = rt ? replicasOf(rt, c.spec.name) : [];
+        const desired = Math.min(desiredReplicas(c), MAX_LOCAL_REPLICAS);
+        if (!dep || !replicas.length) {
+          return { name: c.spec.name, state: dep ? 'UNHEALTHY' : 'UNKNOWN', replicas_desired: desired, replicas_ready: 0 };
+        }
         const hc = healthCheckOf(c.spec);
         const probeMs = Math.min(hc.timeoutSeconds * 1000, 2000);
-        const healthy = running && (c.kind === 'worker' || (await probe(inst.port, hc.httpPath, probeMs)).ok);
-        const out: Record<string, unknown> = {
-          name: c.spec.name, state: healthy ? 'HEALTHY' : 'UNHEALTHY', replicas_desired: 1, replicas_ready: healthy ? 1 : 0,
-        };
-        // Percent of the instance size's vCPUs and memory, as App Platform reports them.
+        // Percent of the instance size's vCPUs and memory, as App Platform reports them: the replicas' average.
         const size = instanceSize(c.spec.instance_size_slug);
-        const used = inst.proc && running ? await this.usage.usage(inst.proc.pid, Number(size?.cpus ?? 1)) : undefined;
         const limit = Number(size?.memory_bytes ?? 0);
-        if (used) out.cpu_usage_percent = used.cpuPercent;
-        if (used && limit > 0) out.memory_usage_percent = round2((used.rssBytes / limit) * 100);
+        const each = await Promise.all(replicas.map(async (inst) => {
+          const running = isRunning(inst);
+          const healthy = running && (c.kind === 'worker' || (await probe(inst.port, hc.httpPath, probeMs)).ok);
+          const used = inst.proc && running ? await this.usage.usage(inst.proc.pid, Number(size?.cpus ?? 1)) : undefined;
+          return { healthy, used };
+        }));
+        const ready = each.filter((e) => e.healthy).length;
+        const out: Record<string, unknown> = {
+          name: c.spec.name,
+          state: ready > 0 && ready >= desired ? 'HEALTHY' : 'UNHEALTHY',
+          replicas_desired: desired,
+          replicas_ready: ready,
+        };
+        const used = each.flatMap((e) => (e.used ? [e.used] : []));
+        if (used.length) out.cpu_usage_percent = round2(used.reduce((n, u) => n + u.cpuPercent, 0) / used.length);
+        const rss = used.reduce((n, u) => n + u.rssBytes, 0) / Math.max(used.length, 1);
+        if (used.length && limit > 0) out.memory_usage_percent = round2((rss / limit) * 100);
         return out;
       }),
     );
   }
+}
+
+/** More replicas than this of one component would only load the developer's machine: the rest are not started. */
+const MAX_LOCAL_REPLICAS = 10;
+
+/** What the spec asks for: `instance_count`, else autoscaling's minimum, else 1. */
+function desiredReplicas(c: Component): number {
+  const auto = c.spec.autoscaling as { min_instance_count?: unknown } | undefined;
+  const n = c.spec.instance_count ?? (typeof auto?.min_instance_count === 'number' ? auto.min_instance_count : 1);
+  return Number.isInteger(n) && n > 0 ? n : 1;
 }
 
 /** An instance's name: component, deployment and process, like App Platform's `<component>-<replica set>-<pod>`. */

@@ -6,7 +6,7 @@
  * DigitalOcean's OpenAPI description (DoApi).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -125,26 +125,14 @@ describe('operate a running skill on the local App Platform', () => {
     console.log(`health: cpu ${c.cpu_usage_percent}%, memory ${c.memory_usage_percent}%`);
   });
 
-  it('health: the CPU figure follows real work of the process (requests served while it measures)', async () => {
-    let busy = true;
-    const load = (async () => {
-      let n = 0;
-      while (busy) {
-        await Promise.all(Array.from({ length: 8 }, () => fetch(`${liveUrl}/health`).then((r) => r.text())));
-        n += 8;
-      }
-      return n;
-    })();
-    let cpu = 0;
-    try {
-      // Two polls: the second one compares with the first's reading, both taken under load.
-      for (let i = 0; i < 2; i++) cpu = (await cp.platform.api.expect(200, 'GET', `/v2/apps/${appId}/health`)).app_health.components[0].cpu_usage_percent;
-    } finally {
-      busy = false;
-    }
-    const served = await load;
-    assert.ok(cpu > 1, `cpu ${cpu}% while serving ${served} requests`);
-    console.log(`health under load: cpu ${cpu}% (${served} requests)`);
+  it('health: the CPU figure follows real work of the process (requests served between two readings)', async () => {
+    const cpu = async (): Promise<number> =>
+      (await cp.platform.api.expect(200, 'GET', `/v2/apps/${appId}/health`)).app_health.components[0].cpu_usage_percent;
+    await cpu(); // the reading the next one compares with
+    for (let i = 0; i < 30; i++) await Promise.all(Array.from({ length: 5 }, () => fetch(`${liveUrl}/health`).then((r) => r.text())));
+    const busy = await cpu();
+    assert.ok(busy > 1, `cpu ${busy}% after serving 150 requests`);
+    console.log(`health under load: cpu ${busy}% (150 requests between the readings)`);
   });
 
   it('restart is rolling: a new process takes over, the live URL never fails, the old process is gone', async () => {
@@ -169,7 +157,7 @@ describe('operate a running skill on the local App Platform', () => {
     }
     const served = await watcher.stop();
     assert.deepEqual(served.failures, [], 'every request during the restart answered 200');
-    assert.ok(served.ok >= 5, `requests served during the restart: ${served.ok}`);
+    assert.ok(served.ok >= 3, `requests served during the restart: ${served.ok}`);
     assert.ok(alive(pidOf(next.instance_name)));
     assert.equal((await health(liveUrl)).status, 'ok');
     console.log(`restart: ${served.ok} requests during the restart, 0 failed`);
@@ -231,7 +219,8 @@ describe('operate a running skill on the local App Platform', () => {
     const alerts = await cp.client.listAlerts(appId);
     assert.deepEqual(alerts.map((a) => a.spec?.rule).sort(), ['DEPLOYMENT_FAILED', 'DEPLOYMENT_LIVE', 'RESTART_COUNT']);
     for (const a of alerts) {
-      const set = await cp.client.assignAlertDestinations(appId, a.id!, { emails: ['ops@example.com'], slack_webhooks: [{ url: slack.url, channel: 'ops' }] });
+      const destinations = { emails: ['ops@example.com'], slack_webhooks: [{ url: slack.url, channel: 'ops' }] };
+      const set = await cp.client.assignAlertDestinations(appId, a.id!, destinations);
       assert.deepEqual(set.slack_webhooks, [{ url: slack.url, channel: 'ops' }]);
     }
     const live = await cp.client.createDeployment(appId);
@@ -245,7 +234,8 @@ describe('operate a running skill on the local App Platform', () => {
     await cp.setFaults({ failBuilds: 1 });
     const failing = await cp.client.createDeployment(appId);
     await assert.rejects(cp.wait(appId, failing.id), /BuildJobExitNonZero/);
-    const failed = await waitFor('DEPLOYMENT_FAILED delivered', async () => slack.messages.find((m) => m.body.text.startsWith('DEPLOYMENT_FAILED')));
+    const failed = await waitFor('DEPLOYMENT_FAILED delivered',
+      async () => slack.messages.find((m) => m.body.text.startsWith('DEPLOYMENT_FAILED')));
 
     for (const m of slack.messages) {
       assert.equal(m.path, '/services/T000/B000/secret-part');
@@ -257,5 +247,50 @@ describe('operate a running skill on the local App Platform', () => {
     }
     assert.match(failed.body.text, /BuildJobExitNonZero/);
     assert.ok(!cp.platform.logLines.some((l) => l.includes('secret-part')), 'the webhook URL is never logged');
+  });
+  it('instance_count 2: two processes take turns serving, health counts both, a restart replaces them one at a time', async () => {
+    const spec = structuredClone((await cp.client.getApp(appId)).spec);
+    spec.services![0].instance_count = 2;
+    const app = await cp.client.updateApp(appId, spec);
+    assert.equal((await cp.wait(appId, app.pending_deployment!.id!)).phase, 'ACTIVE');
+    const list = await instances();
+    assert.deepEqual(list.map((i) => i.instance_alias), ['pr-review-0', 'pr-review-1']);
+    const pids = list.map((i) => pidOf(i.instance_name));
+    // CPU time of a replica's process group (the shell that runs run_command, uvicorn under it).
+    const ticks = (pgid: number): number => readdirSync('/proc').filter((e) => /^\d+$/.test(e)).reduce((sum, e) => {
+      const f = (() => {
+        try {
+          const text = readFileSync(`/proc/${e}/stat`, 'utf8');
+          return text.slice(text.lastIndexOf(')') + 2).split(' ');
+        } catch {
+          return undefined;
+        }
+      })();
+      return f && Number(f[2]) === pgid ? sum + Number(f[11]) + Number(f[12]) : sum;
+    }, 0);
+    const before = pids.map(ticks);
+    for (let i = 0; i < 40; i++) await Promise.all(Array.from({ length: 5 }, () => fetch(`${liveUrl}/health`).then((r) => r.text())));
+    const after = pids.map(ticks);
+    assert.ok(after.every((t, i) => t > before[i]), `both replicas worked: CPU ticks ${before} → ${after}`);
+    const [h] = (await cp.platform.api.expect(200, 'GET', `/v2/apps/${appId}/health`)).app_health.components;
+    assert.deepEqual([h.replicas_desired, h.replicas_ready, h.state], [2, 2, 'HEALTHY']);
+
+    const watcher = watchHealth(liveUrl, 10);
+    let fewest = 2;
+    try {
+      await cp.platform.api.expect(200, 'POST', `/v2/apps/${appId}/restart`, {});
+      await waitFor('both replicas replaced', async () => {
+        const now = await instances();
+        fewest = Math.min(fewest, now.length);
+        return now.length === 2 && now.every((i) => !list.some((o) => o.instance_name === i.instance_name));
+      }, 60_000, 20);
+    } finally {
+      await watcher.stop();
+    }
+    const served = await watcher.stop();
+    assert.deepEqual(served.failures, []);
+    assert.equal(fewest, 2, 'never fewer than two instances running during the restart');
+    assert.ok(pids.every((p) => !alive(p)), 'the old processes stopped');
+    console.log(`2 replicas: restart served ${served.ok} requests, 0 failed`);
   });
 });

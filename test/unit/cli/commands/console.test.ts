@@ -34,10 +34,12 @@ describe('odoobo console', () => {
     // util-linux `script` gives the CLI a pseudo-terminal; the wrapper resizes it (and signals SIGWINCH) when told to.
     await withTempDir(async (dir) => {
       const flag = path.join(dir, 'resize');
-      const cli = [process.execPath, '--import', 'tsx', 'src/cli/odoobo.ts', 'console', 'pr-review', ...d.targetArgs].map((a) => `'${a}'`).join(' ');
+      const argv = [process.execPath, '--import', 'tsx', 'src/cli/odoobo.ts', 'console', 'pr-review', ...d.targetArgs];
+      const cli = argv.map((a) => `'${a}'`).join(' ');
       const wrapper = `stty cols 91 rows 27; exec 3<&0; ${cli} <&3 & pid=$!; `
         + `while [ ! -e '${flag}' ]; do sleep 0.05; done; stty cols 100 rows 40 <&3; kill -WINCH $pid; wait $pid`;
-      const child = spawn('script', ['-qfec', wrapper, '/dev/null'], { cwd: REPO_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...d.env } });
+      const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...d.env };
+      const child = spawn('script', ['-qfec', wrapper, '/dev/null'], { cwd: REPO_ROOT, env });
       let out = '';
       child.stdout.on('data', (c) => (out += c));
       const exited = new Promise<number | null>((resolve) => child.once('close', resolve));

@@ -14,7 +14,8 @@ describe('core/operate/alerts', () => {
   });
 
   it('refuses a wrong line by its number, never echoing it (it may be a webhook)', () => {
-    for (const [text, line] of [['a@example.com\nhttp://hooks.example.com/SECRET', 2], ['not an address', 1], ['https://h/SECRET a b', 1]] as const) {
+    const cases = [['a@example.com\nhttp://hooks.example.com/SECRET', 2], ['not an address', 1], ['https://h/SECRET a b', 1]] as const;
+    for (const [text, line] of cases) {
       assert.throws(() => parseDestinations(text, 'the prompt'), (e: unknown) => {
         assert.ok(e instanceof OperateError);
         assert.equal(e.code, 'INVALID_DESTINATION');
@@ -28,7 +29,8 @@ describe('core/operate/alerts', () => {
   it('shows a webhook as host and last characters', () => {
     assert.equal(redactWebhook('https://hooks.slack.com/services/T0/B0/abcdefwxyz'), 'hooks.slack.com/…wxyz');
     assert.equal(redactWebhook('nope'), '(invalid URL)');
-    const v = alertView({ id: 'a1', spec: { rule: 'DEPLOYMENT_LIVE' }, slack_webhooks: [{ url: 'https://hooks.slack.com/services/T/B/SECRET1234' }] });
+    const hook = 'https://hooks.slack.com/services/T/B/SECRET1234';
+    const v = alertView({ id: 'a1', spec: { rule: 'DEPLOYMENT_LIVE' }, slack_webhooks: [{ url: hook }] });
     assert.deepEqual(v.slack, [{ webhook: 'hooks.slack.com/…1234' }]);
     assert.ok(!JSON.stringify(v).includes('SECRET'));
   });

@@ -30,7 +30,8 @@ describe('core/operate/instances', () => {
   });
 
   it('withInstances adds each deployed app\'s instances to the live status; an undeployed skill gets none', async () => {
-    const live = await withInstances(d.client, await liveStatus(d.client, [{ skill: 'pr-review', app: 'pr-review' }, { skill: 'x', app: 'x' }]));
+    const apps = [{ skill: 'pr-review', app: 'pr-review' }, { skill: 'x', app: 'x' }];
+    const live = await withInstances(d.client, await liveStatus(d.client, apps));
     assert.match(live.apps[0].instances?.[0] ?? '', /^pr-review-[0-9a-f]{10}-\d+$/);
     assert.equal(live.apps[1].instances, undefined);
   });
