@@ -13,7 +13,6 @@ export const HistoryStepSchema = z.looseObject({
   status: z.string().min(1),
   durationMs: z.number().nonnegative(),
 });
-export type HistoryStep = z.infer<typeof HistoryStepSchema>;
 
 export const HistoryRollbackSchema = z.looseObject({
   /** `automatic` (the pipeline undid a failed live deployment) or `manual` (odoobo rollback / revert). */
