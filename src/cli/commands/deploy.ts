@@ -36,6 +36,7 @@ import {
   withCancellation,
   workDir,
 } from './common';
+import { ENV_HELP, ENV_OPTION, resolveEnvOption } from './environmentOption';
 
 const HELP = `Usage: odoobo deploy [skills…] [options]
 
@@ -48,6 +49,8 @@ App Platform builds origin's branch: a skill with unpushed commits or uncommitte
 
 Options:
   --all                          deploy every skill (skills/<name>/manifest.json)
+${ENV_HELP}
+                                 (its app, the overlay infra/<name>.<env>.yaml, the branch it builds from)
 ${TARGET_HELP}
   --concurrency <n>              skills deployed at the same time (default ${DEFAULT_CONCURRENCY})
   --force-rebuild                build from scratch instead of reusing App Platform's build cache
@@ -60,7 +63,8 @@ ${JSON_HELP}
 ${DIR_HELP}
 ${HELP_HELP}
 
-JSON: {"command":"deploy","ok","exitCode","target","apiUrl","succeeded","failed","rolledBack","canceled","pushFailures","durationMs",
+JSON: {"command":"deploy","ok","exitCode","target","environment","apiUrl","succeeded","failed","rolledBack","canceled",
+"pushFailures","durationMs",
 "results":[{"skill","status":"succeeded|failed|rolled-back|canceled","appId","deploymentId","previousDeploymentId",
 "liveUrl","commit","phase","steps":[{"name","status","startedAt","durationMs","message"}],"error":{"code","step",
 "message","mitigation"},"rollback":{"status","toDeploymentId","rollbackDeploymentId","pinned",…},
@@ -166,6 +170,7 @@ const deployCommand: CliCommand = {
       options: {
         ...COMMON_OPTIONS,
         ...TARGET_OPTIONS,
+        ...ENV_OPTION,
         all: { type: 'boolean' },
         concurrency: { type: 'string' },
         'force-rebuild': { type: 'boolean' },
@@ -186,6 +191,9 @@ const deployCommand: CliCommand = {
       throw new UsageError(`--timeout expects seconds from 1 to 7200, got "${values.timeout}"`);
     const dir = await workDir(values.directory);
     const root = await requireRepository(dir);
+    const environment = await resolveEnvOption(root, values.env);
+    // The default environment's lines read as before environments existed.
+    const envNote = environment.scope.isDefault ? '' : ` (${environment.env.name})`;
     const skills = selectSkills(await loadRepoSkills(root, io), positionals, values.all);
     const selected = skills.map((s) => s.name);
     const pushFailures = await publishOrWarn(io, root, selected, !!values.push);
@@ -257,7 +265,7 @@ const deployCommand: CliCommand = {
             case 'deploy-started':
               r.status = 'deploying';
               r.started = e.at;
-              draw(e.skill, true, `${e.skill}: deploying to ${t.target}`);
+              draw(e.skill, true, `${e.skill}: deploying to ${t.target}${envNote}`);
               break;
             case 'step-started':
               r.step = e.step;
@@ -302,6 +310,7 @@ const deployCommand: CliCommand = {
           client: t.client,
           budget,
           target: t.target,
+          environment: environment.env.name,
           skills: names,
           concurrency,
           failFast: values['fail-fast'],
@@ -329,7 +338,7 @@ const deployCommand: CliCommand = {
               failed: s.checks.filter((c) => c.status !== 'passed').length,
               summary: summarizeSmoke(s),
               at: new Date().toISOString(),
-            })
+            }, { environment: environment.scope })
             .catch((e) => io.err(`warning: ${r.skill}: the test result was not recorded: ${describeFailure(e).message}`));
         }
 
@@ -343,6 +352,7 @@ const deployCommand: CliCommand = {
             ok,
             exitCode: signal.aborted ? EXIT.CANCELED : exitCode,
             target: t.target,
+            environment: environment.env.name,
             apiUrl: t.apiUrl,
             succeeded: plan.succeeded,
             failed: plan.failed,
@@ -362,7 +372,7 @@ const deployCommand: CliCommand = {
           io.out(
             `${plan.succeeded} deployed, ${plan.failed} ` +
             `failed${plan.rolledBack ? ` (${plan.rolledBack} rolled back)` : ''}${plan.canceled ? `, ${plan.canceled} canceled` : ''} on ` +
-            `${t.target} in ${formatDuration(plan.durationMs)}`,
+            `${t.target}${envNote} in ${formatDuration(plan.durationMs)}`,
           );
           if (t.embedded && plan.succeeded) io.err('note: the embedded local App Platform stops now, and the skills it serves with it.');
         }

@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
 import { LOG_TYPES, type LogType } from '../../core/do/schemas';
 import { appLogSource, followLogs } from '../../core/do/logFollow';
+import { appNameFor } from '../../core/environments';
 import { gitToplevel } from '../../core/git/git';
 import { skillNameProblem } from '../../core/skills/names';
 import { UsageError, type CliCommand } from '../command';
 import {
-  appNameOf, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, loadRepoSkills, openTarget, reportFailure, TARGET_HELP, TARGET_OPTIONS,
+  DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, loadRepoSkills, openTarget, reportFailure, TARGET_HELP, TARGET_OPTIONS,
   withCancellation, workDir,
 } from './common';
+import { appNameInEnv, ENV_HELP, ENV_OPTION, resolveEnvOption } from './environmentOption';
 
 const HELP = `Usage: odoobo logs <skill> [options]
 
@@ -20,6 +22,7 @@ Options:
   --follow                       the last 200 lines, then new ones until Ctrl-C (reconnects when the stream drops)
   --deployment <id>              a specific deployment instead of the active one
   --component <name>             one component instead of all of them
+${ENV_HELP}
 ${TARGET_HELP}
 ${DIR_HELP}
 ${HELP_HELP}
@@ -38,6 +41,7 @@ export const logs: CliCommand = {
       allowPositionals: true,
       options: {
         ...TARGET_OPTIONS,
+        ...ENV_OPTION,
         directory: { type: 'string', short: 'C' },
         help: { type: 'boolean', short: 'h' },
         type: { type: 'string' },
@@ -60,7 +64,8 @@ export const logs: CliCommand = {
     const dir = await workDir(values.directory);
     const root = (await gitToplevel(dir)) ?? dir;
     const skill = (await loadRepoSkills(root, { ...io, err: () => undefined })).find((s) => s.name === name);
-    const appName = skill ? await appNameOf(skill) : name;
+    const environment = await resolveEnvOption(root, values.env);
+    const appName = skill ? await appNameInEnv(skill, environment) : appNameFor(environment.env, name);
 
     return withCancellation(io, async (signal) => {
       let target: Awaited<ReturnType<typeof openTarget>> | undefined;
@@ -69,7 +74,7 @@ export const logs: CliCommand = {
         const app = await target.client.findAppByName(appName, { signal });
         if (!app) {
           io.err(`odoobo logs: NOT_DEPLOYED: no app named "${appName}" on ${target.target} (${target.apiUrl})`);
-          io.err('  → Deploy the skill first: odoobo deploy <skill> (with the same --target).');
+          io.err('  → Deploy the skill first: odoobo deploy <skill> (with the same --target and --env).');
           return EXIT.FAILED;
         }
         if (values.follow) {

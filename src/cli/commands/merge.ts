@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { EnvironmentError, loadEnvironments } from '../../core/environments';
 import { GIT_FLOW_MITIGATIONS, mergeSkills, type MergeResult } from '../../core/git/flows';
 import type { MergeOptions } from '../../core/git/flows/mergeTypes';
 import { parseTargetName } from '../../core/target';
@@ -35,6 +36,8 @@ with what they lack (and are not a failure).
 
 Options:
   --target <local|digitalocean>  the deployment that must be live is the latest one on this target (default: any)
+  --env <name>                   the environment whose deployment must be live (default: mergeGate in
+                                 infra/environments.yaml, else the default environment)
   --push                         push the main branch to origin after merging
   --cleanup                      remove the skill's worktree after merging (refused when it holds unsaved work)
   --delete-branch                with --cleanup: also delete the merged branch (git branch -d)
@@ -107,6 +110,7 @@ const mergeCommand: CliCommand = {
       options: {
         ...COMMON_OPTIONS,
         target: { type: 'string' },
+        env: { type: 'string' },
         push: { type: 'boolean' },
         cleanup: { type: 'boolean' },
         'delete-branch': { type: 'boolean' },
@@ -124,6 +128,15 @@ const mergeCommand: CliCommand = {
       throw new UsageError((e as Error).message + ' Use --target local or --target digitalocean.');
     }
     const root = await requireRepository(await workDir(values.directory));
+    // An unknown --env (or a broken environments file) is wrong usage, named before anything is checked.
+    let environment: string;
+    try {
+      const envs = await loadEnvironments(root);
+      environment = envs.get(values.env ?? envs.mergeGate).name;
+    } catch (e) {
+      if (e instanceof EnvironmentError) throw new UsageError(e.message);
+      throw e;
+    }
     const all = positionals.length ? undefined : await loadRepoSkills(root, io);
 
     return withCancellation(io, async (signal) => {
@@ -131,6 +144,7 @@ const mergeCommand: CliCommand = {
         const options: MergeOptions = {
           signal,
           target,
+          environment,
           push: values.push,
           cleanup: values.cleanup,
           deleteBranch: values['delete-branch'],

@@ -15,6 +15,7 @@ import {
   COMMON_OPTIONS, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, openTarget, printJson,
   reportFailure, requireRepository, selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,
 } from './common';
+import { ENV_HELP, ENV_OPTION, resolveEnvOption } from './environmentOption';
 
 const HELP = `Usage: odoobo rollback [skill] [options]
 
@@ -34,12 +35,13 @@ Options:
   --commit                       unpin right after the rollback serves (deploys are allowed again)
   --unpin                        instead of rolling back: keep the pinned rollback and unpin the app
   --revert                       instead of rolling back: undo the pinned rollback (deploys what ran before it)
+${ENV_HELP}
 ${TARGET_HELP}
 ${JSON_HELP}
 ${DIR_HELP}
 ${HELP_HELP}
 
-JSON: {"command":"rollback","ok","exitCode","skill","action":"rollback|unpin|revert","check":{"appId","target":{"id",
+JSON: {"command":"rollback","ok","exitCode","skill","environment","action":"rollback|unpin|revert","check":{"appId","target":{"id",
 "phase","commit"},"active","valid","warnings"},"result":{"status","appId","fromDeploymentId","toDeploymentId",
 "rollbackDeploymentId","pinned","serving":{"activeDeploymentId","healthy"},"steps","error"}}
 
@@ -132,6 +134,7 @@ const rollbackCommand: CliCommand = {
       options: {
         ...COMMON_OPTIONS,
         ...TARGET_OPTIONS,
+        ...ENV_OPTION,
         to: { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         commit: { type: 'boolean' },
@@ -157,6 +160,7 @@ const rollbackCommand: CliCommand = {
     const dir = await workDir(values.directory);
     const root = await requireRepository(dir);
     const [skill] = selectSkills(await loadRepoSkills(root, io), positionals, false);
+    const environment = await resolveEnvOption(root, values.env);
     const askable = isInteractive(io) && process.stdin.isTTY === true;
     const action = values.unpin ? 'unpin' : values.revert ? 'revert' : 'rollback';
 
@@ -169,6 +173,7 @@ const rollbackCommand: CliCommand = {
           ok: exitCode === EXIT.OK,
           exitCode,
           skill: skill.name,
+          environment: environment.env.name,
           action,
           ...(check ? { check } : {}),
           ...(result ? { result } : {}),
@@ -176,7 +181,14 @@ const rollbackCommand: CliCommand = {
         });
       try {
         target = await openTarget(values, io, dir);
-        const base: SkillRollbackOptions = { repoRoot: root, client: target.client, target: target.target, skill: skill.name, signal };
+        const base: SkillRollbackOptions = {
+          repoRoot: root,
+          client: target.client,
+          target: target.target,
+          environment: environment.env.name,
+          skill: skill.name,
+          signal,
+        };
 
         if (action !== 'rollback') {
           const alerts = await alertsFromEnv(io.env, root);

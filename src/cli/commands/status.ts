@@ -13,9 +13,10 @@ import { formatAgoIso } from '../../core/util/timeText';
 import { formatTable } from '../ui/table';
 import { UsageError } from '../command';
 import {
-  appNameOf, COMMON_OPTIONS, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, openTarget, printJson, reportFailure, requireRepository, TARGET_HELP,
+  COMMON_OPTIONS, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, openTarget, printJson, reportFailure, requireRepository, TARGET_HELP,
   TARGET_OPTIONS, workDir,
 } from './common';
+import { appNameInEnv, ENV_HELP, ENV_OPTION, resolveEnvOption, type CliEnvironment } from './environmentOption';
 
 const HELP = `Usage: odoobo status [options]
 
@@ -31,6 +32,8 @@ Options:
                                  started (nothing is served)
   --watch [seconds]              --live, refreshed every <seconds> (default 10) in place on a terminal, as plain
                                  blocks of lines otherwise; Ctrl-C stops it (exit 0)
+${ENV_HELP}
+                                 (its recorded deployment and test; with --live its apps)
 ${TARGET_HELP}
   --json                         print the status as one JSON document (the WORKTREE_STATUS.json format; with --live
                                  also "live": {"target","api_url","apps":[…],"summary":{…}})
@@ -40,7 +43,8 @@ ${HELP_HELP}
 
 JSON: {"format":"odoobo-worktree-status","version":1,"generated_at","repository","main_branch","skills":{"<name>":{
 "branch","branch_exists","worktree","worktree_exists","head","dirty","changed_files","upstream","ahead","behind",
-"locked","prunable","last_deployment":{…}|null,"last_test":{…}|null,"last_merge":{…}|null}}}
+"locked","prunable","last_deployment":{…}|null,"last_test":{…}|null,"last_merge":{…}|null,
+"environments":{"<env>":{"last_deployment","last_test"}}}}} (with --env also "environment")
 
 ${exitCodesHelp('the repository or the status file could not be read', { target: false })}
 `;
@@ -65,7 +69,7 @@ function stateCell(s: ExportedSkill): string {
   return parts.join(' ');
 }
 
-function render(io: CliIO, data: WorktreeStatusExport, localRunning: boolean): void {
+function render(io: CliIO, data: WorktreeStatusExport, localRunning: boolean, environment: CliEnvironment): void {
   const st = styleFor(io);
   const names = Object.keys(data.skills);
   io.out(`${data.repository} (main branch ${data.main_branch})`);
@@ -75,8 +79,10 @@ function render(io: CliIO, data: WorktreeStatusExport, localRunning: boolean): v
   }
   const rows = names.map((name) => {
     const s = data.skills[name];
-    const d = s.last_deployment;
-    const t = s.last_test;
+    // The default environment's records are the top-level ones; another's are under `environments`.
+    const own = environment.scope.isDefault ? s : s.environments[environment.scope.name];
+    const d = own?.last_deployment ?? null;
+    const t = own?.last_test ?? null;
     const m = s.last_merge;
     const phase = d ? (d.phase === 'ACTIVE' ? st.green(d.phase) : d.phase === 'ERROR' ? st.red(d.phase) : d.phase) : '';
     const test = t ? (t.status === 'passed' ? st.green(t.status) : st.red(t.status)) : '';
@@ -128,9 +134,14 @@ interface LiveView extends LiveStatus {
 }
 
 /** Asks the target; the repository's local platform is looked for, never started. */
-async function askLive(values: { target?: string; 'api-url'?: string }, io: CliIO, root: string): Promise<LiveView> {
+async function askLive(
+  values: { target?: string; 'api-url'?: string },
+  io: CliIO,
+  root: string,
+  environment: CliEnvironment,
+): Promise<LiveView> {
   const { skills } = await loadSkills(root);
-  const apps = await Promise.all(skills.map(async (s) => ({ skill: s.name, app: await appNameOf(s) })));
+  const apps = await Promise.all(skills.map(async (s) => ({ skill: s.name, app: await appNameInEnv(s, environment) })));
   const target = parseTargetName(values.target) ?? parseTargetName(io.env.ODOOBO_TARGET) ?? 'local';
   if (target === 'local' && !values['api-url']?.trim()) {
     const dataDir = await defaultLocalDataDir(root);
@@ -169,7 +180,9 @@ export const status: CliCommand = {
       args: normaliseWatch(args),
       strict: true,
       allowPositionals: false,
-      options: { ...COMMON_OPTIONS, ...TARGET_OPTIONS, export: { type: 'string' }, live: { type: 'boolean' }, watch: { type: 'string' } },
+      options: {
+        ...COMMON_OPTIONS, ...TARGET_OPTIONS, ...ENV_OPTION, export: { type: 'string' }, live: { type: 'boolean' }, watch: { type: 'string' },
+      },
     });
     if (values.help) {
       io.out(HELP);
@@ -181,7 +194,8 @@ export const status: CliCommand = {
     }
     if (watchS !== undefined && (values.json || values.export)) throw new UsageError('--watch does not go with --json or --export');
     const root = await requireRepository(await workDir(values.directory));
-    if (watchS !== undefined) return watch(io, values, root, watchS);
+    const environment = await resolveEnvOption(root, values.env);
+    if (watchS !== undefined) return watch(io, values, root, watchS, environment);
     try {
       let data: WorktreeStatusExport;
       let warnings: string[];
@@ -193,10 +207,11 @@ export const status: CliCommand = {
         ({ data, warnings } = await buildWorktreeStatus(root));
       }
       for (const w of warnings) io.err(`warning: ${w}`);
-      const live = values.live ? await askLive(values, io, root) : undefined;
-      if (values.json) printJson(io, live ? { ...data, live } : data);
+      const live = values.live ? await askLive(values, io, root, environment) : undefined;
+      const env = values.env !== undefined ? { environment: environment.env.name } : {};
+      if (values.json) printJson(io, live ? { ...data, ...env, live } : { ...data, ...env });
       else {
-        render(io, data, await localPlatformRunning(root));
+        render(io, data, await localPlatformRunning(root), environment);
         if (live) for (const l of renderLive(io, live)) io.out(l);
       }
       return EXIT.OK;
@@ -213,7 +228,13 @@ async function localPlatformRunning(root: string): Promise<boolean> {
 }
 
 /** Refreshes the live view every `seconds` until Ctrl-C: in place on a terminal, plain blocks of lines otherwise. */
-async function watch(io: CliIO, values: { target?: string; 'api-url'?: string }, root: string, seconds: number): Promise<number> {
+async function watch(
+  io: CliIO,
+  values: { target?: string; 'api-url'?: string },
+  root: string,
+  seconds: number,
+  environment: CliEnvironment,
+): Promise<number> {
   const tty = io.isTTY ?? process.stdout.isTTY === true;
   const ac = new AbortController();
   const onSignal = (): void => ac.abort();
@@ -223,7 +244,7 @@ async function watch(io: CliIO, values: { target?: string; 'api-url'?: string },
     while (!ac.signal.aborted) {
       let lines: string[];
       try {
-        lines = renderLive(io, await askLive(values, io, root));
+        lines = renderLive(io, await askLive(values, io, root, environment));
       } catch (e) {
         lines = [`could not ask the target: ${(e as Error).message}`];
       }

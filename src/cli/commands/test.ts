@@ -12,9 +12,10 @@ import { withLogDir } from '../ui/runLog';
 import { LiveTable } from '../ui/liveTable';
 import { formatDuration } from '../../core/util/timeText';
 import {
-  appNameOf, COMMON_OPTIONS, describeFailure, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills,
+  COMMON_OPTIONS, describeFailure, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills,
   openTarget, parseConcurrency, printJson, reportFailure, selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,
 } from './common';
+import { appNameInEnv, ENV_HELP, ENV_OPTION, resolveEnvOption } from './environmentOption';
 
 const HELP = `Usage: odoobo test [skills…] [options]
 
@@ -30,13 +31,14 @@ instead of its deployment; nothing is recorded in the status file.
 Options:
   --all                          test every skill (skills/<name>/manifest.json)
   --local                        test the skills' local runs instead of their deployments
+${ENV_HELP}
 ${TARGET_HELP}
   --concurrency <n>              skills tested at the same time (default 5)
 ${JSON_HELP}
 ${DIR_HELP}
 ${HELP_HELP}
 
-JSON: {"command":"test","ok",exitCode,"target","apiUrl","results":[{"skill","app","status":"passed|failed|error",
+JSON: {"command":"test","ok",exitCode,"target","environment","apiUrl","results":[{"skill","app","status":"passed|failed|error",
 "liveUrl","commit","smoke":{"passed","checks":[{"name","status","durationMs","message","code","mitigation"}],
 "durationMs"},"error":{"code","message","mitigation"}}]}
 
@@ -137,7 +139,8 @@ const testCommand: CliCommand = {
       strict: true,
       allowPositionals: true,
       options: {
-        ...COMMON_OPTIONS, ...TARGET_OPTIONS, all: { type: 'boolean' }, concurrency: { type: 'string' }, local: { type: 'boolean' },
+        ...COMMON_OPTIONS, ...TARGET_OPTIONS, ...ENV_OPTION,
+        all: { type: 'boolean' }, concurrency: { type: 'string' }, local: { type: 'boolean' },
       },
     });
     if (values.help) {
@@ -148,6 +151,7 @@ const testCommand: CliCommand = {
     const dir = await workDir(values.directory);
     const root = (await gitToplevel(dir)) ?? dir;
     const skills = selectSkills(await loadRepoSkills(root, io), positionals, values.all);
+    const environment = await resolveEnvOption(root, values.env);
     if (values.local) {
       if (values.target !== undefined || values['api-url'] !== undefined) {
         throw new UsageError('--local tests local runs: no --target or --api-url');
@@ -182,7 +186,7 @@ const testCommand: CliCommand = {
         for (const s of skills) tbl?.update(s.name, [s.name, 'waiting'], { running: false });
 
         const outcomes = await mapLimit(skills, concurrency, async (skill: Skill): Promise<SkillTestOutcome> => {
-          const appName = await appNameOf(skill);
+          const appName = await appNameInEnv(skill, environment);
           const app = byName.get(appName);
           let outcome: SkillTestOutcome;
           if (!app) {
@@ -223,7 +227,7 @@ const testCommand: CliCommand = {
                 at: new Date().toISOString(),
               };
               try {
-                await store.recordTest(skill.name, record);
+                await store.recordTest(skill.name, record, { environment: environment.scope });
               } catch (e) {
                 outcome = { ...outcome, statusWarning: `the status file was not updated: ${describeFailure(e).message}` };
               }
@@ -246,7 +250,8 @@ const testCommand: CliCommand = {
         const ok = outcomes.every((o) => o.status === 'passed');
         const exitCode = ok ? EXIT.OK : EXIT.FAILED;
         if (values.json) {
-          printJson(io, { command: 'test', ok, exitCode, target: t.target, apiUrl: t.apiUrl, results: outcomes });
+          const environmentName = environment.env.name;
+          printJson(io, { command: 'test', ok, exitCode, target: t.target, environment: environmentName, apiUrl: t.apiUrl, results: outcomes });
         } else {
           printDetails(io, outcomes);
           for (const o of outcomes) if (o.statusWarning) io.err(`warning: ${o.skill}: ${o.statusWarning}`);

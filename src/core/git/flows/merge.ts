@@ -1,5 +1,6 @@
 import { branchForSkill, skillForBranch } from '../../skills/names';
-import type { SkillDeployment, SkillTestResult } from '../../status/schema';
+import { EnvironmentError, loadEnvironments } from '../../environments';
+import { skillEnvStatus, type SkillDeployment, type SkillTestResult } from '../../status/schema';
 import { StatusFileDeploymentSource, type DeploymentSource } from './deployments';
 import { GitFlowError, type GitFlowErrorCode } from './errors';
 import { tryGit } from '../git';
@@ -73,6 +74,12 @@ function deploymentSource(ctx: RepoContext, options: MergeOptions): DeploymentSo
   return { latest: async () => undefined };
 }
 
+/** The environment that gates a merge: options.environment, else infra/environments.yaml's mergeGate. */
+async function mergeGate(ctx: RepoContext, options: MergeOptions): Promise<{ name: string; defaultName: string }> {
+  const envs = await loadEnvironments(ctx.mainWorktree);
+  return { name: envs.get(options.environment ?? envs.mergeGate).name, defaultName: envs.defaultName };
+}
+
 async function evaluate(ctx: RepoContext, skill: string, options: MergeOptions, source: DeploymentSource): Promise<MergePreconditions> {
   const branch = branchForSkill(skill);
   const ref = `refs/heads/${branch}`;
@@ -88,11 +95,20 @@ async function evaluate(ctx: RepoContext, skill: string, options: MergeOptions, 
   if (head) ok('BRANCH_NOT_FOUND', `${branch} is at ${short(head)}.`);
   else unmet('BRANCH_NOT_FOUND', `${branch} does not exist.`);
 
-  const onTarget = options.target ? ` on ${options.target}` : '';
-  let deployment: SkillDeployment | undefined;
-  let readable = true;
+  let gate: { name: string; defaultName: string } | undefined;
   try {
-    deployment = await source.latest(skill, { target: options.target, signal: ctx.signal });
+    gate = await mergeGate(ctx, options);
+  } catch (e) {
+    if (!(e instanceof EnvironmentError)) throw e;
+    unmet('DEPLOYMENT_UNREADABLE', `The environment that gates merges could not be read: ${e.message}`);
+  }
+  // The default environment's messages read as before environments existed.
+  const inEnv = gate && gate.name !== gate.defaultName ? ` in ${gate.name}` : '';
+  const onTarget = `${options.target ? ` on ${options.target}` : ''}${inEnv}`;
+  let deployment: SkillDeployment | undefined;
+  let readable = !!gate;
+  try {
+    if (gate) deployment = await source.latest(skill, { target: options.target, signal: ctx.signal, environment: gate });
     if (deployment && options.target && deployment.target !== options.target) deployment = undefined;
   } catch (e) {
     readable = false;
@@ -120,7 +136,8 @@ async function evaluate(ctx: RepoContext, skill: string, options: MergeOptions, 
   else if (!ctx.status) notChecked('SMOKE_TESTS_FAILED', 'No status file to read the last smoke-test run from.');
   else {
     try {
-      const verdict = smokeTestVerdict((await ctx.status.skill(skill, { signal: ctx.signal }))?.lastTest, deployment);
+      const status = await ctx.status.skill(skill, { signal: ctx.signal });
+      const verdict = smokeTestVerdict(gate ? skillEnvStatus(status, gate.name, gate.defaultName).lastTest : status?.lastTest, deployment);
       (verdict.blocks ? unmet : ok)('SMOKE_TESTS_FAILED', verdict.message);
     } catch (e) {
       notChecked('SMOKE_TESTS_FAILED', `The last smoke-test run could not be read: ${toFlowError(e, skill).message}`);
@@ -166,6 +183,7 @@ async function evaluate(ctx: RepoContext, skill: string, options: MergeOptions, 
     branch,
     head,
     deployment,
+    ...(gate ? { environment: gate.name } : {}),
     checks,
     unmet: checks.filter((c) => c.status === 'unmet').map((c) => ({ code: c.code, message: c.message, files: c.files })),
   };
@@ -193,7 +211,7 @@ async function promotionTrailers(ctx: RepoContext, branch: string, commit: strin
 }
 
 /** The merge message: a subject, one line of context and the deployment's metadata as git trailers. */
-export async function mergeMessage(ctx: RepoContext, branch: string, deployment: SkillDeployment): Promise<string> {
+export async function mergeMessage(ctx: RepoContext, branch: string, deployment: SkillDeployment, environment?: string): Promise<string> {
   const clean = (v: string) => v.replace(/\s+/g, ' ').trim();
   const d = deployment;
   const subject = `Merge ${branch} into ${ctx.mainBranch.name}`;
@@ -208,6 +226,7 @@ export async function mergeMessage(ctx: RepoContext, branch: string, deployment:
     ['Phase', d.phase],
     ['Deployed-At', d.deployedAt],
     ['Target', d.target],
+    ['Environment', environment],
     ...(await promotionTrailers(ctx, branch, d.commit)),
   ];
   const args = ['interpret-trailers', '--where', 'end', '--if-exists', 'addIfDifferent', '--if-missing', 'add'];
@@ -305,7 +324,7 @@ async function mergeOne(
       );
     }
   }
-  const message = await mergeMessage(ctx, branch, deployment);
+  const message = await mergeMessage(ctx, branch, deployment, pre.environment);
   const pseudo = await snapshotPseudoRefs(ctx, ctx.mainWorktree);
   cp();
   ctx.progress(skill, 'merge', `merging ${branch} into ${mainName}`);

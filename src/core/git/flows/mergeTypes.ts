@@ -11,6 +11,11 @@ export interface MergeOptions extends FlowOptions {
   readonly deployments?: DeploymentSource;
   /** The deployment target whose latest deployment must be live (`local`, `digitalocean`); default: any. */
   readonly target?: string;
+  /**
+   * The environment whose verified deployment gates the merge; default: infra/environments.yaml's `mergeGate` (the
+   * default environment unless it says otherwise).
+   */
+  readonly environment?: string;
   /** Push the main branch to origin after the merge. */
   readonly push?: boolean;
   /** Remove the skill's worktree after the merge (the non-forced Remove: refused work stays). */
@@ -36,6 +41,8 @@ export interface MergePreconditions {
   readonly branch: string;
   readonly head?: string;
   readonly deployment?: SkillDeployment;
+  /** The environment whose deployment was checked (the merge gate), when it could be read. */
+  readonly environment?: string;
   /** Every precondition, in a fixed order, with its status. */
   readonly checks: MergeCheck[];
   /** The unmet ones (empty: the merge may go ahead). */
