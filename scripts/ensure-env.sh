@@ -24,7 +24,7 @@ clean_npm() {
   env "${unset_args[@]}" "$@"
 }
 
-apt_pkgs=(chromium python3-fastapi python3-uvicorn python3-pytest python3-httpx python3-skimage libkrb5-dev pkg-config git)
+apt_pkgs=(chromium python3-fastapi python3-uvicorn python3-pytest python3-httpx python3-skimage python3-debugpy libkrb5-dev pkg-config git)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
