@@ -169,7 +169,8 @@ export async function buildApiServer(
       return send(reply, new ApiError(415, 'unsupported_media_type', message));
     }
     if (status >= 400 && status < 500) return send(reply, badRequest('error parsing request body'));
-    platform.options.log?.(`internal error on ${req.method} ${req.url}: ${err.stack ?? err.message}`);
+    // A console's URL carries its one-time token: the path is logged, the query string is not.
+    platform.options.log?.(`internal error on ${req.method} ${req.url.split('?')[0]}: ${err.stack ?? err.message}`);
     return send(reply, serverError());
   });
 
