@@ -11,13 +11,17 @@ import { writeFileAtomic } from '../../core/status/atomicFile';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { formatTable } from '../ui/table';
 import {
-  appNameOf, COMMON_OPTIONS, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, openTarget, printJson, reportFailure,
+  COMMON_OPTIONS, DIR_HELP, EXIT, exitCodesHelp, HELP_HELP, JSON_HELP, loadRepoSkills, openTarget, printJson, reportFailure,
   requireRepository, selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,
 } from './common';
 import { deploy } from './deploy';
+import { appNameInEnv, ENV_HELP, ENV_OPTION, resolveEnvOption, type CliEnvironment } from './environmentOption';
+import { confirmProtected } from './operateCommon';
 
 const PLACE_HELP = `  --component <name>             the component whose env it is (default: where the key is, else the only component)
-  --app                          the app-level envs (every component sees them)`;
+  --app                          the app-level envs (every component sees them)
+${ENV_HELP}
+                                 (a setting is the base spec's, for every environment: with --env only the default one)`;
 
 const LIST_HELP = `Usage: odoobo env list <skill> [options]
 
@@ -25,6 +29,7 @@ Lists a skill's env vars from its app spec (infra/<skill>.yaml): key, where (app
 and whether the live app holds a value. Never prints a value.
 
 Options:
+${ENV_HELP}
 ${TARGET_HELP}
 ${JSON_HELP}
 ${DIR_HELP}
@@ -49,6 +54,7 @@ Options:
                                  RUN_AND_BUILD_TIME for a setting)
 ${PLACE_HELP}
   --no-deploy                    a setting: only edit the spec (deploy later with odoobo deploy)
+  -y, --yes                      do not ask on a protected environment (needed without a terminal)
 ${TARGET_HELP}
 ${JSON_HELP}
 ${DIR_HELP}
@@ -74,7 +80,19 @@ ${HELP_HELP}
 ${exitCodesHelp('the deploy failed')}
 `;
 
-const PLACE_OPTIONS = { component: { type: 'string' }, app: { type: 'boolean' } } as const;
+const PLACE_OPTIONS = { component: { type: 'string' }, app: { type: 'boolean' }, ...ENV_OPTION } as const;
+
+/** The environment: its app gets the secrets; settings are the base spec's, so only the default one takes --env. */
+async function environmentOf(o: Opened, name: string | undefined, editsSettings: boolean): Promise<CliEnvironment> {
+  const env = await resolveEnvOption(o.root, name);
+  if (editsSettings && name !== undefined && !env.scope.isDefault) {
+    throw new UsageError(
+      `a setting is written into ${o.file}, the spec of every environment; for ${env.env.name} alone, put it in its overlay ` +
+      `infra/${o.skill.name}.${env.env.name}.yaml (or set it as a secret with --secret --env ${env.env.name})`,
+    );
+  }
+  return env;
+}
 
 interface Opened {
   skill: Skill;
@@ -137,10 +155,12 @@ async function writeSpec(skill: Skill, original: string, edit: SpecEdit): Promis
 }
 
 /** Runs `odoobo deploy` for the skill; with --json its document is answered instead of printed. */
-async function deploySkill(io: CliIO, o: Opened, values: { target?: string; 'api-url'?: string }, json: boolean): Promise<{ code: number; doc?: unknown }> {
+async function deploySkill(
+  io: CliIO, o: Opened, values: { target?: string; 'api-url'?: string; env?: string }, json: boolean,
+): Promise<{ code: number; doc?: unknown }> {
   const args = [
     o.skill.name, '-C', o.root, ...(values.target ? ['--target', values.target] : []),
-    ...(values['api-url'] ? ['--api-url', values['api-url']] : []),
+    ...(values['api-url'] ? ['--api-url', values['api-url']] : []), ...(values.env !== undefined ? ['--env', values.env] : []),
   ];
   if (!json) return { code: await deploy.run(args, io) };
   const lines: string[] = [];
@@ -159,19 +179,22 @@ export const envList: CliCommand = {
   summary: "list a skill's env vars: keys, scopes, types (never values)",
   help: LIST_HELP,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: { ...COMMON_OPTIONS, ...TARGET_OPTIONS } });
+    const { values, positionals } = parseArgs({
+      args, strict: true, allowPositionals: true, options: { ...COMMON_OPTIONS, ...TARGET_OPTIONS, ...ENV_OPTION },
+    });
     if (values.help) {
       io.out(LIST_HELP);
       return EXIT.OK;
     }
     if (positionals.length !== 1) throw new UsageError('name exactly one skill, e.g. `odoobo env list pr-review`');
     const o = await openSkill(io, values.directory, positionals);
-    const extra = { skill: o.skill.name, file: o.file };
+    const environment = await environmentOf(o, values.env, false);
+    const extra = { skill: o.skill.name, environment: environment.env.name, file: o.file };
     return withCancellation(io, async (signal) => {
       let target: Awaited<ReturnType<typeof openTarget>> | undefined;
       try {
         target = await openTarget(values, io, o.dir);
-        const live = await target.client.findAppByName(await appNameOf(o.skill), { signal });
+        const live = await target.client.findAppByName(await appNameInEnv(o.skill, environment), { signal });
         const vars = listEnvVars(o.text, o.file, live?.spec);
         if (values.json) {
           printJson(io, { command: 'env list', ok: true, exitCode: EXIT.OK, ...extra, vars });
@@ -204,7 +227,7 @@ export const envSet: CliCommand = {
       allowPositionals: true,
       options: {
         ...COMMON_OPTIONS, ...TARGET_OPTIONS, ...PLACE_OPTIONS,
-        secret: { type: 'boolean' }, scope: { type: 'string' }, 'no-deploy': { type: 'boolean' },
+        secret: { type: 'boolean' }, scope: { type: 'string' }, 'no-deploy': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' },
       },
     });
     if (values.help) {
@@ -228,6 +251,12 @@ export const envSet: CliCommand = {
         checkKey(key);
         const scope = checkScope(values.scope);
         const secret = values.secret === true;
+        const environment = await environmentOf(o, values.env, !secret);
+        extra.environment = environment.env.name;
+        if (secret && !(await confirmProtected(io, environment.env, `set ${key} on ${await appNameInEnv(o.skill, environment)}`, values.yes))) {
+          io.err('odoobo env set: not confirmed; nothing changed');
+          return EXIT.FAILED;
+        }
         const value = await readValue(key, secret);
         if (secret && value === '') throw new EnvVarError('INVALID_KEY', `no value for ${key}: nothing set`);
         const edit = setEnvVar(o.text, o.file, { key, secret, value: secret ? undefined : value, scope, component: values.component, appLevel: values.app });
@@ -244,7 +273,8 @@ export const envSet: CliCommand = {
           return d.code;
         }
         target = await openTarget(values, io, o.dir);
-        const r = await setLiveSecret(target.client, await appNameOf(o.skill), { key, place: edit.place, scope: edit.scope, value }, { signal });
+        const appName = await appNameInEnv(o.skill, environment);
+        const r = await setLiveSecret(target.client, appName, { key, place: edit.place, scope: edit.scope, value }, { signal });
         let phase = r.deployment?.phase;
         if (r.deployment) {
           say(`the live app took the value; deployment ${r.deployment.id} carries it…`);
@@ -288,6 +318,7 @@ export const envUnset: CliCommand = {
     const extra: Record<string, unknown> = { skill: o.skill.name, key, file: o.file };
     return withCancellation(io, async () => {
       try {
+        await environmentOf(o, values.env, true);
         const edit = unsetEnvVar(o.text, o.file, { key, component: values.component, appLevel: values.app });
         await writeSpec(o.skill, o.text, edit);
         (json ? io.err : io.out)(`${key} removed from ${o.file} (${placeText(edit.place)})`);

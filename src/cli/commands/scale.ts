@@ -2,6 +2,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
+import { parseDocument } from 'yaml';
+import type { AppSpec } from '../../core/do/schemas';
+import { overlayPathFor, specForEnvironment, type EnvironmentDef } from '../../core/environments';
 import { writeFileAtomic } from '../../core/status/atomicFile';
 import { formatCostChange, formatUsd, proposedCost } from '../../core/operate/cost';
 import { describeScale, MAX_INSTANCES, planScale, ScaleError, type ScaleChange, type ScalePlan } from '../../core/operate/scale';
@@ -12,6 +15,7 @@ import {
   requireRepository, selectSkills, TARGET_HELP, TARGET_OPTIONS, withCancellation, workDir,
 } from './common';
 import { deploy } from './deploy';
+import { ENV_HELP, ENV_OPTION, resolveEnvOption } from './environmentOption';
 
 const HELP = `Usage: odoobo scale <skill> [--count <n>] [--size <slug>] [--dry-run] [--yes] [options]
 
@@ -28,6 +32,8 @@ Options:
   --cpu <percent>                the autoscaling CPU target (1–100)
   --no-autoscale                 back to a fixed count (the autoscaling minimum, or --count)
   --component <name>             the service, worker or job to scale (default: the only one)
+${ENV_HELP}
+                                 with --env, the edit goes to that environment's overlay infra/<skill>.<env>.yaml
   --dry-run                      show the change, the cost and the edit; write and deploy nothing
   -y, --yes                      do not ask for confirmation (needed without a terminal)
 ${TARGET_HELP}
@@ -97,6 +103,7 @@ export const scale: CliCommand = {
       options: {
         ...COMMON_OPTIONS,
         ...TARGET_OPTIONS,
+        ...ENV_OPTION,
         count: { type: 'string' },
         size: { type: 'string' },
         min: { type: 'string' },
@@ -129,21 +136,38 @@ export const scale: CliCommand = {
     const dir = await workDir(values.directory);
     const root = await requireRepository(dir);
     const [skill] = selectSkills(await loadRepoSkills(root, io), positionals, false);
-    const file = path.relative(root, skill.appSpecPath).split(path.sep).join('/');
+    // With --env the change is that environment's: its overlay is edited. Either way the environment's spec (the base
+    // with its overlay) is what is priced and deployed.
+    const env: EnvironmentDef = (await resolveEnvOption(root, values.env)).env;
+    const toOverlay = values.env !== undefined;
+    const overlayPath = overlayPathFor(skill.appSpecPath, env.name);
+    const specPath = toOverlay ? overlayPath : skill.appSpecPath;
+    const file = path.relative(root, specPath).split(path.sep).join('/');
     const json = values.json === true;
     const say = json ? (l: string) => io.err(l) : io.out;
-    const doc: Record<string, unknown> = { command: 'scale', skill: skill.name, file };
+    const doc: Record<string, unknown> = { command: 'scale', skill: skill.name, environment: env.name, file };
+    const readSpec = (): Promise<string> => fs.readFile(specPath, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (toOverlay && e.code === 'ENOENT') return '';
+      throw new UsageError(`${skill.name}: cannot read its app spec ${file}: ${e.message}`);
+    });
 
     return withCancellation(io, async (signal) => {
       let priced: Priced;
       try {
-        const text = await fs.readFile(skill.appSpecPath, 'utf8').catch((e: Error) => {
-          throw new UsageError(`${skill.name}: cannot read its app spec ${file}: ${e.message}`);
-        });
+        const text = await readSpec();
+        const overlayFile = path.relative(root, overlayPath).split(path.sep).join('/');
+        const overlayNow = await fs.readFile(overlayPath, 'utf8').catch(() => undefined);
+        const base = toOverlay ? await fs.readFile(skill.appSpecPath, 'utf8') : '';
+        const merged = (b: string, o: string | undefined): AppSpec =>
+          parseDocument(specForEnvironment(b, o, env, { overlayFile, skill: skill.name }).text, { version: '1.1' }).toJS() as AppSpec;
+        const effectiveSpec = (t: string): AppSpec => (toOverlay ? merged(base, t) : merged(t, overlayNow));
         const target = await openTarget(values, io, dir);
         try {
           const sizes = await target.client.listInstanceSizes({ signal });
-          const plan = planScale({ text, file, change, sizes });
+          const plan = planScale({ text, file, change, sizes, effectiveSpec, overlay: toOverlay });
+          if (plan.changed && JSON.stringify(plan.specBefore) === JSON.stringify(plan.specAfter)) {
+            throw new UsageError(`${overlayFile} sets this for ${env.name}, so editing ${file} changes nothing there: pass --env ${env.name}`);
+          }
           const app = await target.client.findAppByName(plan.specBefore.name, { signal }).catch(() => undefined);
           const [b, a] = await Promise.all([
             proposedCost(target.client, plan.specBefore, app?.id),
@@ -158,7 +182,7 @@ export const scale: CliCommand = {
             cost: { before: plan.cost.before, after: plan.cost.after, proposed: { before: b.cost, after: after.cost } },
             diff: plan.diff,
           });
-          printPlan({ ...io, out: say }, skill.name, target.target, priced);
+          printPlan({ ...io, out: say }, skill.name, `${target.target} (${env.name}: app ${plan.specBefore.name})`, priced);
         } finally {
           await target.close();
         }
@@ -183,23 +207,25 @@ export const scale: CliCommand = {
           io.err('odoobo scale: not applied: pass --yes to apply without a terminal (or --dry-run to only look)');
           return finish(false, EXIT.USAGE);
         }
-        if (!(await confirm(`Write ${plan.file} and deploy ${skill.name}? [y/N] `, signal))) {
+        const protectedNote = env.protected ? `${env.name} is protected. ` : '';
+        if (!(await confirm(`${protectedNote}Write ${plan.file} and deploy ${skill.name} to ${env.name}? [y/N] `, signal))) {
           io.err('odoobo scale: not applied');
           return finish(false, EXIT.FAILED);
         }
       }
       // The file may have changed while the user read the preview: never overwrite an edit we did not see.
-      if ((await fs.readFile(skill.appSpecPath, 'utf8')) !== plan.original) {
+      if ((await readSpec()) !== plan.original) {
         io.err(`odoobo scale: ${plan.file} changed meanwhile; nothing written: run the command again`);
         return finish(false, EXIT.FAILED);
       }
-      const mode = (await fs.stat(skill.appSpecPath)).mode & 0o777;
-      await writeFileAtomic(skill.appSpecPath, plan.text, { mode });
+      const mode = (await fs.stat(specPath).catch(() => fs.stat(skill.appSpecPath))).mode & 0o777;
+      await writeFileAtomic(specPath, plan.text, { mode });
       say(`wrote ${plan.file}; deploying ${skill.name}…`);
       const passthrough = [
         skill.name, '-C', root,
         ...(values.target ? ['--target', values.target] : []),
         ...(values['api-url'] ? ['--api-url', values['api-url']] : []),
+        ...(values.env !== undefined ? ['--env', env.name] : []),
       ];
       if (!json) return deploy.run(passthrough, io);
       const lines: string[] = [];

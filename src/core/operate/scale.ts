@@ -130,6 +130,8 @@ function parse(text: string, file: string): Document.Parsed {
   const doc = parseDocument(text, { version: '1.1', uniqueKeys: true });
   if (doc.errors.length) throw new ScaleError('BAD_SPEC', `${file}: ${doc.errors[0].message} (fix the YAML first: odoobo validate)`);
   if (doc.contents !== null && !isMap(doc.contents)) throw new ScaleError('BAD_SPEC', `${file}: an app spec is a mapping`);
+  // An empty overlay gets a plain mapping (left to yaml, YAML 1.1 would make it an `!!omap`).
+  if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
   return doc;
 }
 

@@ -105,4 +105,22 @@ describe('odoobo scale on the local App Platform', () => {
     const active = await client.getDeployment(app.id, app.active_deployment!.id!);
     assert.equal(active.spec?.services?.[0].instance_count, 2, 'the active deployment runs the new spec');
   });
+
+  it('--env production: the edit goes to the environment’s overlay, priced on the merged spec; the base stays', async () => {
+    const envFile = path.join(repo.fixture.dir, 'infra', 'environments.yaml');
+    await fs.writeFile(envFile, 'default: staging\nenvironments:\n  staging:\n    app: "{app}-staging"\n  production:\n    app: "{app}"\n    protected: true\n');
+    try {
+      const base = await fs.readFile(specFile, 'utf8');
+      const r = await odoobo(['scale', 'pr-review', '--env', 'production', '--count', '3', '--dry-run', ...T(), '--json'], env);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.json.file, 'infra/pr-review.production.yaml');
+      assert.equal(r.json.environment, 'production');
+      assert.deepEqual([r.json.cost.before.max, r.json.cost.after.max], [24, 36]);
+      assert.match(r.json.diff, /\+services:\n\+ {2}- name: pr-review\n\+ {4}instance_count: 3/);
+      assert.equal(await fs.readFile(specFile, 'utf8'), base);
+      await assert.rejects(fs.stat(path.join(repo.fixture.dir, 'infra', 'pr-review.production.yaml')), 'a dry run writes no overlay');
+    } finally {
+      await fs.rm(envFile);
+    }
+  });
 });
