@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { GitHubClient } from '../../core/github/client';
 import { GitHubError } from '../../core/github/errors';
-import { previewCommentRow, previewDown, previewList, previewUp, type PreviewDownResult } from '../../core/release/preview';
+import {
+  previewAppName, previewCommentRow, previewDown, previewList, previewUp, type PreviewDownResult,
+} from '../../core/release/preview';
 import { previewCommentBody, PREVIEW_MARKER, type PreviewCommentInput, type PreviewCommentRow } from '../../core/release/previewComment';
 import { formatAgo } from '../../core/util/timeText';
 import { mapLimit } from '../../core/util/concurrency';
@@ -157,6 +159,8 @@ export const previewUpCommand: CliCommand = {
     const root = await requireRepository(dir);
     const commentOnly = !!values.comment && positionals.length === 0;
     const skills = commentOnly ? [] : selectSkills(await loadRepoSkills(root, io), positionals, false).map((s) => s.name);
+    // Every preview's name first: one App Platform would refuse stops the command before anything is deployed.
+    for (const skill of skills) await previewAppName(root, skill, pr).catch((e: Error) => Promise.reject(new UsageError(e.message)));
     const gh = values.comment ? gitHubFrom(io) : undefined;
     try {
       let branch = values.branch;

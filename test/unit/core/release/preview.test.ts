@@ -15,7 +15,7 @@ import {
 import { PREVIEW_MARKER, previewCommentBody } from '../../../../src/core/release/previewComment';
 import { DeployFixture } from '../../../builders/deploy';
 import { type FakeGitHub, startFakeGitHub } from '../../../builders/fakeGitHub';
-import { git } from '../../../builders/repo';
+import { git, RepoFixture } from '../../../builders/repo';
 
 const BRANCH = 'feature/better-review';
 
@@ -129,5 +129,21 @@ describe('preview apps per pull request on the local App Platform', () => {
     assert.deepEqual(await previewList({ client: fx.client }), []);
     const again = await previewDown('pr-review', 7, { repoRoot: fx.repoDir, client: fx.client });
     assert.equal(again.deleted, false);
+  });
+});
+
+describe('previewAppName', () => {
+  it('refuses a preview name longer than App Platform\'s 32 characters, naming the spec and how short its name must be', async () => {
+    const name = 'abcdefghijklmnopqrstuvwxyz';
+    const repo = await RepoFixture.create({ prefix: 'odoobo-preview-name-', skills: [{ name }] });
+    try {
+      assert.equal(await previewAppName(repo.dir, name, 7), `${name}-pr-7`);
+      await assert.rejects(
+        previewAppName(repo.dir, name, 1234567),
+        /abcdefghijklmnopqrstuvwxyz\.yaml: name: the preview app "abcdefghijklmnopqrstuvwxyz-pr-1234567" is longer .* 21 characters or fewer/,
+      );
+    } finally {
+      await repo.remove();
+    }
   });
 });
