@@ -140,7 +140,7 @@ describe('previewAppName', () => {
       assert.equal(await previewAppName(repo.dir, name, 7), `${name}-pr-7`);
       await assert.rejects(
         previewAppName(repo.dir, name, 1234567),
-        /abcdefghijklmnopqrstuvwxyz\.yaml: name: the preview app "abcdefghijklmnopqrstuvwxyz-pr-1234567" is longer .* 21 characters or fewer/,
+        /abcdefghijklmnopqrstuvwxyz\.yaml: name: the preview app "abcdefghijklmnopqrstuvwxyz-pr-1234567" is longer .* 21 characters/,
       );
     } finally {
       await repo.remove();
