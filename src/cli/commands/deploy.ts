@@ -36,6 +36,7 @@ import {
   withCancellation,
   workDir,
 } from './common';
+import { deployDryRun } from './diff';
 import { ENV_HELP, ENV_OPTION, resolveEnvOption } from './environmentOption';
 
 const HELP = `Usage: odoobo deploy [skills…] [options]
@@ -59,6 +60,7 @@ ${TARGET_HELP}
   --no-smoke                     skip the smoke tests after the health check
   --push                         push each skill's branch to origin first (never forced; a failed push skips that skill)
   --timeout <seconds>            how long a deployment may take to reach ACTIVE (default 600)
+  --dry-run                      show what would change (as \`odoobo diff\`: spec, commits, cost) and stop
 ${JSON_HELP}
 ${DIR_HELP}
 ${HELP_HELP}
@@ -179,6 +181,7 @@ const deployCommand: CliCommand = {
         'no-smoke': { type: 'boolean' },
         push: { type: 'boolean' },
         timeout: { type: 'string' },
+        'dry-run': { type: 'boolean' },
       },
     });
     if (values.help) {
@@ -195,6 +198,7 @@ const deployCommand: CliCommand = {
     // The default environment's lines read as before environments existed.
     const envNote = environment.scope.isDefault ? '' : ` (${environment.env.name})`;
     const skills = selectSkills(await loadRepoSkills(root, io), positionals, values.all);
+    if (values['dry-run']) return deployDryRun(io, values, dir, root, skills, environment);
     const selected = skills.map((s) => s.name);
     const pushFailures = await publishOrWarn(io, root, selected, !!values.push);
     const names = selected.filter((n) => !pushFailures.some((f) => f.skill === n));

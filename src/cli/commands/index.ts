@@ -2,11 +2,13 @@ import type { CliCommand } from '../command';
 import { alerts } from './alerts';
 import { consoleCommand } from './console';
 import { deploy } from './deploy';
+import { diff } from './diff';
 import { envList, envSet, envUnset } from './env';
 import { invoke } from './invoke';
 import { logs } from './logs';
 import { merge } from './merge';
 import { platformStart } from './platformStart';
+import { promote } from './promote';
 import { previewDownCommand, previewListCommand, previewUpCommand } from './preview';
 import { platformStatus } from './platformStatus';
 import { platformStop } from './platformStop';
@@ -27,6 +29,8 @@ export const COMMANDS: readonly CliCommand[] = [
   platformStop,
   validate,
   deploy,
+  diff,
+  promote,
   test,
   run,
   invoke,
