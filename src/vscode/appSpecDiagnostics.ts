@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { IncrementalYaml, lintAppSpec, type Finding } from '../core/appspec';
+import { IncrementalYaml, infraFileKind, lintAppSpec, lintEnvironmentsFile, lintOverlay, type Finding } from '../core/appspec';
 import { lintGitContext } from '../core/git/git';
 import { Disposable } from './util/disposable';
 
@@ -55,7 +55,15 @@ export async function lintDocument(collection: vscode.DiagnosticCollection, doc:
   if (!parser && !doc.isClosed) parsers.set(key, (parser = new IncrementalYaml()));
   // The same git context as `odoobo validate`: the editor and the CLI judge a spec's branches alike.
   const git = await lintGitContext(doc.uri.fsPath, { repoRoot });
-  const { findings } = await lintAppSpec(doc.getText(), { file: doc.uri.fsPath, repoRoot, branchExists: git.branchExists, parser });
+  const options = { file: doc.uri.fsPath, repoRoot, branchExists: git.branchExists, parser };
+  // An overlay is linted as one (alone, then on its base), infra/environments.yaml as the environments file.
+  const kind = infraFileKind(doc.uri.fsPath);
+  const { findings } =
+    kind.kind === 'environments'
+      ? { findings: lintEnvironmentsFile(doc.getText(), doc.uri.fsPath) }
+      : kind.kind === 'overlay'
+        ? await lintOverlay(doc.getText(), doc.uri.fsPath, { ...options, environmentsRoot: repoRoot })
+        : await lintAppSpec(doc.getText(), options);
   // A newer edit may have been linted meanwhile: never publish stale ranges over it.
   if (doc.version === version && !doc.isClosed) {
     published.set(doc.uri.toString(), findings);

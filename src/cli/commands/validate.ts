@@ -7,6 +7,7 @@ import {
   infraFileKind,
   lintAppSpec,
   lintAppSpecFile,
+  lintEnvironmentsFile,
   lintOverlay,
   onOverlay,
   summarize,
@@ -14,7 +15,7 @@ import {
   type FindingsFormat,
 } from '../../core/appspec';
 import type { AppSpec } from '../../core/do/schemas';
-import { EnvironmentError, overlayPathFor, parseEnvironments, specForEnvironment, type EnvironmentDef } from '../../core/environments';
+import { EnvironmentError, overlayPathFor, specForEnvironment, type EnvironmentDef } from '../../core/environments';
 import { gitToplevel, lintGitContext } from '../../core/git/git';
 import { UsageError, type CliCommand } from '../command';
 import { ENV_OPTION, resolveEnvOption } from './environmentOption';
@@ -47,19 +48,6 @@ function hasBranches(spec: AppSpec): boolean {
   return lists.some(
     (l) => Array.isArray(l) && l.some((c) => [c?.git, c?.github, c?.gitlab, c?.bitbucket].some((src) => typeof src?.branch === 'string')),
   );
-}
-
-/** infra/environments.yaml: parsed as the environments file; its error (file, line, field) as one finding. */
-async function checkEnvironmentsFile(file: string): Promise<Finding[]> {
-  try {
-    parseEnvironments(await fs.readFile(file, 'utf8'), file);
-    return [];
-  } catch (e) {
-    if (!(e instanceof EnvironmentError)) throw e;
-    const line = e.line ?? 1;
-    const message = e.message.replace(/^[^:]+(:\d+)?: /, '');
-    return [{ file, line, column: 1, endLine: line, endColumn: 1, severity: 'error', code: 'SCHEMA_ERROR', message }];
-  }
 }
 
 /**
@@ -123,7 +111,7 @@ export const validate: CliCommand = {
       positionals.map(async (file): Promise<Finding[]> => {
         const git = await lintGitContext(file, { repoRoot: explicitRoot, toplevel });
         const kind = infraFileKind(file);
-        if (kind.kind === 'environments') return checkEnvironmentsFile(file);
+        if (kind.kind === 'environments') return lintEnvironmentsFile(await fs.readFile(file, 'utf8'), file);
         const options = { repoRoot: git.repoRoot, branchExists: git.branchExists };
         if (kind.kind === 'overlay') {
           const alone = await lintAppSpecFile(file, { ...options, kind: 'overlay' });

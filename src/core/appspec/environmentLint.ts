@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import {
   EnvironmentError,
   loadEnvironments,
+  parseEnvironments,
   specForEnvironment,
   type EnvironmentDef,
   type OverlayPath,
@@ -55,6 +56,19 @@ export function onOverlay<F extends Located>(findings: readonly F[], paths: read
     delete moved.fixes;
     return moved;
   });
+}
+
+/** infra/environments.yaml, checked as the environments file: its first problem (line, field) as one finding. */
+export function lintEnvironmentsFile(text: string, file: string): Finding[] {
+  try {
+    parseEnvironments(text, file);
+    return [];
+  } catch (e) {
+    if (!(e instanceof EnvironmentError)) throw e;
+    const line = e.line ?? 1;
+    const message = e.message.replace(/^[^:]+(:\d+)?: /, '');
+    return [{ file, line, column: 1, endLine: line, endColumn: 1, severity: 'error', code: 'SCHEMA_ERROR', message }];
+  }
 }
 
 export interface OverlayLintOptions extends Omit<LintOptions, 'kind'> {

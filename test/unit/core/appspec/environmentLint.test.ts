@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { applyFix } from '../../../../src/core/appspec/fixes';
-import { infraFileKind, lintAppSpec, lintOverlay } from '../../../../src/core/appspec';
+import { infraFileKind, lintAppSpec, lintEnvironmentsFile, lintOverlay } from '../../../../src/core/appspec';
 import { overlayJsonSchema } from '../../../../src/core/appspec/schema';
 import { appSpecFor, RepoFixture } from '../../../builders/repo';
 
@@ -19,6 +19,16 @@ describe('infraFileKind', () => {
       env: 'production',
     });
     assert.deepEqual(infraFileKind('/r/.do/deploy.template.yaml'), { kind: 'spec' });
+  });
+});
+
+describe('lintEnvironmentsFile', () => {
+  it('answers nothing for a valid file, and the first problem at its line with its field otherwise', () => {
+    assert.deepEqual(lintEnvironmentsFile('environments:\n  staging: {}\n', 'infra/environments.yaml'), []);
+    const [f, ...more] = lintEnvironmentsFile('default: prod\nenvironments:\n  staging: {}\n', 'infra/environments.yaml');
+    assert.deepEqual(more, []);
+    assert.deepEqual([f.file, f.line, f.severity, f.code], ['infra/environments.yaml', 1, 'error', 'SCHEMA_ERROR']);
+    assert.match(f.message, /^default: "prod" is not one of the environments \(staging\)/);
   });
 });
 
