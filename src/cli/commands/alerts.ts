@@ -1,4 +1,5 @@
 import * as readline from 'node:readline';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { listAlertViews, parseDestinations, setAlertDestinations, type AlertView } from '../../core/operate/alerts';
 import { UsageError, type CliCommand, type CliIO } from '../command';
@@ -16,8 +17,8 @@ Lists the alerts of a skill's app (the app spec's \`alerts\`, app-level and per 
 emails and Slack webhooks (shown as host and last characters: a webhook URL lets whoever has it post).
 
 --set-destinations replaces the destinations of every alert (or of the --rule ones) with the ones read from stdin, or
-typed at a prompt on a terminal (an empty line ends): one a line, an email address or a Slack webhook URL optionally
-followed by its channel, e.g.
+typed at a prompt on a terminal (not shown; an empty line ends): one a line, an email address or a Slack webhook URL
+optionally followed by its channel, e.g.
   ops@example.com
   https://hooks.slack.com/services/T000/B000/XXXX #ops
 Webhook URLs are never taken from the command line (every local user can read it).
@@ -52,16 +53,21 @@ function render(io: CliIO, alerts: readonly AlertView[]): void {
   for (const l of formatTable(['RULE', 'COMPONENT', 'EMAILS', 'SLACK'].map((header) => ({ header })), rows, styleFor(io).bold)) io.out(l);
 }
 
-/** Every line of stdin; on a terminal, lines typed at a prompt until an empty one. */
+/** Every line of stdin; on a terminal, lines typed at a hidden prompt (webhook URLs are credentials) until an empty one. */
 async function readDestinations(io: CliIO): Promise<string> {
-  const rl = readline.createInterface({ input: process.stdin, terminal: false });
   const ask = canAsk(io);
-  if (ask) io.err('destinations, one a line (email, or Slack webhook URL [#channel]); an empty line ends:');
+  // On a terminal readline echoes what is typed to its output: a sink keeps the URLs off the screen.
+  const muted = new Writable({ write: (_chunk, _enc, done) => done() });
+  const rl = readline.createInterface({ input: process.stdin, ...(ask ? { output: muted, terminal: true } : { terminal: false }) });
+  if (ask) io.err('destinations, one a line (email, or Slack webhook URL [#channel]), not shown as typed; an empty line ends:');
   const lines: string[] = [];
+  if (ask) process.stderr.write(`${lines.length + 1}> `);
   for await (const line of rl) {
     if (ask && !line.trim()) break;
     lines.push(line);
+    if (ask) process.stderr.write(`(read)\n${lines.length + 1}> `);
   }
+  if (ask) process.stderr.write('\n');
   rl.close();
   return lines.join('\n');
 }
@@ -98,8 +104,9 @@ export const alerts: CliCommand = {
         const set = values['set-destinations'] === true;
         if (set) {
           const destinations = parseDestinations(await readDestinations(io));
-          const what = `Set ${destinations.emails.length} email(s) and ${destinations.slack_webhooks.length} Slack webhook(s) on the `
-            + `${values.rule?.join(', ') ?? 'every'} alert(s) of ${op.appName}`;
+          const which = values.rule?.length ? `the ${values.rule.join(', ')} alert(s)` : 'every alert';
+          const what = `Set ${destinations.emails.length} email(s) and ${destinations.slack_webhooks.length} Slack webhook(s) on `
+            + `${which} of ${op.appName}`;
           (values.json ? io.err : io.out)(`${what} (${op.environment.name})`);
           if (!(await confirmProtected(io, op.environment, what, values.yes))) {
             io.err('odoobo alerts: not confirmed; nothing changed');
