@@ -3,8 +3,10 @@
  * (never argv) and shown redacted, a wrong line refused by its number, --rule.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { DeployedSkill } from '../../../builders/deployedSkill';
+import { REPO_ROOT, waitFor } from '../../../builders/platform';
 
 const WEBHOOK = 'https://hooks.slack.com/services/T0001/B0002/abcdefSECRETwxyz';
 
@@ -49,6 +51,30 @@ describe('odoobo alerts', () => {
     assert.ok(!r.err.includes('SECRET'));
     const stored = (await d.client.listAlerts(d.appId)).find((a) => a.spec?.rule === 'DEPLOYMENT_FAILED');
     assert.deepEqual(stored?.emails, ['ops@example.com'], 'unchanged');
+  });
+
+  it('on a terminal the destinations are typed at a prompt that does not show them', async () => {
+    // util-linux `script` gives the CLI a pseudo-terminal.
+    const argv = [process.execPath, '--import', 'tsx', 'src/cli/odoobo.ts', 'alerts', 'pr-review', '--set-destinations',
+      '--rule', 'DEPLOYMENT_LIVE', ...d.targetArgs];
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...d.env };
+    const child = spawn('script', ['-qfec', argv.map((a) => `'${a}'`).join(' '), '/dev/null'], { cwd: REPO_ROOT, env });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    try {
+      await waitFor('the prompt', async () => out.includes('1> '), 30_000);
+      child.stdin.write(`${WEBHOOK} #live\r`);
+      await waitFor('the next prompt', async () => out.includes('2> '), 15_000);
+      child.stdin.write('\r');
+      assert.equal(await exited, 0, out);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    assert.ok(!out.includes('SECRET'), `the typed URL is not shown: ${out}`);
+    assert.match(out, /DEPLOYMENT_LIVE\s+\(app\)\s+-\s+hooks\.slack\.com\/…wxyz #live/);
+    const stored = (await d.client.listAlerts(d.appId)).find((a) => a.spec?.rule === 'DEPLOYMENT_LIVE');
+    assert.deepEqual(stored?.slack_webhooks, [{ url: WEBHOOK, channel: '#live' }]);
   });
 
   it('--rule without --set-destinations is a usage error', async () => {
