@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { deploySkill, type DeployResult } from '../../../../src/core/deploy';
+import { PREVIEW_INSTANCE_SIZE } from '../../../../src/core/environments';
 import { GitHubClient } from '../../../../src/core/github/client';
 import {
   previewAppName, previewCommentRow, previewDown, previewList, previewUp, type PreviewUpResult,
@@ -72,7 +73,8 @@ describe('preview apps per pull request on the local App Platform', () => {
 
     const app = await fx.app('pr-review-pr-7');
     const svc = app.spec.services[0];
-    assert.equal(svc.instance_size_slug, 'apps-s-1vcpu-0.5gb');
+    assert.equal(svc.instance_size_slug, PREVIEW_INSTANCE_SIZE);
+    assert.equal(PREVIEW_INSTANCE_SIZE, 'apps-s-1vcpu-0.5gb', 'the smallest size App Platform sells');
     assert.equal(svc.instance_count, 1);
     assert.equal(app.spec.alerts, undefined);
     assert.equal(app.spec.domains, undefined);
