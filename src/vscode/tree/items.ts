@@ -128,7 +128,8 @@ export class WorktreeItem extends vscode.TreeItem {
     md.appendText(`${w.path}\n`);
     md.appendMarkdown(`\n\nHEAD \`${w.head?.slice(0, 12) ?? '?'}\``);
     const tracking = w.upstreamGone ? ' (gone)' : ` · ↑${w.ahead ?? 0} ↓${w.behind ?? 0}`;
-    md.appendMarkdown(w.upstream ? ` · upstream \`${w.upstream}\`${tracking}` : ' · no upstream');
+    if (w.pending) md.appendMarkdown(' · reading its state…');
+    else md.appendMarkdown(w.upstream ? ` · upstream \`${w.upstream}\`${tracking}` : ' · no upstream');
     if (w.dirty) md.appendMarkdown(`\n\n${w.changedFiles} uncommitted change${w.changedFiles === 1 ? '' : 's'}`);
     if (w.locked) md.appendText(`\n\nLocked${w.lockedReason ? `: ${w.lockedReason}` : ''}`);
     if (w.prunable) md.appendText(`\n\nPrunable: ${w.prunableReason ?? 'stale entry'}`);
