@@ -47,6 +47,7 @@ const cell = (v: string | undefined) => (v ? `\`${v.replace(/`/g, "'")}\`` : 'â€
 
 export function incidentBody(f: IncidentFacts, logsUrl?: string): string {
   const cause = [f.failed.code, f.failed.step && `at ${f.failed.step}`].filter(Boolean).join(' ');
+  const as = f.restored.rollbackDeploymentId ? ` as ${cell(f.restored.rollbackDeploymentId)}` : '';
   return [
     `An ${f.trigger} rollback of **${f.skill}** ran in **${f.environment}** (${f.target}) at ${f.at}.`,
     '',
@@ -54,7 +55,7 @@ export function incidentBody(f: IncidentFacts, logsUrl?: string): string {
     '|---|---|',
     `| Failed deployment | ${cell(f.failed.deploymentId)}${f.failed.commit ? ` (commit ${cell(f.failed.commit.slice(0, 12))})` : ''} |`,
     `| Cause | ${cause || 'â€”'} |`,
-    `| Restored deployment | ${cell(f.restored.toDeploymentId)}${f.restored.rollbackDeploymentId ? ` as ${cell(f.restored.rollbackDeploymentId)}` : ''} |`,
+    `| Restored deployment | ${cell(f.restored.toDeploymentId)}${as} |`,
     `| Rollback | ${f.restored.status} |`,
     ...(f.liveUrl ? [`| Live URL | ${f.liveUrl} |`] : []),
     ...(f.who ? [`| Deployed by | ${f.who.replace(/\|/g, '/')} |`] : []),
@@ -67,10 +68,14 @@ export function incidentBody(f: IncidentFacts, logsUrl?: string): string {
 export async function openIncident(config: IncidentConfig | undefined, facts: IncidentFacts): Promise<IncidentRecord> {
   if (!config) return { note: 'no GitHub token configured: no incident issue opened' };
   const [owner, repo] = config.repository.split('/');
-  const client = new GitHubClient({ token: config.token, baseUrl: config.apiUrl, env: {}, timeoutMs: config.timeoutMs ?? 10_000, maxAttempts: 2 });
+  // Bounded: the issue is opened from a deploy's record step, which must not wait out a long rate limit.
+  const timeoutMs = config.timeoutMs ?? 10_000;
+  const limits = { timeoutMs, maxAttempts: 2, maxRateLimitWaitMs: 5_000 };
+  const client = new GitHubClient({ token: config.token, baseUrl: config.apiUrl, env: {}, ...limits });
   try {
     const labels = ['incident', 'rollback', facts.environment];
-    const issue = await client.createIssue(owner, repo, { title: incidentTitle(facts.environment), body: incidentBody(facts, config.logsUrl), labels });
+    const title = incidentTitle(facts.environment);
+    const issue = await client.createIssue(owner, repo, { title, body: incidentBody(facts, config.logsUrl), labels });
     return { issueNumber: issue.number, ...(issue.html_url ? { issueUrl: issue.html_url } : {}) };
   } catch (e) {
     return { note: `the incident issue could not be opened on ${config.repository}: ${(e as Error).message}` };
@@ -79,9 +84,11 @@ export async function openIncident(config: IncidentConfig | undefined, facts: In
   }
 }
 
+const GITHUB_REMOTE = /^(?:https?:\/\/(?:[^@/]+@)?github\.com\/|(?:ssh:\/\/)?git@github\.com[:/])([\w.-]+)\/([\w.-]+?)(?:\.git)?\/?$/;
+
 /** `owner/name` of a GitHub remote URL (https or ssh), else undefined. */
 export function githubRepositoryOf(remoteUrl: string): string | undefined {
-  const m = /^(?:https?:\/\/(?:[^@/]+@)?github\.com\/|(?:ssh:\/\/)?git@github\.com[:/])([\w.-]+)\/([\w.-]+?)(?:\.git)?\/?$/.exec(remoteUrl.trim());
+  const m = GITHUB_REMOTE.exec(remoteUrl.trim());
   return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
