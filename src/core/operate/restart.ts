@@ -48,10 +48,15 @@ export async function restartComponents(client: AppPlatformClient, appId: string
   const dep = await client.restartApp(appId, { components: options.components }, call);
   say(`restart requested for ${components.join(', ')} (${before.length} instance${before.length === 1 ? '' : 's'})`);
   if (isInFlight(dep.phase)) {
+    let last = '';
     await waitForDeployment(client, appId, dep.id, {
       signal: options.signal,
       timeoutMs,
-      onProgress: (_d, lines) => say(lines[0] ?? ''),
+      ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+      // Every poll reports; a line is worth telling when it changed.
+      onProgress: (_d, lines) => {
+        if (lines[0] && lines[0] !== last) say((last = lines[0]));
+      },
     });
   } else {
     await waitReplaced(client, appId, components, before, { ...options, timeoutMs, pollIntervalMs: poll, say, started });
