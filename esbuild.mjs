@@ -101,6 +101,8 @@ const builds = [
   ...lazyBuilds,
   { ...common, entryPoints: ['src/cli/odoobo.ts'], outfile: 'dist/cli.js' },
   { ...common, entryPoints: ['test/integration/suite/index.ts'], outfile: 'out/test/integration/index.js', external: ['vscode', 'mocha'], sourcemap: 'inline', minify: false },
+  // The bench's tests alone, for the extension host `npm run bench` measures activation in (see bench/hostSuite.ts).
+  { ...common, entryPoints: ['bench/hostSuite.ts'], outfile: 'out/bench/hostSuite.js', external: ['vscode', 'mocha'], sourcemap: false },
   { ...common, entryPoints: ['test/runElectron.ts'], outfile: 'out/test/runElectron.js', external: ['vscode', '@vscode/test-electron'], minify: false },
   // The dashboard webview: a browser script (and its CSS) with vscode-elements and the shared protocol bundled in.
   { ...common, platform: 'browser', target: 'chrome120', format: 'iife', mainFields: ['browser', 'module', 'main'], entryPoints: ['src/webview/dashboard/main.ts'], outfile: 'dist/webview/dashboard.js', minify: true },

@@ -54,7 +54,7 @@ async function activation(rows: Row[]): Promise<void> {
   try {
     const result = await runExtensionTests({
       extensionDevelopmentPath: root,
-      extensionTestsPath: path.join(root, 'out', 'test', 'integration', 'index.js'),
+      extensionTestsPath: path.join(root, 'out', 'bench', 'hostSuite.js'),
       workspace: demo.dir,
       extensionEnvironment: { ODOOBO_TEST_MODE: 'bench', ODOOBO_BENCH_OUT: out },
       write: log,
