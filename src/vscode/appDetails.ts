@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { AppHistoryLoader } from '../core/deploy/appHistory';
 import type { App, Deployment, InstanceSize } from '../core/do';
 import { isInFlight } from '../core/do/progress';
+import { previewOf } from '../core/environments/config';
 import { settings, type Target } from './config';
 import type { DeployService } from './deployService';
 import type { LocalPlatformManager } from './localPlatform';
@@ -10,6 +11,8 @@ import { Disposable } from './util/disposable';
 /** What the Skills tree shows under a skill about its app on the current target. */
 export interface AppDetails {
   readonly skill: string;
+  /** The app read: the skill's app in an environment (the skill's own name when environments are not declared). */
+  readonly appName: string;
   readonly target: Target;
   /** Undefined: no app of that name on the target. */
   readonly app?: App;
@@ -80,8 +83,8 @@ export class AppDetailsCache extends Disposable {
     return [...this.polls.keys()];
   }
 
-  peek(skill: string): AppDetails | undefined {
-    return this.cache.get(skill);
+  peek(skill: string, appName = skill): AppDetails | undefined {
+    return this.cache.get(cacheKey(skill, appName));
   }
 
   /**
@@ -95,46 +98,73 @@ export class AppDetailsCache extends Disposable {
   }
 
   /** The skill's app and recent deployments: cached while fresh, read once however many ask at the same time. */
-  get(skill: string): Promise<AppDetails> {
-    const cached = this.cache.get(skill);
+  get(skill: string, appName = skill): Promise<AppDetails> {
+    const k = cacheKey(skill, appName);
+    const cached = this.cache.get(k);
     if (cached && Date.now() - cached.fetchedAt < FRESH_MS) return Promise.resolve(cached);
-    let p = this.loading.get(skill);
+    let p = this.loading.get(k);
     if (!p) {
-      p = this.read(skill).finally(() => this.loading.delete(skill));
-      this.loading.set(skill, p);
+      p = this.read(skill, appName).finally(() => this.loading.delete(k));
+      this.loading.set(k, p);
     }
     return p;
   }
 
+  /** Forgets the skill's apps in every environment. */
   forget(skill: string): void {
     this.history.invalidate(skill);
-    if (this.cache.delete(skill)) this._onDidChange.fire(skill);
-    const t = this.polls.get(skill);
-    if (t) clearTimeout(t);
-    this.polls.delete(skill);
+    let changed = false;
+    for (const k of [...this.cache.keys()]) if (skillOfKey(k) === skill) changed = this.cache.delete(k) || changed;
+    if (changed) this._onDidChange.fire(skill);
+    for (const [k, t] of [...this.polls]) {
+      if (skillOfKey(k) !== skill) continue;
+      clearTimeout(t);
+      this.polls.delete(k);
+    }
   }
 
   private forgetAll(): void {
     this.history.invalidate();
-    for (const skill of [...this.cache.keys()]) this.forget(skill);
+    for (const k of [...this.cache.keys()]) this.forget(skillOfKey(k));
     this.sizes = undefined;
   }
 
-  private async read(skill: string): Promise<AppDetails> {
+  private async read(skill: string, appName: string): Promise<AppDetails> {
     const target = settings().target;
-    const h = await this.history.load(target, skill);
+    const h = await this.history.load(target, skill, { appName });
     let details: AppDetails;
-    if (h.error) details = { skill, target, deployments: [], error: h.error, fetchedAt: h.fetchedAt };
+    if (h.error) details = { skill, appName, target, deployments: [], error: h.error, fetchedAt: h.fetchedAt };
     else {
       const app = h.app;
       const slug = app?.spec.services?.find((s) => s.name === skill)?.instance_size_slug ?? app?.spec.services?.[0]?.instance_size_slug;
       const size = slug ? await this.describeSize(target, slug) : undefined;
-      details = { skill, target, app, deployments: h.deployments.slice(0, RECENT), size, fetchedAt: h.fetchedAt };
+      details = { skill, appName, target, app, deployments: h.deployments.slice(0, RECENT), size, fetchedAt: h.fetchedAt };
     }
     if (settings().target !== target) return details;
-    this.cache.set(skill, details);
+    this.cache.set(cacheKey(skill, appName), details);
     this.schedulePoll(details);
     return details;
+  }
+
+  /** The skill's pull-request previews on the target (apps named `<skill>-pr-<n>`), newest PR first; [] when unreadable. */
+  async previews(skill: string): Promise<{ pr: number; app: App }[]> {
+    if (!(await this.canRead())) return [];
+    try {
+      const connection = await this.deployments.connect();
+      try {
+        const apps = await connection.client.listApps();
+        return apps
+          .flatMap((app) => {
+            const p = previewOf(app.spec.name);
+            return p && p.app === skill ? [{ pr: p.pr, app }] : [];
+          })
+          .sort((a, b) => b.pr - a.pr);
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      return [];
+    }
   }
 
   /** `slug · $N/mo`: the target's instance sizes are read once an hour (just the slug when they cannot be read). */
@@ -160,16 +190,27 @@ export class AppDetailsCache extends Disposable {
   /** Polls an app whose deployment is in flight outside this window's pipelines, while the view is visible. */
   private schedulePoll(d: AppDetails): void {
     const inFlight = [d.app?.in_progress_deployment, d.app?.pending_deployment].some((x) => x?.phase && isInFlight(x.phase));
-    if (!this.visible || !inFlight || this.deployments.isDeploying(d.skill) || this.polls.has(d.skill)) return;
+    const k = cacheKey(d.skill, d.appName);
+    if (!this.visible || !inFlight || this.deployments.isDeploying(d.skill) || this.polls.has(k)) return;
     const delay = Math.max(1, settings().pollIntervalSeconds) * 1000;
     this.polls.set(
-      d.skill,
+      k,
       setTimeout(() => {
-        this.polls.delete(d.skill);
-        this.cache.delete(d.skill);
+        this.polls.delete(k);
+        this.cache.delete(k);
         this.history.invalidate(d.skill);
-        void this.get(d.skill).then(() => this._onDidChange.fire(d.skill));
+        void this.get(d.skill, d.appName).then(() => this._onDidChange.fire(d.skill));
       }, delay),
     );
   }
+}
+
+/** The cache's key: the skill, or `skill@app` for an app not named as the skill. */
+function cacheKey(skill: string, appName: string): string {
+  return appName === skill ? skill : `${skill}@${appName}`;
+}
+
+function skillOfKey(k: string): string {
+  const at = k.indexOf('@');
+  return at < 0 ? k : k.slice(0, at);
 }

@@ -20,6 +20,9 @@ import {
 } from '../core/deploy';
 import { runSmokeSuite, type SmokeResult } from '../core/smoke';
 import { StatusStore } from '../core/status';
+import { skillEnvStatus } from '../core/status/schema';
+import { countByEnvironment, type EnvironmentCount } from '../core/status/environmentCounts';
+import { editorEnvironments, environmentSetting } from './environments';
 import { previousServesAfter, stateFromRecords, type SkillDeployState, type SkillPhase } from './tree/deployState';
 import { connectTarget } from '../core/target';
 import { settings, type Target } from './config';
@@ -58,6 +61,9 @@ export class DeployService extends Disposable {
     this._register({ dispose: () => this.running.forEach((c) => c.abort()) });
   }
 
+  /** Per environment, what the status file last recorded on the current target (the status bar's tooltip). */
+  environmentCounts: readonly EnvironmentCount[] = [];
+
   state(skill: string): SkillDeployState | undefined {
     return this.states.get(skill);
   }
@@ -75,8 +81,13 @@ export class DeployService extends Disposable {
     const target = settings().target;
     try {
       const file = await (await StatusStore.forRepository(store.folder.uri.fsPath)).read();
-      for (const [skill, s] of Object.entries(file.skills ?? {})) {
+      const { envs, current } = await editorEnvironments(store.folder.uri.fsPath, this.log);
+      this.environmentCounts = countByEnvironment(file, envs, target);
+      // Another environment may have been chosen: what this one has not recorded is not shown.
+      for (const v of store.model?.skills ?? []) if (!this.running.has(v.skill.name)) this.states.delete(v.skill.name);
+      for (const [skill, status] of Object.entries(file.skills ?? {})) {
         if (this.running.has(skill)) continue;
+        const s = skillEnvStatus(status, current.name, envs.defaultName);
         const d = s.deployments?.[target] ?? (s.lastDeployment?.target === target ? s.lastDeployment : undefined);
         const state = stateFromRecords(d, s.lastDeployAttempt?.target === target ? s.lastDeployAttempt : undefined);
         if (state) this.states.set(skill, state);
@@ -275,6 +286,8 @@ export class DeployService extends Disposable {
       timeoutMs: s.deployTimeoutSeconds * 1000,
       skillsLocation: s.skillsLocation,
       postDeploy: this.postDeploy(store),
+      // The editor's environment (odoobo.environment); unset: the repository's default, as a plain `odoobo deploy`.
+      ...(environmentSetting(store.folder.uri) ? { environment: environmentSetting(store.folder.uri) } : {}),
       signal,
     };
   }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { formatEnvironmentCounts } from '../core/status/environmentCounts';
 import { settings } from './config';
 import type { DeployService } from './deployService';
 import type { SkillsStore } from './skillsStore';
@@ -59,7 +60,9 @@ export class DeployStatusBar extends Disposable {
       this.item.text = summary.text;
       this.lastText = summary.text;
     }
-    this.item.tooltip = summary.tooltip;
+    // With environments, what the status file says of each one (the counts above are the editor's environment).
+    const byEnv = this.deployments.environmentCounts;
+    this.item.tooltip = byEnv.length > 1 ? `${summary.tooltip}\n\nBy environment:\n${formatEnvironmentCounts(byEnv).join('\n')}` : summary.tooltip;
     this.item.backgroundColor =
       summary.severity === 'error'
         ? new vscode.ThemeColor('statusBarItem.errorBackground')

@@ -1,5 +1,5 @@
 /**
- * A skill's app and its newest deployments from App Platform (the app named like the skill, then
+ * A skill's app and its newest deployments from App Platform (the app named like the skill, or its environment's, then
  * apps_list_deployments), read once for everything in a window that shows them: the Skills tree lists the first few
  * under the skill, the dashboard shows the history. Cached per target and skill, one fetch in flight per skill, and
  * never throwing: an error becomes a message (redacted), and is not cached.
@@ -51,8 +51,8 @@ export class AppHistoryLoader {
   }
 
   /** A fresh enough read, if any. */
-  cached(target: string, skill: string): AppHistory | undefined {
-    const hit = this.cache.get(key(target, skill));
+  cached(target: string, skill: string, appName = skill): AppHistory | undefined {
+    const hit = this.cache.get(key(target, skill, appName));
     return hit && this.now() - hit.fetchedAt < this.ttlMs ? hit : undefined;
   }
 
@@ -60,16 +60,17 @@ export class AppHistoryLoader {
    * The skill's app and deployments: a fresh cached read, else the read in flight, else a new one. `refresh` always
    * starts a new read; a read it replaces still answers those who asked for it, but is not cached.
    */
-  load(target: string, skill: string, options: { refresh?: boolean } = {}): Promise<AppHistory> {
-    const k = key(target, skill);
+  load(target: string, skill: string, options: { refresh?: boolean; appName?: string } = {}): Promise<AppHistory> {
+    const appName = options.appName ?? skill;
+    const k = key(target, skill, appName);
     if (!options.refresh) {
-      const hit = this.cached(target, skill);
+      const hit = this.cached(target, skill, appName);
       if (hit) return Promise.resolve(hit);
       const flight = this.flights.get(k);
       if (flight) return flight.promise;
     }
     const seq = ++this.seq;
-    const promise = this.fetch(skill).then((result) => {
+    const promise = this.fetch(skill, appName).then((result) => {
       if (this.flights.get(k)?.seq === seq) {
         this.flights.delete(k);
         if (!result.error) this.cache.set(k, result);
@@ -86,15 +87,15 @@ export class AppHistoryLoader {
    */
   invalidate(skill?: string): void {
     for (const map of [this.cache, this.flights]) {
-      for (const k of [...map.keys()]) if (skill === undefined || k.endsWith(`/${skill}`)) map.delete(k);
+      for (const k of [...map.keys()]) if (skill === undefined || k.endsWith(`/${skill}`) || k.includes(`/${skill}@`)) map.delete(k);
     }
   }
 
-  private async fetch(skill: string): Promise<AppHistory> {
+  private async fetch(skill: string, appName: string): Promise<AppHistory> {
     let connection: AppHistoryConnection | undefined;
     try {
       connection = await this.connect();
-      const app = await connection.client.findAppByName(skill);
+      const app = await connection.client.findAppByName(appName);
       if (!app) return { skill, deployments: [], fetchedAt: this.now() };
       const page = await connection.client.listDeployments(app.id, { per_page: this.limit });
       return { skill, app, deployments: (page.deployments ?? []).slice(0, this.limit), fetchedAt: this.now() };
@@ -139,6 +140,7 @@ export function deploymentDurationMs(d: Deployment): number | undefined {
   return start !== undefined && end !== undefined && end >= start ? end - start : undefined;
 }
 
-function key(target: string, skill: string): string {
-  return `${target}/${skill}`;
+/** One entry per target, skill and app: a skill has one app per environment (`skill@app` unless it is named as the skill). */
+function key(target: string, skill: string, appName = skill): string {
+  return appName === skill ? `${target}/${skill}` : `${target}/${skill}@${appName}`;
 }

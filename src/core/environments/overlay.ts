@@ -92,6 +92,19 @@ function previewSafe(doc: Document, changes: string[]): void {
   };
   del(['domains']);
   del(['alerts']);
+  // A preview deploys through the procedure (with its smoke suite) only: never by itself on a push to the PR branch.
+  for (const kind of COMPONENT_KINDS) {
+    const seq = doc.get(kind);
+    if (!isSeq(seq)) continue;
+    seq.items.forEach((item, i) => {
+      for (const src of ['git', 'github', 'gitlab', 'bitbucket']) {
+        if (isMap(item) && isMap(item.get(src)) && doc.getIn([kind, i, src, 'deploy_on_push']) === true) {
+          doc.setIn([kind, i, src, 'deploy_on_push'], false);
+          changes.push(`${kind}[${i}].${src}.deploy_on_push = false (preview)`);
+        }
+      }
+    });
+  }
   for (const kind of COMPONENT_KINDS) {
     const seq = doc.get(kind);
     if (!isSeq(seq)) continue;

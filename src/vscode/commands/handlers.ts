@@ -21,6 +21,9 @@ import { debugLocally } from './localRun/debugLocally';
 import { invoke } from './localRun/invoke';
 import { runLocally } from './localRun/runLocally';
 import { stopLocalRun } from './localRun/stopLocalRun';
+import { chooseEnvironment } from './release/chooseEnvironment';
+import { compareWithLive } from './release/compareWithLive';
+import { promote } from './release/promote';
 import { refresh } from './skills/refresh';
 import { scaffoldSkill } from './skills/scaffoldSkill';
 import { showDashboard } from './skills/showDashboard';
@@ -54,6 +57,8 @@ export const HANDLERS: Record<CommandId, Handler> = {
   'odoobo.test': testSkills,
   'odoobo.rollback': rollback,
   'odoobo.rollbackToDeployment': rollbackToDeployment,
+  'odoobo.promote': promote,
+  'odoobo.compareWithLive': compareWithLive,
   'odoobo.openLiveUrl': openLiveUrl,
   'odoobo.restart': restart,
   'odoobo.openConsole': openConsole,
@@ -73,6 +78,7 @@ export const HANDLERS: Record<CommandId, Handler> = {
   'odoobo.replacePlaceholder': replacePlaceholder,
   'odoobo.setToken': setToken,
   'odoobo.chooseTarget': chooseTarget,
+  'odoobo.chooseEnvironment': chooseEnvironment,
   'odoobo.stopLocalPlatform': stopLocalPlatform,
   'odoobo.showDashboard': showDashboard,
   'odoobo.showInsights': showInsights,

@@ -14,6 +14,7 @@ import type { AppDetails } from '../appDetails';
 import { healthMonitor, healthText } from '../operate/health';
 import { formatAgoIso, formatDuration, UI_AGO } from '../../core/util/timeText';
 import type { LocalRunItem } from '../localRun/localRunItem';
+import type { EnvironmentItem, PreviewItem } from './releaseItems';
 
 /** `~/…` for paths under the home folder: shorter descriptions that still say where. */
 export function tildify(p: string): string {
@@ -338,4 +339,6 @@ export type SkillsTreeNode =
   | DeploymentsItem
   | DeploymentItem
   | InfoItem
-  | LocalRunItem;
+  | LocalRunItem
+  | EnvironmentItem
+  | PreviewItem;

@@ -5,6 +5,10 @@ import type { SkillDeployState } from '../deployService';
 import type { AppDetailsCache } from '../appDetails';
 import { settings } from '../config';
 import { localRunChildren } from '../localRun/localRunItem';
+import { editorEnvironments, skillAppName } from '../environments';
+import { StatusStore } from '../../core/status/statusStore';
+import { skillEnvStatus } from '../../core/status/schema';
+import { EnvironmentItem, PreviewItem } from './releaseItems';
 import {
   AppItem,
   AppSpecItem,
@@ -64,10 +68,18 @@ export class SkillsTreeProvider extends Disposable implements vscode.TreeDataPro
           ? new WorktreeItem(element.folder, skill.name, worktree)
           : new NoWorktreeItem(element.folder, skill.name, !!store?.model?.isGitRepository),
         ...(await localRunChildren(element.folder, skill.name)),
-        ...(await this.appChildren(element.folder, skill.name)),
+        ...(await this.releaseChildren(element.folder, skill.name)),
         new AppSpecItem(element.folder, skill.name, skill.appSpecPath, skill.appSpecExists, skill.manifest.appSpec),
       ];
       return children;
+    }
+    if (element instanceof EnvironmentItem) {
+      const suffix = `@${element.environment.name}`;
+      // The same rows as the editor's environment, with ids of their own (a tree's ids are unique).
+      return (await this.appChildren(element.folder, element.skillName, element.appName)).map((item) => {
+        if (!(item instanceof DeploymentItem) && item.id) item.id += suffix;
+        return item;
+      });
     }
     if (element instanceof DeploymentsItem) {
       const activeId = element.details.app?.active_deployment?.id;
@@ -76,12 +88,41 @@ export class SkillsTreeProvider extends Disposable implements vscode.TreeDataPro
     return [];
   }
 
-  /** The app and its recent deployments, read when the skill is expanded (never starting the local platform for it). */
-  private async appChildren(folder: vscode.WorkspaceFolder, skill: string): Promise<SkillsTreeNode[]> {
+  /**
+   * The editor's environment's app and deployments (as before environments existed), then each other environment as a
+   * group, then the skill's pull-request previews.
+   */
+  private async releaseChildren(folder: vscode.WorkspaceFolder, skill: string): Promise<SkillsTreeNode[]> {
+    const root = folder.uri.fsPath;
+    let envs;
+    try {
+      envs = await editorEnvironments(root);
+    } catch (e) {
+      const message = (e as Error).message;
+      return [new InfoItem(folder, skill, 'environments', 'Environments', { icon: 'warning', description: message, tooltip: message })];
+    }
+    const items: SkillsTreeNode[] = await this.appChildren(folder, skill, skillAppName(envs.current, skill));
+    const others = envs.usable.filter((e) => e.name !== envs.current.name);
+    if (others.length) {
+      const status = await StatusStore.forRepository(root)
+        .then((st) => st.skill(skill))
+        .catch(() => undefined);
+      for (const env of others) {
+        const d = skillEnvStatus(status, env.name, envs.envs.defaultName).lastDeployment;
+        const state = d ? `${d.phase === 'ACTIVE' ? 'live' : d.phase.toLowerCase()} · ${d.commit.slice(0, 7)}` : 'not deployed';
+        items.push(new EnvironmentItem(folder, skill, env, skillAppName(env, skill), state));
+      }
+    }
+    for (const p of (await this.appDetails?.().previews(skill)) ?? []) items.push(new PreviewItem(folder, skill, p.pr, p.app));
+    return items;
+  }
+
+  /** An app and its recent deployments, read when the skill is expanded (never starting the local platform for it). */
+  private async appChildren(folder: vscode.WorkspaceFolder, skill: string, appName = skill): Promise<SkillsTreeNode[]> {
     const apps = this.appDetails?.();
     if (!apps) return [];
     const deploy = { command: 'odoobo.deploy', title: 'Deploy', arguments: [skill] };
-    let details = apps.peek(skill);
+    let details = apps.peek(skill, appName);
     if (!details) {
       if (!(await apps.canRead())) {
         const local = settings().target === 'local';
@@ -93,7 +134,7 @@ export class SkillsTreeProvider extends Disposable implements vscode.TreeDataPro
           }),
         ];
       }
-      details = await apps.get(skill);
+      details = await apps.get(skill, appName);
     }
     if (details.error) {
       const refresh = { command: 'odoobo.refresh', title: 'Refresh' };
@@ -101,7 +142,7 @@ export class SkillsTreeProvider extends Disposable implements vscode.TreeDataPro
       return [new InfoItem(folder, skill, 'app', 'App', { icon: 'warning', description, tooltip: details.error, command: refresh })];
     }
     if (!details.app) {
-      const description = `no app named ${skill} on ${details.target === 'local' ? 'the local App Platform' : 'DigitalOcean'}`;
+      const description = `no app named ${appName} on ${details.target === 'local' ? 'the local App Platform' : 'DigitalOcean'}`;
       return [new InfoItem(folder, skill, 'app', 'Not deployed', { icon: 'cloud', description, command: deploy })];
     }
     return [new AppItem(folder, skill, { ...details, app: details.app }), new DeploymentsItem(folder, skill, details)];

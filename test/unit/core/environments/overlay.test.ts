@@ -77,7 +77,9 @@ test('the environment names the app; no overlay and the same name leaves the tex
 });
 
 test('a preview is preview-safe: smallest size, one instance, no domains, no alerts, no autoscaling', () => {
-  const overlay = 'services:\n  - name: pr-review\n    instance_count: 3\n    autoscaling: {min_instance_count: 2, max_instance_count: 4}\n';
+  const overlay =
+    'services:\n  - name: pr-review\n    instance_count: 3\n    github: {repo: o/r, branch: x, deploy_on_push: true}\n' +
+    '    autoscaling: {min_instance_count: 2, max_instance_count: 4}\n';
   const out = specForEnvironment(BASE, overlay, previewEnvironment(12));
   const spec = parse(out.text);
   assert.equal(spec.name, 'pr-review-pr-12');
@@ -88,6 +90,7 @@ test('a preview is preview-safe: smallest size, one instance, no domains, no ale
     assert.equal(s.instance_size_slug, 'apps-s-1vcpu-0.5gb');
     assert.equal(s.autoscaling, undefined);
   }
+  assert.equal(spec.services[0].github.deploy_on_push, false, 'a preview never deploys by itself on a push');
 });
 
 test('bad overlays name their file and line', () => {
