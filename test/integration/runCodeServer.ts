@@ -39,7 +39,7 @@ function usage(message: string): never {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { mode: 'trusted', timeoutMs: 240_000, env: {} };
+  const a: Args = { mode: 'trusted', timeoutMs: 900_000, env: {} };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {

@@ -20,7 +20,7 @@ emails and Slack webhooks (shown as host and last characters: a webhook URL lets
 typed at a prompt on a terminal (not shown; an empty line ends): one a line, an email address or a Slack webhook URL
 optionally followed by its channel, e.g.
   ops@example.com
-  https://hooks.slack.com/services/T000/B000/XXXX #ops
+  https://hooks.slack.com/services/<workspace>/<channel>/<token> #ops
 Webhook URLs are never taken from the command line (every local user can read it).
 
 Options:
