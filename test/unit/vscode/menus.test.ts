@@ -20,13 +20,15 @@ interface Contributes {
 const json = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: Contributes }).contributes;
 
 /**
- * Evaluates a tree-item `when` clause for one `viewItem` value: the subset package.json uses (`view == x`, `viewItem =~
- * /re/`, `&&`). Anything else throws, so a clause this cannot read fails the test instead of passing it.
+ * Evaluates a tree-item `when` clause for one `viewItem` value: the subset package.json uses (`view == x`, `viewItem == v`,
+ * `viewItem =~ /re/`, `&&`). Anything else throws, so a clause this cannot read fails the test instead of passing it.
  */
 function shown(when: string, viewItem: string): boolean {
   return when.split('&&').every((raw) => {
     const term = raw.trim();
     if (term === 'view == odoobo.skills') return true;
+    const eq = /^viewItem == ([\w+-]+)$/.exec(term);
+    if (eq) return viewItem === eq[1];
     const m = /^viewItem =~ \/(.*)\/$/.exec(term);
     if (!m) throw new Error(`cannot evaluate "${term}"`);
     return new RegExp(m[1]).test(viewItem);
@@ -78,7 +80,9 @@ describe('menus offer an action only where it can work', () => {
   it('the evaluator reads what it is given (so the checks above can fail)', () => {
     assert.equal(shown('view == odoobo.skills && viewItem =~ /\\+active/', 'skill+valid'), false);
     assert.equal(shown('view == odoobo.skills && viewItem =~ /\\+active/', 'skill+active'), true);
-    assert.throws(() => shown('viewItem == skill', 'skill'), /cannot evaluate/);
+    assert.equal(shown('viewItem == localrun', 'localrun'), true);
+    assert.equal(shown('viewItem == localrun', 'localrun+x'), false);
+    assert.throws(() => shown('viewItem != skill', 'skill'), /cannot evaluate/);
   });
 });
 
