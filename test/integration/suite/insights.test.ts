@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { gitCommonDir } from '../../../src/core/git/git';
 import { HistoryStore } from '../../../src/core/history/store';
 import type { InsightsPanel } from '../../../src/vscode/insights/insightsPanel';
-import { fixture, type Fixture } from './helpers';
+import { api, fixture, script, type Fixture } from './helpers';
 
 const MIN = 60_000;
 
@@ -23,7 +23,8 @@ async function writeHistory(root: string): Promise<void> {
   await store.append({ ...base, skill: 'alpha', at: at(4), durationMs: 12 * MIN, steps: steps(11 * MIN) });
   await store.append({ ...base, skill: 'beta', at: at(3), durationMs: 5 * MIN, steps: steps(4 * MIN) });
   const rollback = { trigger: 'automatic' as const, status: 'succeeded' };
-  await store.append({ ...base, skill: 'beta', at: at(2), durationMs: 6 * MIN, outcome: 'rolled-back', code: 'HEALTH_CHECK_FAIL', rollback });
+  const failed = { outcome: 'rolled-back', code: 'HEALTH_CHECK_FAIL', rollback };
+  await store.append({ ...base, skill: 'beta', at: at(2), durationMs: 6 * MIN, ...failed });
 }
 
 export function insightsTests(): void {
@@ -50,6 +51,24 @@ export function insightsTests(): void {
       // give a late violation (a style or script the CSP blocks while drawing) the time to be reported
       await new Promise((r) => setTimeout(r, 500));
       assert.deepEqual(view.cspViolations, []);
+    });
+
+    it('"Set Notification Webhooks…" keeps a checked URL in secret storage, never in settings, and removes it', async () => {
+      const a = await api();
+      const url = 'https://hooks.slack.com/services/T000/B000/insightsSecret42';
+      try {
+        a.setPromptScript(script('ODOOBO_SLACK_WEBHOOK_DEPLOYMENTS', 'ftp://example.com/hook'));
+        const bad = await vscode.commands.executeCommand<{ refused?: string; message?: string }>('odoobo.setWebhooks');
+        assert.match(bad?.message ?? '', /ODOOBO_SLACK_WEBHOOK_DEPLOYMENTS is not an http\(s\) URL/);
+        assert.ok(!bad?.message?.includes('example.com'), bad?.message);
+        a.setPromptScript(script('ODOOBO_SLACK_WEBHOOK_DEPLOYMENTS', url));
+        assert.equal(await vscode.commands.executeCommand('odoobo.setWebhooks'), 'stored');
+        assert.ok(!JSON.stringify(vscode.workspace.getConfiguration('odoobo')).includes('insightsSecret42'));
+        a.setPromptScript(script('ODOOBO_SLACK_WEBHOOK_DEPLOYMENTS', ''));
+        assert.equal(await vscode.commands.executeCommand('odoobo.setWebhooks'), 'removed');
+      } finally {
+        a.setPromptScript(undefined);
+      }
     });
   });
 }
