@@ -51,4 +51,34 @@ export function quickFixTests(): void {
       await diagnostics(doc.uri, 'no findings after the fix', (d) => d.length === 0);
     });
   });
+
+  describe('an environment overlay (infra/<skill>.<env>.yaml) is diagnosed as an overlay', () => {
+    let file: string;
+    before(async () => {
+      file = path.join((await fixture()).root, 'infra', 'alpha.production.yaml');
+      await fs.writeFile(file, ['services:', '  - name: alpha', '    instance_cont: 2', ''].join('\n'));
+    });
+    after(async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await fs.rm(file, { force: true });
+    });
+
+    it('renames an unknown field by quick fix; then what the merged spec gets wrong shows on the overlay\'s line', async () => {
+      const doc = await vscode.workspace.openTextDocument(file);
+      await vscode.window.showTextDocument(doc);
+      const unknown = await diagnostics(doc.uri, 'the unknown field', (d) => d.some((x) => x.code === 'UNKNOWN_FIELD'));
+      // Not linted as a base spec: no missing name or health check.
+      assert.deepEqual(unknown.map((x) => x.code), ['UNKNOWN_FIELD']);
+      const finding = unknown[0];
+      assert.equal(finding.range.start.line, 2);
+      const ask = 'vscode.executeCodeActionProvider';
+      const provided = await vscode.commands.executeCommand<vscode.CodeAction[]>(ask, doc.uri, finding.range);
+      const fix = (provided ?? []).find((a) => a.title === 'Rename to "instance_count"');
+      assert.ok(fix?.edit, `actions: ${(provided ?? []).map((a) => a.title).join(', ') || 'none'}`);
+      assert.ok(await vscode.workspace.applyEdit(fix.edit));
+      // alpha's base runs apps-s-1vcpu-0.5gb, a single-instance size: two instances of it are flagged on the overlay.
+      const merged = await diagnostics(doc.uri, 'the merged spec\'s finding', (d) => d.some((x) => /single instance/.test(x.message)));
+      assert.deepEqual(merged.map((x) => [x.code, x.range.start.line]), [['SCHEMA_ERROR', 2]]);
+    });
+  });
 }
