@@ -119,6 +119,7 @@ export class DeployService extends Disposable {
       this.log.info(`resuming the deployment of ${skills.join(', ')} left in flight on ${connection.target}`);
       const result = await resumeInFlight({
         ...this.planOptions(store, connection, controller.signal),
+        alerts: await extensionAlerts(this.context.secrets, store.folder.uri.fsPath),
         skills,
         concurrency: s.concurrency,
         onEvent: (e) => this.onEvent(e),
