@@ -33,7 +33,7 @@ const VARIANTS: { name: string; run: (repo: string, dirs: string[]) => Promise<u
 ];
 
 /** Times every variant on repositories with 5, 20 and 100 worktrees (a third of them dirty). */
-export async function benchWorktreeState(counts = [5, 20, 100], runs = 5): Promise<StateVariant[]> {
+export async function benchWorktreeState(counts = [5, 20, 100], runs = 3): Promise<StateVariant[]> {
   const ms: Record<number, number>[] = VARIANTS.map(() => ({}));
   for (const n of counts) {
     const names = Array.from({ length: n }, (_, i) => `skill-${String(i).padStart(3, '0')}`);
