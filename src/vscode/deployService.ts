@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { AppPlatformClient } from '../core/do';
+import type { Deployment } from '../core/do/schemas';
 import {
   checkSkillRollback,
+  commitOf,
   DeployTimings,
   listInFlight,
   listRollbackTargets,
@@ -22,7 +24,7 @@ import { runSmokeSuite, type SmokeResult } from '../core/smoke';
 import { StatusStore } from '../core/status';
 import { skillEnvStatus } from '../core/status/schema';
 import { countByEnvironment, type EnvironmentCount } from '../core/status/environmentCounts';
-import { editorEnvironments, environmentSetting } from './environments';
+import { editorEnvironments, environmentSetting, skillAppName } from './environments';
 import { previousServesAfter, stateFromRecords, type SkillDeployState, type SkillPhase } from './tree/deployState';
 import { connectTarget } from '../core/target';
 import { settings, type Target } from './config';
@@ -310,23 +312,28 @@ export class DeployService extends Disposable {
   async test(store: SkillsStore, skill: string, signal?: AbortSignal): Promise<SmokeResult> {
     const manifest = store.model?.skills.find((v) => v.skill.name === skill)?.skill.manifest;
     if (!manifest) throw new Error(`${skill} has no valid manifest.`);
+    // The editor's environment's app, and its record: promotion's source-smoke-passed gate reads that environment's lastTest.
+    const { envs, current } = await editorEnvironments(store.folder.uri.fsPath, this.log);
+    const appName = skillAppName(current, skill);
     const connection = await this.connect();
     try {
-      const app = await connection.client.findAppByName(skill, { signal });
+      const app = await connection.client.findAppByName(appName, { signal });
       const liveUrl = app?.live_url;
       if (!app || !liveUrl)
-        throw new Error(`${skill} is not deployed on ${connection.target} (no app named ${skill} with a live URL). Deploy it first.`);
+        throw new Error(`${skill} is not deployed on ${connection.target} (no app named ${appName} with a live URL). Deploy it first.`);
       const result = await runSmokeSuite({ skill, manifest, baseUrl: liveUrl, signal });
       const status = await StatusStore.forRepository(store.folder.uri.fsPath);
       const passed = result.checks.filter((c) => c.status === 'passed').length;
-      await status.recordTest(skill, {
-        status: result.passed ? 'passed' : 'failed',
+      const test = {
+        status: result.passed ? ('passed' as const) : ('failed' as const),
+        commit: commitOf(app.active_deployment as Deployment | undefined, skill),
         target: connection.target,
         passed,
         failed: result.checks.length - passed,
         summary: result.checks.map((c) => `${c.name}: ${c.status}`).join(', '),
         at: new Date().toISOString(),
-      });
+      };
+      await status.recordTest(skill, test, { environment: { name: current.name, isDefault: current.name === envs.defaultName } });
       this.set(skill, { phase: this.states.get(skill)?.phase ?? 'active', smoke: result, liveUrl }, true);
       return result;
     } finally {
