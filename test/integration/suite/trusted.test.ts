@@ -17,6 +17,7 @@ import { commandsTests, rollbackWordingTests } from './commands.test';
 import { cockpitTests } from './cockpit.test';
 import { operateTests } from './operate.test';
 import { localRunTests } from './localRun.test';
+import { releaseTests } from './release.test';
 
 export function trustedTests(): void {
   let a: OdooboApi;
@@ -565,4 +566,6 @@ export function trustedTests(): void {
   insightsTests();
   commandsTests();
   localRunTests();
+  // Last: it declares environments (infra/environments.yaml) for a while and renames apps with them.
+  releaseTests();
 }
