@@ -63,6 +63,13 @@ export class DeployService extends Disposable {
     this._register({ dispose: () => this.running.forEach((c) => c.abort()) });
   }
 
+  private readonly appNames = new Map<string, string>();
+
+  /** The skill's app in the editor's environment (its own name until the status file was read, as without environments). */
+  appName(skill: string): string {
+    return this.appNames.get(skill) ?? skill;
+  }
+
   /** Per environment, what the status file last recorded on the current target (the status bar's tooltip). */
   environmentCounts: readonly EnvironmentCount[] = [];
 
@@ -86,7 +93,10 @@ export class DeployService extends Disposable {
       const { envs, current } = await editorEnvironments(store.folder.uri.fsPath, this.log);
       this.environmentCounts = countByEnvironment(file, envs, target);
       // Another environment may have been chosen: what this one has not recorded is not shown.
-      for (const v of store.model?.skills ?? []) if (!this.running.has(v.skill.name)) this.states.delete(v.skill.name);
+      for (const v of store.model?.skills ?? []) {
+        this.appNames.set(v.skill.name, skillAppName(current, v.skill.name));
+        if (!this.running.has(v.skill.name)) this.states.delete(v.skill.name);
+      }
       for (const [skill, status] of Object.entries(file.skills ?? {})) {
         if (this.running.has(skill)) continue;
         const s = skillEnvStatus(status, current.name, envs.defaultName);

@@ -37,8 +37,9 @@ class SkillLogSource implements LogSource, vscode.Disposable {
     if (this.inner) return this.inner;
     const connection = (this.connection = await this.deployments.connect());
     const { client, target } = connection;
-    const app = await client.findAppByName(this.skill, { signal });
-    if (!app) throw new NotDeployedError(`${this.skill} is not deployed on ${target}: there is no app named ${this.skill}.`);
+    const appName = this.deployments.appName(this.skill);
+    const app = await client.findAppByName(appName, { signal });
+    if (!app) throw new NotDeployedError(`${this.skill} is not deployed on ${target}: there is no app named ${appName}.`);
     // Build and deploy logs are the latest deployment's, even a failed one; run logs follow the active deployment.
     const latest = this.type === 'RUN' ? undefined : await client.listDeployments(app.id, { per_page: 1, signal });
     const deploymentId = latest?.deployments?.[0]?.id;
