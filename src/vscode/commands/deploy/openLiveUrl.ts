@@ -5,7 +5,7 @@ import { chooseSkills, skillRefs } from '../support/skillRefs';
 
 /** `odoobo.openLiveUrl`: the skill's live URL (a skill or app item, a name, or one chosen) in the browser. */
 export async function openLiveUrl(ctx: CommandContext, arg?: unknown): Promise<string | CommandRefusal> {
-  const urlOf = (skill: string) => ctx.deployments.state(skill)?.liveUrl ?? ctx.apps.peek(skill)?.app?.live_url;
+  const urlOf = (skill: string) => ctx.deployments.state(skill)?.liveUrl ?? ctx.apps.peek(skill, ctx.deployments.appName(skill))?.app?.live_url;
   if (arg === undefined) {
     const [chosen] = await chooseSkills(ctx, 'Open the live URL of which skill?', (r) => !!urlOf(r.name));
     if (!chosen) return refused('no skill with a live URL chosen', 'cancelled');

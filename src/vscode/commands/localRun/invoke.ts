@@ -19,7 +19,7 @@ const TYPED = 'Type the JSON body…';
 
 /** Where to send: the skill's local run and/or its deployed app's live URL on the current target. */
 async function baseUrlOf(ctx: CommandContext, skill: string, local: string | undefined): Promise<string | undefined> {
-  const deployed = (await ctx.apps.canRead()) ? (await ctx.apps.get(skill)).app?.live_url : undefined;
+  const deployed = (await ctx.apps.canRead()) ? (await ctx.apps.get(skill, ctx.deployments.appName(skill))).app?.live_url : undefined;
   const choices = [
     ...(local ? [{ label: 'Local run', description: local, url: local }] : []),
     ...(deployed ? [{ label: 'Deployed', description: deployed, url: deployed }] : []),
