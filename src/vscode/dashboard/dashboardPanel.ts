@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
 import type { AppHistoryLoader } from '../../core/deploy/appHistory';
 import { StatusStore, type SkillTestResult } from '../../core/status';
+import { skillEnvStatus } from '../../core/status/schema';
 import type { CommandId } from '../commands/commandIds';
 import { settings } from '../config';
 import type { DeployService } from '../deployService';
+import { editorEnvironments, skillAppName, type EditorEnvironments } from '../environments';
 import type { SkillsStore } from '../skillsStore';
 import { Disposable } from '../util/disposable';
 import { dashboardHtml, newNonce } from './html';
@@ -13,6 +15,7 @@ import {
   parseWebviewMessage,
   readUiState,
   type ActionKind,
+  type EnvironmentInfo,
   type HostMessage,
   type SkillRow,
   type UiState,
@@ -75,7 +78,8 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
     this._register(deps.deployments.onDidChange((skill) => this.changed(skill)));
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration('odoobo.target') && !e.affectsConfiguration('odoobo.apiUrl')) return;
+        const watched = ['odoobo.target', 'odoobo.apiUrl', 'odoobo.environment'];
+        if (!watched.some((k) => e.affectsConfiguration(k))) return;
         this.history.invalidate();
         this.changed();
       }),
@@ -156,6 +160,8 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
         return this.sendHistory(m.skill, m.refresh);
       case 'action':
         return this.act(m.kind, m.skill);
+      case 'chooseEnvironment':
+        return this.chooseEnvironment(m.environment);
     }
   }
 
@@ -250,8 +256,11 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
         let status = this.statusStores.get(dir);
         if (!status) this.statusStores.set(dir, (status = StatusStore.forRepository(dir)));
         const file = await (await status).read();
-        for (const [skill, s] of Object.entries(file.skills))
-          if (s.lastTest && (s.lastTest.target ?? target) === target) tests.set(skill, s.lastTest);
+        const { envs, current } = await editorEnvironments(dir, this.deps.log);
+        for (const [skill, s] of Object.entries(file.skills)) {
+          const lastTest = skillEnvStatus(s, current.name, envs.defaultName).lastTest;
+          if (lastTest && (lastTest.target ?? target) === target) tests.set(skill, lastTest);
+        }
       } catch (e) {
         this.statusStores.delete(store.folder.uri.fsPath);
         this.deps.log.debug(`dashboard: no status file for ${store.folder.name}: ${(e as Error).message}`);
@@ -260,9 +269,37 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
     this.lastTests = tests;
   }
 
+  /** The editor's environments, of the first repository with skills (undefined: none, or an invalid environments.yaml). */
+  private async environments(): Promise<EditorEnvironments | undefined> {
+    const store = this.deps.stores().find((s) => s.model?.root);
+    if (!store?.model) return undefined;
+    return editorEnvironments(store.model.root, this.deps.log).catch((e: unknown) => {
+      this.deps.log.debug(`dashboard: no environments: ${(e as Error).message}`);
+      return undefined;
+    });
+  }
+
   private async postState(): Promise<void> {
     await this.loadLastTests();
-    this.post({ type: 'state', target: settings().target, trusted: vscode.workspace.isTrusted, rows: this.rows(), ui: this.ui });
+    const envs = await this.environments();
+    const environment: EnvironmentInfo | undefined = envs && {
+      current: envs.current.name,
+      all: envs.usable.map((e) => e.name),
+      requiresApproval: envs.current.requiresApproval,
+    };
+    const trusted = vscode.workspace.isTrusted;
+    const target = settings().target;
+    this.post({ type: 'state', target, trusted, rows: this.rows(), ui: this.ui, ...(environment ? { environment } : {}) });
+  }
+
+  /** The header's switch: the command writes odoobo.environment; its configuration change posts the new state. */
+  private async chooseEnvironment(name: string | undefined): Promise<void> {
+    if (name !== undefined && !(await this.environments())?.usable.some((e) => e.name === name))
+      return this.reject(`choice of an unknown environment ${name}`);
+    this.deps.log.info(`dashboard: odoobo.chooseEnvironment ${name ?? ''}`.trimEnd());
+    Promise.resolve(this.execute('odoobo.chooseEnvironment', ...(name ? [name] : []))).then(undefined, (e: unknown) =>
+      this.deps.log.error(`dashboard: odoobo.chooseEnvironment failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
   }
 
   private flush(): void {
@@ -298,8 +335,11 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
     const target = settings().target;
     this.historyKeys.set(skill, this.historyKey(skill));
     this.historyAt.set(skill, Date.now());
-    if (refresh || !this.history.cached(target, skill)) this.post({ type: 'history', skill, status: 'loading', entries: [] });
-    const r = await this.history.load(target, skill, { refresh });
+    const envs = await this.environments();
+    // The editor's environment's app (pr-review-staging), as the tree reads it.
+    const appName = envs ? skillAppName(envs.current, skill) : skill;
+    if (refresh || !this.history.cached(target, skill, appName)) this.post({ type: 'history', skill, status: 'loading', entries: [] });
+    const r = await this.history.load(target, skill, { refresh, appName });
     // A panel closed meanwhile gets nothing (post needs a ready panel); the read stays cached for the tree.
     this.post({
       type: 'history',

@@ -128,6 +128,16 @@ export function readUiState(value: unknown): UiState {
 
 export const TARGETS = ['local', 'digitalocean'] as const;
 
+const envName = z.string().check(z.regex(/^[a-z][a-z0-9-]{0,20}$/, 'an environment name'));
+
+/** The editor's environment (odoobo.environment) that the rows are of, and the repository's others. */
+export const EnvironmentInfoSchema = z.object({
+  current: envName,
+  all: list(envName, 20),
+  requiresApproval: z.boolean(),
+});
+export type EnvironmentInfo = z.infer<typeof EnvironmentInfoSchema>;
+
 export const HostMessageSchema = z.discriminatedUnion('type', [
   /** Everything, after `ready` or when many skills changed. `ui`: the state the panel was restored with. */
   z.object({
@@ -136,6 +146,7 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     trusted: z.boolean(),
     rows: list(SkillRowSchema, 500),
     ui: z.optional(UiStateSchema),
+    environment: z.optional(EnvironmentInfoSchema),
   }),
   /** Only the rows that changed. */
   z.object({ type: z.literal('rows'), rows: list(SkillRowSchema, 500) }),
@@ -159,6 +170,8 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('requestHistory'), skill: skillName, refresh: z.optional(z.boolean()) }),
   /** The skill whose history is shown (null: none); the host refreshes it when its deployment changes. */
   z.strictObject({ type: z.literal('select'), skill: z.nullable(skillName) }),
+  /** Switch the editor's environment (odoobo.chooseEnvironment; without one, it asks which). */
+  z.strictObject({ type: z.literal('chooseEnvironment'), environment: z.optional(envName) }),
 ]);
 export type WebviewMessage = z.infer<typeof WebviewMessageSchema>;
 

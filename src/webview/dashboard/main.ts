@@ -59,7 +59,7 @@ function renderAll(): void {
   app.removeAttribute('aria-busy');
   replaceKeepingFocus(
     app,
-    header(view.target, view.trusted, rows()),
+    header(view.target, view.trusted, rows(), view.environment),
     rows().length ? skillsTable(rows(), ui) : h('p', { class: 'muted' }, 'No skills in this workspace.'),
     h('p', { class: 'keys muted', id: 'keys-help' }, KEYS_HELP),
     historySection(ui, ui.selected ? histories.get(ui.selected) : undefined),
@@ -96,7 +96,7 @@ function renderHistory(): void {
 function onState(m: StateMessage): void {
   if (!hasOwnState && m.ui) ui = m.ui;
   hasOwnState = true;
-  view = { target: m.target, trusted: m.trusted, rows: new Map(m.rows.map((r) => [r.skill, r])) };
+  view = { target: m.target, trusted: m.trusted, environment: m.environment, rows: new Map(m.rows.map((r) => [r.skill, r])) };
   const known = (s: string) => view!.rows.has(s);
   setUi({ selected: ui.selected && known(ui.selected) ? ui.selected : undefined, expanded: ui.expanded.filter(known) });
   renderAll();
@@ -169,6 +169,10 @@ function chooseDeployment(id: string): void {
 app.addEventListener('click', (e) => {
   const target = e.target instanceof Element ? e.target : undefined;
   if (!target) return;
+  if (target.closest('[data-env]')) {
+    e.preventDefault();
+    return send({ type: 'chooseEnvironment' });
+  }
   const control = target.closest<HTMLElement>('[data-act], [data-refresh]');
   if (control) {
     e.preventDefault();

@@ -4,6 +4,7 @@
  */
 import type {
   ActionKind,
+  EnvironmentInfo,
   HistoryEntry,
   HistoryMessage,
   ProgressStep,
@@ -52,14 +53,34 @@ const none = (): HTMLElement => h('span', { class: 'muted', 'aria-label': 'none'
 // ------------------------------------------------------------------------------------------------------------------
 // Header
 
-export function header(target: 'local' | 'digitalocean', trusted: boolean, rows: readonly SkillRow[]): HTMLElement {
+export function header(target: 'local' | 'digitalocean', trusted: boolean, rows: readonly SkillRow[], env?: EnvironmentInfo): HTMLElement {
   return h(
     'header',
     { class: 'toolbar' },
     h('h1', {}, 'Deployments'),
     h('vscode-badge', { title: 'odoobo.target' }, target === 'local' ? 'Local App Platform' : 'DigitalOcean'),
+    env && environmentSwitch(env),
     h('span', { class: 'counts', id: 'counts', 'aria-live': 'polite' }, counts(rows)),
     !trusted && h('span', { class: 'untrusted' }, icon('shield'), ' Restricted mode: deploying, testing and rolling back are disabled'),
+  );
+}
+
+/** The editor's environment (the rows are its apps); a click asks for another one (odoobo.chooseEnvironment). */
+function environmentSwitch(env: EnvironmentInfo): HTMLElement {
+  const others = env.all.filter((e) => e !== env.current);
+  const title = `odoobo.environment: the rows are ${env.current}'s apps${others.length ? `; switch to ${others.join(', ')}` : ''}`;
+  return h(
+    'vscode-button',
+    {
+      class: 'env-switch',
+      secondary: true,
+      icon: 'server-environment',
+      title,
+      'aria-label': `Environment ${env.current}: choose another`,
+      'data-env': env.current,
+      'data-key': 'env',
+    },
+    env.requiresApproval ? `${env.current} · approval required` : env.current,
   );
 }
 

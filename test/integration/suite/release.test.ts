@@ -9,6 +9,7 @@ import { commitOf } from '../../../src/core/deploy';
 import type { Deployment } from '../../../src/core/do/schemas';
 import { previewDown, previewUp } from '../../../src/core/release/preview';
 import { StatusStore } from '../../../src/core/status';
+import type { StateMessage } from '../../../src/vscode/dashboard/protocol';
 import { api, children, EXTENSION_ID, fixture, script, skillItem, waitFor, type Fixture } from './helpers';
 
 const SKILL = 'pr-review';
@@ -121,7 +122,8 @@ export function releaseTests(): void {
 
     it('compares production with what a deploy would apply, in a diff editor of masked YAML', async function () {
       this.timeout(60_000);
-      const r = await vscode.commands.executeCommand<{ environment: string; left: string; right: string }>('odoobo.compareWithLive', SKILL, 'production');
+      type Compared = { environment: string; left: string; right: string };
+      const r = await vscode.commands.executeCommand<Compared>('odoobo.compareWithLive', SKILL, 'production');
       assert.equal(r.environment, 'production', JSON.stringify(r));
       const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
       assert.ok(tab?.input instanceof vscode.TabInputTextDiff, `the active tab is a diff: ${tab?.label}`);
@@ -153,7 +155,8 @@ export function releaseTests(): void {
       assert.equal(refused[0].failedGate?.name, 'approval', JSON.stringify(refused[0].gates));
       assert.ok(refused[0].gates.filter((g) => g.name !== 'approval').every((g) => g.ok), JSON.stringify(refused[0].gates));
       assert.equal(dismissed.asked.length, 1);
-      assert.match(dismissed.asked[0], new RegExp(`^confirm: Promote ${SKILL} from staging to production at ${stagingCommit.slice(0, 7)}\\?`));
+      const question = `^confirm: Promote ${SKILL} from staging to production at ${stagingCommit.slice(0, 7)}\\?`;
+      assert.match(dismissed.asked[0], new RegExp(question));
       assert.match(dismissed.asked[0], /✓ source-smoke-passed/);
       const diff = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
       assert.ok(diff instanceof vscode.TabInputTextDiff, 'the pre-flight diff opened beside the modal');
@@ -182,6 +185,53 @@ export function releaseTests(): void {
       assert.equal(prodRow.contextValue, 'app+live');
     });
 
+    it("shows the editor's environment in the dashboard's header and switches it from there", async function () {
+      this.timeout(60_000);
+      const config = vscode.workspace.getConfiguration('odoobo');
+      /** The newest state message posted after `from` messages, once `ok` holds for it. */
+      const stateAfter = (from: number, what: string, ok: (m: StateMessage) => boolean) =>
+        waitFor(a, what, async () => {
+          const n = a.dashboard.postedCount - from;
+          const states = n > 0 ? a.dashboard.posted.slice(-n).filter((m): m is StateMessage => m.type === 'state') : [];
+          const last = states.at(-1);
+          return last && ok(last) ? last : undefined;
+        });
+      a.dashboard.show();
+      try {
+        let from = a.dashboard.postedCount;
+        await a.dashboard.receive({ type: 'ready' });
+        const first = await stateAfter(from, 'the first state', () => true);
+        assert.deepEqual(first.environment, { current: 'staging', all: ['staging', 'production'], requiresApproval: false });
+        const bare = (u?: string) => u?.replace(/\/$/, '');
+        assert.equal(bare(first.rows.find((r) => r.skill === SKILL)?.liveUrl), bare((await client.findAppByName(STAGING_APP))?.live_url));
+
+        await a.dashboard.receive({ type: 'chooseEnvironment', environment: 'qa' });
+        assert.match(String(a.dashboard.rejected.at(-1)), /unknown environment qa/);
+
+        // The header's switch without a name: the command's quick pick, answered here.
+        from = a.dashboard.postedCount;
+        const asked = script('production');
+        a.setPromptScript(asked);
+        await a.dashboard.receive({ type: 'chooseEnvironment' });
+        const prod = await stateAfter(from, 'the production state', (m) => m.environment?.current === 'production');
+        a.setPromptScript(undefined);
+        assert.deepEqual(asked.asked, ['pick: Deploy to and show which environment?']);
+        assert.equal(vscode.workspace.getConfiguration('odoobo').get('environment'), 'production', 'written to the workspace settings');
+        assert.equal(prod.environment?.requiresApproval, true);
+        const row = prod.rows.find((r) => r.skill === SKILL);
+        assert.equal(row?.phase, 'active', JSON.stringify(row));
+        assert.equal(bare(row?.liveUrl), bare((await client.findAppByName(SKILL))?.live_url), "the row is production's app");
+
+        from = a.dashboard.postedCount;
+        await a.dashboard.receive({ type: 'chooseEnvironment', environment: 'staging' });
+        await stateAfter(from, 'the staging state again', (m) => m.environment?.current === 'staging');
+      } finally {
+        a.setPromptScript(undefined);
+        a.dashboard.currentPanel?.dispose();
+        await config.update('environment', undefined, vscode.ConfigurationTarget.Workspace);
+      }
+    });
+
     it('shows a pull request preview as "PR #n" under the skill', async function () {
       this.timeout(180_000);
       const up = await previewUp(SKILL, PR, undefined, { repoRoot: fx.root, client, target: 'local', smoke: false });
@@ -196,7 +246,8 @@ export function releaseTests(): void {
 
     it("lists each environment's counts in the status bar's tooltip", async () => {
       await a.deployments.load(a.stores()[0]);
-      const tooltip = await waitFor(a, 'environment lines in the tooltip', async () => (/^production: /m.test(a.statusBar.tooltip) ? a.statusBar.tooltip : undefined));
+      const tooltip = await waitFor(a, 'environment lines in the tooltip', async () =>
+        /^production: /m.test(a.statusBar.tooltip) ? a.statusBar.tooltip : undefined);
       assert.match(tooltip, /^By environment:$/m);
       assert.match(tooltip, /^staging: [1-9]\d* serving/m);
       assert.match(tooltip, /^production: 1 serving/m);

@@ -83,6 +83,8 @@ describe('dashboard protocol: webview → host', () => {
       { type: 'requestHistory', skill: 'alpha', refresh: true },
       { type: 'select', skill: 'alpha' },
       { type: 'select', skill: null },
+      { type: 'chooseEnvironment' },
+      { type: 'chooseEnvironment', environment: 'production' },
     ]) {
       const r = parseWebviewMessage(m);
       assert.ok(r.ok, `${JSON.stringify(m)}: ${r.ok ? '' : r.error}`);
@@ -106,6 +108,8 @@ describe('dashboard protocol: webview → host', () => {
       { type: 'ready', extra: 1 },
       { type: 'requestHistory', skill: 'alpha', refresh: 'yes' },
       { type: 'select', skill: 7 },
+      { type: 'chooseEnvironment', environment: 'Prod; rm -rf' },
+      { type: 'chooseEnvironment', command: 'odoobo.deploy' },
     ]) {
       const r = parseWebviewMessage(m);
       assert.equal(r.ok, false, JSON.stringify(m));
@@ -119,6 +123,13 @@ describe('dashboard protocol: host → webview', () => {
     const rows = [row({ state: state({ result: result(), smoke: smoke() }) }), row({ skill: 'beta' })];
     for (const m of [
       { type: 'state', target: 'local', trusted: true, rows, ui: { selected: 'alpha', expanded: ['beta'], scrollY: 40 } },
+      {
+        type: 'state',
+        target: 'local',
+        trusted: true,
+        rows,
+        environment: { current: 'production', all: ['staging', 'production'], requiresApproval: true },
+      },
       { type: 'rows', rows },
       { type: 'history', skill: 'alpha', status: 'loaded', entries: [historyEntry(timedDeployment(2))], fetchedAt: 1 },
       { type: 'history', skill: 'alpha', status: 'error', entries: [], error: 'App Platform answered 500' },
@@ -134,6 +145,8 @@ describe('dashboard protocol: host → webview', () => {
     assert.equal(parseHostMessage({ type: 'rows', rows: [{ ...good, phase: 'exploded' }] }).ok, false);
     assert.equal(parseHostMessage({ type: 'state', target: 'aws', trusted: true, rows: [] }).ok, false);
     assert.equal(parseHostMessage({ type: 'history', skill: 'alpha', status: 'loaded' }).ok, false);
+    const env = { current: '<b>x</b>', all: [], requiresApproval: false };
+    assert.equal(parseHostMessage({ type: 'state', target: 'local', trusted: true, rows: [], environment: env }).ok, false);
     assert.equal(HostMessageSchema.safeParse({ type: 'rows', rows: 'all' }).success, false);
   });
 });
