@@ -1,7 +1,8 @@
 /**
  * End-to-end screenshot test of operating a deployed skill: the packaged extension in code-server on the demo
  * repository, pr-review deployed, its app row showing health (CPU %, memory %, ready replicas), then Open Console
- * from the palette: a terminal on the running instance's shell (the integration suite checks what it prints). Saved as test-results/operate-console.png
+ * from the palette: a terminal on the running instance's shell (the integration suite checks what it prints). Saved
+ * as test-results/operate-console.png
  * (media/operate-console.png with UPDATE_SCREENSHOTS=1).
  *
  *   npm run package && node --import tsx --test test/e2e/operate.e2e.ts

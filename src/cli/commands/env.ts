@@ -202,9 +202,8 @@ export const envList: CliCommand = {
         }
         const liveText = (v: (typeof vars)[number]) => (v.live === undefined ? 'no app' : v.live === 'set' ? 'value set' : v.live);
         const rows = vars.map((v) => [v.key, v.component ?? '(app)', v.scope, v.type, liveText(v)]);
-        for (const l of formatTable([{ header: 'KEY' }, { header: 'WHERE' }, { header: 'SCOPE' }, { header: 'TYPE' }, { header: 'LIVE' }], rows)) {
-          io.out(l);
-        }
+        const columns = [{ header: 'KEY' }, { header: 'WHERE' }, { header: 'SCOPE' }, { header: 'TYPE' }, { header: 'LIVE' }];
+        for (const l of formatTable(columns, rows)) io.out(l);
         if (!vars.length) io.out(`${o.file} sets no env vars`);
         return EXIT.OK;
       } catch (e) {
@@ -253,16 +252,19 @@ export const envSet: CliCommand = {
         const secret = values.secret === true;
         const environment = await environmentOf(o, values.env, !secret);
         extra.environment = environment.env.name;
-        if (secret && !(await confirmProtected(io, environment.env, `set ${key} on ${await appNameInEnv(o.skill, environment)}`, values.yes))) {
+        const action = `set ${key} on ${await appNameInEnv(o.skill, environment)}`;
+        if (secret && !(await confirmProtected(io, environment.env, action, values.yes))) {
           io.err('odoobo env set: not confirmed; nothing changed');
           return EXIT.FAILED;
         }
         const value = await readValue(key, secret);
         if (secret && value === '') throw new EnvVarError('INVALID_KEY', `no value for ${key}: nothing set`);
-        const edit = setEnvVar(o.text, o.file, { key, secret, value: secret ? undefined : value, scope, component: values.component, appLevel: values.app });
+        const place = { component: values.component, appLevel: values.app };
+        const edit = setEnvVar(o.text, o.file, { key, secret, value: secret ? undefined : value, scope, ...place });
         Object.assign(extra, { scope: edit.scope, component: edit.place.component ?? null, specChanged: edit.changed });
         if (edit.changed) await writeSpec(o.skill, o.text, edit);
-        say(`${key} (${secret ? 'SECRET' : 'GENERAL'}, ${edit.scope}, ${placeText(edit.place)}): ${edit.changed ? `${o.file} edited` : `${o.file} already says so`}`);
+        const what = `${key} (${secret ? 'SECRET' : 'GENERAL'}, ${edit.scope}, ${placeText(edit.place)})`;
+        say(`${what}: ${edit.changed ? `${o.file} edited` : `${o.file} already says so`}`);
         if (!secret) {
           if (values['no-deploy']) {
             if (json) printJson(io, { command: 'env set', ok: true, exitCode: EXIT.OK, ...extra });
@@ -286,7 +288,9 @@ export const envSet: CliCommand = {
           }
         }
         const ok = !r.deployment || phase === 'ACTIVE';
-        say(ok ? `${key} is set on the live app (encrypted there; not in the repository)` : `the deployment ended ${phase}: see odoobo logs ${o.skill.name}`);
+        say(ok
+          ? `${key} is set on the live app (encrypted there; not in the repository)`
+          : `the deployment ended ${phase}: see odoobo logs ${o.skill.name}`);
         const code = ok ? EXIT.OK : EXIT.FAILED;
         if (json) printJson(io, { command: 'env set', ok, exitCode: code, ...extra, deploymentId: r.deployment?.id, phase });
         return code;
@@ -305,7 +309,10 @@ export const envUnset: CliCommand = {
   help: UNSET_HELP,
   async run(args, io) {
     const { values, positionals } = parseArgs({
-      args, strict: true, allowPositionals: true, options: { ...COMMON_OPTIONS, ...TARGET_OPTIONS, ...PLACE_OPTIONS, 'no-deploy': { type: 'boolean' } },
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: { ...COMMON_OPTIONS, ...TARGET_OPTIONS, ...PLACE_OPTIONS, 'no-deploy': { type: 'boolean' } },
     });
     if (values.help) {
       io.out(UNSET_HELP);

@@ -127,7 +127,9 @@ export const scale: CliCommand = {
       count: intOption(values.count, '--count'),
       size: values.size,
       ...(auto
-        ? { autoscale: { min: intOption(values.min, '--min'), max: intOption(values.max, '--max'), cpuPercent: intOption(values.cpu, '--cpu') } }
+        ? {
+          autoscale: { min: intOption(values.min, '--min'), max: intOption(values.max, '--max'), cpuPercent: intOption(values.cpu, '--cpu') },
+        }
         : values['no-autoscale'] ? { autoscale: false as const } : {}),
     };
     if (change.count === undefined && change.size === undefined && change.autoscale === undefined) {
@@ -166,7 +168,8 @@ export const scale: CliCommand = {
           const sizes = await target.client.listInstanceSizes({ signal });
           const plan = planScale({ text, file, change, sizes, effectiveSpec, overlay: toOverlay });
           if (plan.changed && JSON.stringify(plan.specBefore) === JSON.stringify(plan.specAfter)) {
-            throw new UsageError(`${overlayFile} sets this for ${env.name}, so editing ${file} changes nothing there: pass --env ${env.name}`);
+            const why = `${overlayFile} sets this for ${env.name}, so editing ${file} changes nothing there`;
+            throw new UsageError(`${why}: pass --env ${env.name}`);
           }
           const app = await target.client.findAppByName(plan.specBefore.name, { signal }).catch(() => undefined);
           const [b, a] = await Promise.all([

@@ -42,9 +42,13 @@ export function autoscaling(ctx: RuleContext): void {
         'SCHEMA_ERROR',
         'error',
         ctx.keyRange(at),
-        `\`${formatPath(at)}\`: ${code(size)} cannot autoscale; App Platform autoscales dedicated sizes only (e.g. ${code('apps-d-1vcpu-1gb')})`,
+        `\`${formatPath(at)}\`: ${code(size)} cannot autoscale; App Platform autoscales dedicated sizes only ` +
+          `(e.g. ${code('apps-d-1vcpu-1gb')})`,
         at,
-        { kind: 'set-field', path: [...c.path, 'instance_size_slug'], value: 'apps-d-1vcpu-1gb', title: 'Use the dedicated size apps-d-1vcpu-1gb' },
+        {
+          kind: 'set-field', path: [...c.path, 'instance_size_slug'], value: 'apps-d-1vcpu-1gb',
+          title: 'Use the dedicated size apps-d-1vcpu-1gb',
+        },
       );
     }
   }

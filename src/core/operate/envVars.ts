@@ -51,7 +51,8 @@ export function checkKey(key: string): void {
   if (!ENV_KEY.test(key)) {
     throw new EnvVarError(
       'INVALID_KEY',
-      `"${key.length > 64 ? `${key.slice(0, 64)}…` : key}" is not an env var name: a letter or _ first, then letters, digits or _ (e.g. API_TOKEN)`,
+      `"${key.length > 64 ? `${key.slice(0, 64)}…` : key}" is not an env var name: ` +
+        'a letter or _ first, then letters, digits or _ (e.g. API_TOKEN)',
     );
   }
 }
@@ -115,7 +116,8 @@ export function resolvePlace(spec: AppSpec, key: string, want: { component?: str
   if (want.component !== undefined) {
     const c = components.find((x) => x.name === want.component);
     if (!c) {
-      throw new EnvVarError('UNKNOWN_COMPONENT', `${file}: no component named \`${want.component}\` (components: ${components.map((x) => x.name).join(', ')})`);
+      const names = components.map((x) => x.name).join(', ');
+      throw new EnvVarError('UNKNOWN_COMPONENT', `${file}: no component named \`${want.component}\` (components: ${names})`);
     }
     return { component: c.name, kind: c.kind };
   }
@@ -126,10 +128,12 @@ export function resolvePlace(spec: AppSpec, key: string, want: { component?: str
   if (holding.length === 1) return holding[0];
   const where = (p: EnvPlace) => (p.component === undefined ? 'the app level' : `component ${p.component}`);
   if (holding.length > 1) {
-    throw new EnvVarError('AMBIGUOUS_PLACE', `${key} is set at ${holding.map(where).join(' and ')}: choose with --component <name> or --app`);
+    const places = holding.map(where).join(' and ');
+    throw new EnvVarError('AMBIGUOUS_PLACE', `${key} is set at ${places}: choose with --component <name> or --app`);
   }
   if (components.length === 1) return { component: components[0].name, kind: components[0].kind };
-  throw new EnvVarError('AMBIGUOUS_PLACE', `${file}: several components (${components.map((c) => c.name).join(', ')}): choose with --component <name> or --app`);
+  const names = components.map((c) => c.name).join(', ');
+  throw new EnvVarError('AMBIGUOUS_PLACE', `${file}: several components (${names}): choose with --component <name> or --app`);
 }
 
 /** The `envs` sequence at a place in the document, made when `create`. */
@@ -176,7 +180,8 @@ export function setEnvVar(text: string, file: string, input: SetEnvVarInput): Sp
   checkKey(input.key);
   if (!input.secret && input.value !== undefined) {
     const s = findSecret(input.value);
-    if (s) throw new EnvVarError('LOOKS_SECRET', `the value of ${input.key} looks like a ${s.kind}: set it with --secret so it stays out of the repository`);
+    const why = `the value of ${input.key} looks like a ${s?.kind ?? ''}: set it with --secret so it stays out of the repository`;
+    if (s) throw new EnvVarError('LOOKS_SECRET', why);
   }
   const doc = parse(text, file);
   const place = resolvePlace(doc.toJS() as AppSpec, input.key, input, file);
@@ -236,8 +241,11 @@ export async function setLiveSecret(
   if (input.place.component === undefined) {
     envs = spec.envs ??= [];
   } else {
-    const c = ((spec[input.place.kind ?? 'services'] ?? []) as Array<{ name?: string; envs?: Env[] }>).find((x) => x.name === input.place.component);
-    if (!c) throw new EnvVarError('NO_APP', `the live app ${appName} has no component ${input.place.component} yet: deploy the skill first`);
+    const list = (spec[input.place.kind ?? 'services'] ?? []) as Array<{ name?: string; envs?: Env[] }>;
+    const c = list.find((x) => x.name === input.place.component);
+    if (!c) {
+      throw new EnvVarError('NO_APP', `the live app ${appName} has no component ${input.place.component} yet: deploy the skill first`);
+    }
     envs = c.envs ??= [];
   }
   const at = envs.find((e) => e.key === input.key);

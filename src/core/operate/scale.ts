@@ -52,7 +52,8 @@ export interface ScalePlan {
   specAfter: AppSpec;
 }
 
-export type ScaleErrorCode = 'UNKNOWN_SIZE' | 'COUNT_OUT_OF_RANGE' | 'UNKNOWN_COMPONENT' | 'NOT_AUTOSCALABLE' | 'INVALID_SCALE' | 'BAD_SPEC';
+export type ScaleErrorCode =
+  'UNKNOWN_SIZE' | 'COUNT_OUT_OF_RANGE' | 'UNKNOWN_COMPONENT' | 'NOT_AUTOSCALABLE' | 'INVALID_SCALE' | 'BAD_SPEC';
 
 export class ScaleError extends Error {
   constructor(
@@ -118,7 +119,8 @@ function componentsOf(spec: AppSpec): Located[] {
 }
 
 function scaleOf(c: Record<string, unknown>): ComponentScale {
-  const a = c.autoscaling as { min_instance_count?: number; max_instance_count?: number; metrics?: { cpu?: { percent?: number } } } | undefined;
+  type Auto = { min_instance_count?: number; max_instance_count?: number; metrics?: { cpu?: { percent?: number } } };
+  const a = c.autoscaling as Auto | undefined;
   const size = typeof c.instance_size_slug === 'string' ? c.instance_size_slug : DEFAULT_SIZE;
   if (a) {
     return { size, autoscaling: { min: a.min_instance_count, max: a.max_instance_count, cpuPercent: a.metrics?.cpu?.percent } };
@@ -183,7 +185,10 @@ export function planScale(input: PlanScaleInput): ScalePlan {
     });
   }
   if (change.count !== undefined && change.autoscale) {
-    throw new ScaleError('INVALID_SCALE', 'a fixed instance count and autoscaling do not go together (App Platform: instance_count must not be set with autoscaling)');
+    throw new ScaleError(
+      'INVALID_SCALE',
+      'a fixed instance count and autoscaling do not go together (App Platform: instance_count must not be set with autoscaling)',
+    );
   }
   whole(change.count, 'the instance count', 1, MAX_INSTANCES);
   const before = scaleOf(target.value);
@@ -230,7 +235,8 @@ export function planScale(input: PlanScaleInput): ScalePlan {
     after = { size: sizeSlug, autoscaling: before.autoscaling };
   }
   if (after.autoscaling?.max !== undefined && size.single_instance_only) {
-    throw new ScaleError('COUNT_OUT_OF_RANGE', `\`${sizeSlug}\` runs a single instance only; it cannot autoscale`, { range: countRange(size) });
+    const range = countRange(size);
+    throw new ScaleError('COUNT_OUT_OF_RANGE', `\`${sizeSlug}\` runs a single instance only; it cannot autoscale`, { range });
   }
   if (after.count !== undefined) {
     const r = countRange(size);

@@ -46,7 +46,8 @@ export function sealSecrets<S extends AppSpec>(spec: S, platformSecret: string):
   }
   for (const list of lists) {
     for (const e of list ?? []) {
-      if (e.type === 'SECRET' && e.value !== undefined && e.value !== '' && !e.value.startsWith('EV[')) e.value = seal(e.value, platformSecret);
+      const plaintext = e.type === 'SECRET' && e.value !== undefined && e.value !== '' && !e.value.startsWith('EV[');
+      if (plaintext) e.value = seal(e.value!, platformSecret);
     }
   }
   return spec;

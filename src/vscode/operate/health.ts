@@ -1,7 +1,7 @@
 /**
- * The health of the apps the tree shows (`GET /v2/apps/{id}/health`: CPU %, memory %, ready/desired replicas), polled
- * while an app row is shown and kept for the last minutes, so the row and the dashboard can show the figures and a
- * sparkline. The tree refreshes only when the shown text changes.
+ * The health of the apps the tree has shown (`GET /v2/apps/{id}/health`: CPU %, memory %, ready/desired replicas),
+ * polled every 10 s from the first time its row is shown and kept for the last minutes (for the row's figures and
+ * a sparkline). The tree refreshes only when the shown text changes.
  */
 import * as vscode from 'vscode';
 import type { AppPlatformClient } from '../../core/do/client';
@@ -20,8 +20,8 @@ export interface HealthSample {
 /** How many samples are kept per app: 30 × 10 s = the last 5 minutes. */
 const KEEP = 30;
 const POLL_MS = 10_000;
-/** An app not shown for this long is no longer polled. */
-const FORGET_MS = 60_000;
+/** An app whose health cannot be read this many times in a row (deleted, or another target) is no longer polled. */
+const MAX_FAILURES = 3;
 
 const pct = (n: number | undefined): string => (n === undefined ? '–' : `${Math.round(n)}%`);
 
@@ -33,7 +33,7 @@ export function healthText(s: HealthSample): string {
 export class HealthMonitor extends Disposable {
   private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this._onDidChange.event;
-  private readonly watched = new Map<string, { appId: string; seen: number }>();
+  private readonly watched = new Map<string, { appId: string; failures: number }>();
   private readonly samples = new Map<string, HealthSample[]>();
   private timer?: NodeJS.Timeout;
   private polling = false;
@@ -50,7 +50,7 @@ export class HealthMonitor extends Disposable {
   watch(skill: string, appId: string): HealthSample | undefined {
     const was = this.watched.get(skill);
     if (was?.appId !== appId) this.samples.delete(skill);
-    this.watched.set(skill, { appId, seen: Date.now() });
+    this.watched.set(skill, { appId, failures: was?.appId === appId ? was.failures : 0 });
     if (!this.timer && !this.isDisposed) this.timer = setTimeout(() => void this.poll(), was ? this.pollMs : 0);
     return this.latest(skill);
   }
@@ -69,16 +69,20 @@ export class HealthMonitor extends Disposable {
     this.polling = true;
     let changed = false;
     try {
-      for (const [skill, w] of this.watched) if (Date.now() - w.seen > FORGET_MS) this.watched.delete(skill);
       if (!this.watched.size) return;
       const connection = await this.connect();
       try {
         for (const [skill, w] of this.watched) {
           const h = await connection.client.getAppHealth(w.appId).catch(() => undefined);
-          if (!h) continue;
+          if (!h) {
+            if (++w.failures >= MAX_FAILURES) this.watched.delete(skill);
+            continue;
+          }
+          w.failures = 0;
           const cs = h.components ?? [];
           const max = (f: (c: (typeof cs)[number]) => number | undefined) =>
-            cs.map(f).filter((n): n is number => n !== undefined).reduce<number | undefined>((a, b) => (a === undefined ? b : Math.max(a, b)), undefined);
+            cs.map(f).filter((n): n is number => n !== undefined)
+              .reduce<number | undefined>((a, b) => (a === undefined ? b : Math.max(a, b)), undefined);
           const sample: HealthSample = {
             at: Date.now(),
             cpu: max((c) => c.cpu_usage_percent),

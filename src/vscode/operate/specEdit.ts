@@ -16,7 +16,8 @@ export async function editSpecVisibly(file: string, original: string, text: stri
   let start = 0;
   while (start < original.length && start < text.length && original[start] === text[start]) start++;
   let end = 0;
-  while (end < original.length - start && end < text.length - start && original[original.length - 1 - end] === text[text.length - 1 - end]) end++;
+  const room = Math.min(original.length, text.length) - start;
+  while (end < room && original[original.length - 1 - end] === text[text.length - 1 - end]) end++;
   const range = new vscode.Range(doc.positionAt(start), doc.positionAt(original.length - end));
   const editor = await vscode.window.showTextDocument(doc, { preview: false, preserveFocus: true });
   const ok = await editor.edit((b) => b.replace(range, text.slice(start, text.length - end)));

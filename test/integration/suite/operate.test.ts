@@ -13,7 +13,8 @@ const SKILL = 'pr-review';
 
 /** The app row of a skill in the tree (its children hold it once the app is read). */
 async function appRow(a: OdooboApi): Promise<SkillsTreeNode> {
-  return waitFor(a, `${SKILL}'s app row`, async () => (await children(a, await skillItem(a, SKILL))).find((k) => k.contextValue?.startsWith('app')));
+  const find = async () => (await children(a, await skillItem(a, SKILL))).find((k) => k.contextValue?.startsWith('app'));
+  return waitFor(a, `${SKILL}'s app row`, find);
 }
 
 /** Text the console terminal writes, collected; `until` waits for a pattern in it. */
@@ -116,7 +117,8 @@ export function operateTests(): void {
       assert.ok(r && 'plan' in r, JSON.stringify(r));
       assert.match(asked.asked[0], /^pick: Instance size for pr-review \(now 1 × apps-s-1vcpu-0\.5gb\)/);
       assert.match(asked.asked[1], /^input: How many instances \(1–250\)\?/);
-      assert.match(asked.asked[2], /Monthly cost \$5\.00\/month → \$24\.00\/month \(\+\$19\.00\)\. App Platform's price: \$5\.00 → \$24\.00\./);
+      assert.match(asked.asked[2], /Monthly cost \$5\.00\/month → \$24\.00\/month \(\+\$19\.00\)\./);
+      assert.match(asked.asked[2], /App Platform's price: \$5\.00 → \$24\.00\./);
       assert.match(asked.asked[2], /\+ {4}instance_count: 2/);
       assert.equal(r.deploy.results[0].status, 'succeeded', JSON.stringify(r.deploy.results[0].error));
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === specFile);
@@ -137,7 +139,8 @@ export function operateTests(): void {
 
       // A setting changed: the spec differs from the live one, so the deploy sends it (with the secret carried over).
       a.setPromptScript(script('MODEL', 'carried-over-check'));
-      const deployed = await vscode.commands.executeCommand<{ deploy: { results: { status: string; error?: unknown }[] } }>('odoobo.setEnvVar', SKILL);
+      type Deployed = { deploy: { results: { status: string; error?: unknown }[] } };
+      const deployed = await vscode.commands.executeCommand<Deployed>('odoobo.setEnvVar', SKILL);
       assert.equal(deployed.deploy.results[0].status, 'succeeded', JSON.stringify(deployed.deploy.results[0].error));
 
       const { terminal, pty, out } = await openConsole(a);

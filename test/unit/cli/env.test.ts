@@ -27,7 +27,8 @@ async function odoobo(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: n
 }
 
 /** The CLI as a process, the value on its stdin. */
-function spawnCli(argv: string[], env: NodeJS.ProcessEnv, stdin: string): Promise<{ code: number; out: string; err: string; cmdline: string }> {
+type Spawned = { code: number; out: string; err: string; cmdline: string };
+function spawnCli(argv: string[], env: NodeJS.ProcessEnv, stdin: string): Promise<Spawned> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/odoobo.ts', ...argv], {
       cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
@@ -122,7 +123,8 @@ describe('odoobo env on the local App Platform', () => {
     const r = await odoobo(['env', 'list', 'pr-review', ...T(), '--json'], env);
     assert.equal(r.code, 0, r.err);
     const token = r.json.vars.find((v: any) => v.key === 'GITHUB_TOKEN');
-    assert.deepEqual(token, { key: 'GITHUB_TOKEN', component: 'pr-review', scope: 'RUN_TIME', type: 'SECRET', valueInRepo: false, live: 'set' });
+    const want = { key: 'GITHUB_TOKEN', component: 'pr-review', scope: 'RUN_TIME', type: 'SECRET', valueInRepo: false, live: 'set' };
+    assert.deepEqual(token, want);
     const text = await odoobo(['env', 'list', 'pr-review', ...T()], env);
     assert.match(text.out, /^GITHUB_TOKEN +pr-review +RUN_TIME +SECRET +value set$/m);
     assert.ok(!text.out.includes('EV[') && !text.out.includes('api.github.com'));

@@ -77,7 +77,8 @@ describe('odoobo scale on the local App Platform', () => {
     assert.equal(await fs.readFile(specFile, 'utf8'), original);
     const j = await odoobo(['scale', 'pr-review', '--count', '2', '--size', 'apps-s-1vcpu-1gb', '--dry-run', ...T(), '--json'], env);
     assert.equal(j.code, 0);
-    assert.deepEqual([j.json.cost.before.max, j.json.cost.after.max, j.json.cost.proposed.before, j.json.cost.proposed.after], [5, 24, 5, 24]);
+    const { cost } = j.json;
+    assert.deepEqual([cost.before.max, cost.after.max, cost.proposed.before, cost.proposed.after], [5, 24, 5, 24]);
     assert.equal(j.json.applied, false);
   });
 
@@ -108,7 +109,8 @@ describe('odoobo scale on the local App Platform', () => {
 
   it('--env production: the edit goes to the environment’s overlay, priced on the merged spec; the base stays', async () => {
     const envFile = path.join(repo.fixture.dir, 'infra', 'environments.yaml');
-    await fs.writeFile(envFile, 'default: staging\nenvironments:\n  staging:\n    app: "{app}-staging"\n  production:\n    app: "{app}"\n    protected: true\n');
+    const envs = 'default: staging\nenvironments:\n  staging:\n    app: "{app}-staging"\n  production:\n    app: "{app}"\n    protected: true\n';
+    await fs.writeFile(envFile, envs);
     try {
       const base = await fs.readFile(specFile, 'utf8');
       const r = await odoobo(['scale', 'pr-review', '--env', 'production', '--count', '3', '--dry-run', ...T(), '--json'], env);

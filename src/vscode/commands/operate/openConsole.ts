@@ -6,7 +6,10 @@ import type { CommandContext } from '../context';
 import { cancelled, type CommandRefusal } from '../support/refusal';
 
 /** `odoobo.openConsole`: a terminal with a shell in the skill's running instance (its folder and runtime environment). */
-export async function openConsole(ctx: CommandContext, arg?: unknown): Promise<{ terminal: vscode.Terminal; pty: ConsolePty } | CommandRefusal> {
+export async function openConsole(
+  ctx: CommandContext,
+  arg?: unknown,
+): Promise<{ terminal: vscode.Terminal; pty: ConsolePty } | CommandRefusal> {
   const op = await operatedApp(ctx, arg, 'Open a console in which skill?');
   if ('refused' in op) return op;
   try {

@@ -16,7 +16,8 @@ export async function restart(ctx: CommandContext, arg?: unknown): Promise<Resta
       restartComponents(op.client, op.app.id, { signal, onProgress: (line) => line && report(line) }),
     );
     ctx.log.info(`${op.skill.name}: restarted ${result.components.join(', ')}: ${result.before.join(', ')} → ${result.after.join(', ')}`);
-    void vscode.window.showInformationMessage(`${op.appName} restarted: ${result.components.join(', ')} (${result.after.length} instance(s)).`);
+    const what = `${result.components.join(', ')} (${result.after.length} instance(s))`;
+    void vscode.window.showInformationMessage(`${op.appName} restarted: ${what}.`);
     return result;
   } finally {
     await op.close();

@@ -27,7 +27,8 @@ function sizeItem(s: InstanceSize, current: string): vscode.QuickPickItem & { id
     id: s.slug ?? '',
     label: s.slug ?? '?',
     description: `${formatUsd(Number(s.usd_per_month))}/month per instance${s.slug === current ? ' · current' : ''}`,
-    detail: `${s.cpus ?? '?'} ${s.cpu_type === 'DEDICATED' ? 'dedicated' : 'shared'} vCPU · ${mem < 1 ? `${mem * 1024} MiB` : `${mem} GiB`} · ${limits}`,
+    detail: `${s.cpus ?? '?'} ${s.cpu_type === 'DEDICATED' ? 'dedicated' : 'shared'} vCPU · ` +
+      `${mem < 1 ? `${mem * 1024} MiB` : `${mem} GiB`} · ${limits}`,
     size: s,
   };
 }
@@ -70,13 +71,16 @@ export async function scale(ctx: CommandContext, arg?: unknown): Promise<ScaleOu
     if (!plan.changed) return refused(`${op.skill.name} already runs ${describeScale(plan.after)}: nothing to change.`);
     const app = await op.client.findAppByName(await specNameOf(op.skill)).catch(() => undefined);
     const [b, a] = await Promise.all([proposedCost(op.client, plan.specBefore, app?.id), proposedCost(op.client, plan.specAfter, app?.id)]);
-    const proposed = b.cost !== undefined && a.cost !== undefined ? ` App Platform's price: ${formatUsd(b.cost)} → ${formatUsd(a.cost)}.` : '';
+    const priced = b.cost !== undefined && a.cost !== undefined;
+    const proposed = priced ? ` App Platform's price: ${formatUsd(b.cost!)} → ${formatUsd(a.cost!)}.` : '';
     costText = `Monthly cost ${formatCostChange(plan.cost.before, plan.cost.after)}.${proposed}`;
     const edit = plan.diff.split('\n').filter((l) => /^[+-](?![+-]{2} )/.test(l)).join('\n');
     const question = `Scale ${op.skill.name}: ${describeScale(plan.before)} → ${describeScale(plan.after)}?\n\n${costText}\n\n` +
       `${file} will change:\n${edit}\n\nThe edit is saved for you to commit, then ${op.skill.name} is deployed.`;
     if ((await confirm(ctx, question, 'Scale and Deploy')) !== 'Scale and Deploy') return cancelled('scale');
-    if (!(await editSpecVisibly(op.skill.appSpecPath, original, plan.text))) return refused(`${file} changed meanwhile: nothing edited; try again.`);
+    if (!(await editSpecVisibly(op.skill.appSpecPath, original, plan.text))) {
+      return refused(`${file} changed meanwhile: nothing edited; try again.`);
+    }
   } finally {
     await op.close();
   }
@@ -84,7 +88,8 @@ export async function scale(ctx: CommandContext, arg?: unknown): Promise<ScaleOu
     ctx.deployments.deploy(op.store, [op.skill.name], { signal, report: (_s, m) => report(m) }),
   );
   const r = deploy.results[0];
-  if (r?.status === 'succeeded') void vscode.window.showInformationMessage(`${op.skill.name} now runs ${describeScale(plan.after)}. ${costText}`);
+  const now = `${op.skill.name} now runs ${describeScale(plan.after)}. ${costText}`;
+  if (r?.status === 'succeeded') void vscode.window.showInformationMessage(now);
   else void vscode.window.showErrorMessage(`Deploy of ${op.skill.name} ${r?.status ?? 'failed'}: ${r?.error?.message ?? ''}`);
   return { plan, costText, deploy };
 }

@@ -15,7 +15,8 @@ export async function setEnvVar(ctx: CommandContext, arg?: unknown): Promise<{ k
   await op.close();
   const key = await askKey(ctx, `Set an env var of ${op.skill.name}`);
   if (key === undefined) return cancelled('set env var');
-  const value = await input(ctx, { title: `${key} of ${op.skill.name}`, prompt: 'Value (written into the app spec; use Set Secret for credentials)' });
+  const prompt = 'Value (written into the app spec; use Set Secret for credentials)';
+  const value = await input(ctx, { title: `${key} of ${op.skill.name}`, prompt });
   if (value === undefined) return cancelled('set env var');
   const done = await editSpec(op, (text, file) => setInSpec(text, file, { key, secret: false, value }));
   if ('refused' in done) return done;
@@ -23,6 +24,8 @@ export async function setEnvVar(ctx: CommandContext, arg?: unknown): Promise<{ k
     ctx.deployments.deploy(op.store, [op.skill.name], { signal, report: (_s, m) => report(m) }),
   );
   const r = deploy.results[0];
-  if (r?.status !== 'succeeded') void vscode.window.showErrorMessage(`Deploy of ${op.skill.name} ${r?.status ?? 'failed'}: ${r?.error?.message ?? ''}`);
+  if (r?.status !== 'succeeded') {
+    void vscode.window.showErrorMessage(`Deploy of ${op.skill.name} ${r?.status ?? 'failed'}: ${r?.error?.message ?? ''}`);
+  }
   return { key, deploy };
 }

@@ -18,7 +18,8 @@ export async function setSecret(ctx: CommandContext, arg?: unknown): Promise<{ k
   try {
     const key = await askKey(ctx, `Set a secret of ${op.appName} (${op.environment.name})`);
     if (key === undefined) return cancelled('set secret');
-    const value = await input(ctx, { title: `${key} of ${op.appName}`, prompt: 'Secret value (sent to the app only, never written)', password: true });
+    const prompt = 'Secret value (sent to the app only, never written)';
+    const value = await input(ctx, { title: `${key} of ${op.appName}`, prompt, password: true });
     if (!value) return cancelled('set secret');
     if (!(await confirmProtected(ctx, op.environment, `Set ${key} on ${op.appName}`))) return cancelled('set secret');
     const done = await editSpec(op, (text, file) => setInSpec(text, file, { key, secret: true }));
@@ -27,7 +28,9 @@ export async function setSecret(ctx: CommandContext, arg?: unknown): Promise<{ k
       const r = await setLiveSecret(op.client, op.appName, { key, place: done.edit.place, scope: done.edit.scope, value }, { signal });
       if (!r.deployment) return undefined;
       report('deploying…');
-      const d = await waitForDeployment(op.client, r.appId, r.deployment.id, { signal, onProgress: (_d, lines) => lines[0] && report(lines[0]) });
+      const d = await waitForDeployment(op.client, r.appId, r.deployment.id, {
+        signal, onProgress: (_d, lines) => lines[0] && report(lines[0]),
+      });
       return d.phase;
     });
     if (phase && phase !== 'ACTIVE') void vscode.window.showErrorMessage(`The deployment carrying ${key} ended ${phase}.`);

@@ -33,6 +33,8 @@ export async function unsetEnvVar(ctx: CommandContext, arg?: unknown): Promise<{
     ctx.deployments.deploy(op.store, [op.skill.name], { signal, report: (_s, m) => report(m) }),
   );
   const r = deploy.results[0];
-  if (r?.status !== 'succeeded') void vscode.window.showErrorMessage(`Deploy of ${op.skill.name} ${r?.status ?? 'failed'}: ${r?.error?.message ?? ''}`);
+  if (r?.status !== 'succeeded') {
+    void vscode.window.showErrorMessage(`Deploy of ${op.skill.name} ${r?.status ?? 'failed'}: ${r?.error?.message ?? ''}`);
+  }
   return { key: row.key, deploy };
 }

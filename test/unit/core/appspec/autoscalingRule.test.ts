@@ -20,7 +20,8 @@ async function autoscalingFindings(text: string) {
 
 describe('autoscaling rule', () => {
   it('a dedicated size with min ≤ max and no instance_count is clean', async () => {
-    const text = spec('    instance_size_slug: apps-d-1vcpu-1gb\n    autoscaling:\n      min_instance_count: 2\n      max_instance_count: 4\n' +
+    const text = spec('    instance_size_slug: apps-d-1vcpu-1gb\n    autoscaling:\n      min_instance_count: 2\n' +
+      '      max_instance_count: 4\n' +
       '      metrics:\n        cpu:\n          percent: 70\n');
     assert.deepEqual(await autoscalingFindings(text), []);
   });
@@ -39,7 +40,8 @@ describe('autoscaling rule', () => {
   });
 
   it('min above max, and a shared size, are errors naming the field', async () => {
-    const text = spec('    instance_size_slug: apps-s-1vcpu-1gb\n    autoscaling:\n      min_instance_count: 5\n      max_instance_count: 4\n');
+    const text = spec('    instance_size_slug: apps-s-1vcpu-1gb\n    autoscaling:\n      min_instance_count: 5\n' +
+      '      max_instance_count: 4\n');
     const found = await autoscalingFindings(text);
     assert.deepEqual(found.map((f) => f.path), [['services', 0, 'autoscaling'], ['services', 0, 'autoscaling', 'min_instance_count']]);
     assert.match(found[0].message, /`apps-s-1vcpu-1gb` cannot autoscale; App Platform autoscales dedicated sizes only/);

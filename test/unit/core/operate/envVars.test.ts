@@ -67,7 +67,8 @@ describe('env vars of an app spec', () => {
     live.services[0].envs[0].value = 'EV[1:abc:def]';
     const rows = listEnvVars(text, FILE, live);
     const token = rows.find((r) => r.key === 'GITHUB_TOKEN')!;
-    assert.deepEqual(token, { key: 'GITHUB_TOKEN', component: 'pr-review', scope: 'RUN_TIME', type: 'SECRET', valueInRepo: false, live: 'set' });
+    const want = { key: 'GITHUB_TOKEN', component: 'pr-review', scope: 'RUN_TIME', type: 'SECRET', valueInRepo: false, live: 'set' };
+    assert.deepEqual(token, want);
     assert.equal(rows.find((r) => r.key === 'ANTHROPIC_API_KEY')!.live, 'empty');
     assert.ok(!JSON.stringify(rows).includes('api.github.com') && !JSON.stringify(rows).includes('EV['), 'no values');
     assert.equal(listEnvVars(text, FILE).find((r) => r.key === 'MODEL')!.live, undefined);
