@@ -86,7 +86,6 @@ describe('odoobo CLI surface', () => {
     [['test', 'Bad_Name', '-C', REPO_ROOT], /invalid skill name: "Bad_Name"/],
     [['test', '--all', '--concurrency', '0', '-C', REPO_ROOT], /--concurrency expects a whole number from 1 to 50/],
     [['test', '--bogus'], /Unknown option '--bogus'/],
-    [['merge'], /name the skills to merge/],
     [['merge', 'pr-review', '--delete-branch'], /--delete-branch needs --cleanup/],
     [['merge', 'pr-review', '--target', 'mars'], /Unknown target "mars"/],
     [['logs'], /name exactly one skill/],
