@@ -13,4 +13,4 @@ export {
   type EnvironmentDef,
   type Environments,
 } from './config';
-export { overlayPathFor, PREVIEW_INSTANCE_SIZE, specForEnvironment, type EnvironmentSpec, type OverlayPath } from './overlay';
+export { overlayPathFor, PREVIEW_INSTANCE_SIZE, specForEnvironment, type OverlayPath } from './overlay';
