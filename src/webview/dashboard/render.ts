@@ -80,7 +80,7 @@ function environmentSwitch(env: EnvironmentInfo): HTMLElement {
       'data-env': env.current,
       'data-key': 'env',
     },
-    env.requiresApproval ? `${env.current} · approval required` : env.current,
+    `Environment: ${env.current}${env.requiresApproval ? ' · approval required' : ''}`,
   );
 }
 
