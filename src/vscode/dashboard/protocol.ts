@@ -131,7 +131,7 @@ export const TARGETS = ['local', 'digitalocean'] as const;
 const envName = z.string().check(z.regex(/^[a-z][a-z0-9-]{0,20}$/, 'an environment name'));
 
 /** The editor's environment (odoobo.environment) that the rows are of, and the repository's others. */
-export const EnvironmentInfoSchema = z.object({
+const EnvironmentInfoSchema = z.object({
   current: envName,
   all: list(envName, 20),
   requiresApproval: z.boolean(),
