@@ -103,6 +103,18 @@ describe('HistoryStore', () => {
     assert.deepEqual(kept, Array.from({ length: kept.length }, (_, i) => 60 - kept.length + i));
   });
 
+  it('appends of one process at the same time are all kept, in order, and still rotate by size', async () => {
+    const commonDir = await freshCommonDir();
+    const store = new HistoryStore(commonDir, { maxBytes: 2000, maxFiles: 20 });
+    await Promise.all(Array.from({ length: 60 }, (_, i) => store.append(entryFor('alpha', i))));
+    const names = (await fs.readdir(store.dir)).filter((f) => f.startsWith('history') && f.endsWith('.jsonl'));
+    assert.ok(names.length > 3, `rotated into ${names.length} files`);
+    for (const f of names) assert.ok((await fs.stat(path.join(store.dir, f))).size <= 2000, `${f} over maxBytes`);
+    const { records, skipped } = await store.read();
+    assert.equal(skipped, 0);
+    assert.deepEqual(records.map((r) => Number(r.message?.split(' ')[1])), Array.from({ length: 60 }, (_, i) => i));
+  });
+
   it('with maxFiles 0 keeps only the current file', async () => {
     const store = new HistoryStore(await freshCommonDir(), { maxBytes: 1500, maxFiles: 0 });
     for (let i = 0; i < 20; i++) await store.append(entryFor('alpha', i));
