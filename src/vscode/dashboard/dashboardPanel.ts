@@ -10,6 +10,7 @@ import type { SkillsStore } from '../skillsStore';
 import { Disposable } from '../util/disposable';
 import { dashboardHtml, newNonce } from './html';
 import { historyEntry, rowOf } from './model';
+import { healthMonitor } from '../operate/health';
 import {
   DASHBOARD_VIEW_TYPE,
   parseWebviewMessage,
@@ -85,6 +86,9 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
       }),
     );
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed()));
+    // CPU, memory and replicas of the apps the tree shows (the monitor polls them), drawn in the health column.
+    const monitor = healthMonitor();
+    if (monitor) this._register(monitor.onDidChange(() => this.changed()));
     this._register({
       dispose: () => {
         clearTimeout(this.flushTimer);
@@ -242,6 +246,7 @@ export class DashboardController extends Disposable implements vscode.WebviewPan
           running: deployments.isDeploying(skill),
           lastTest: this.lastTests.get(skill),
           trusted,
+          health: healthMonitor()?.history(skill),
         }),
       );
   }

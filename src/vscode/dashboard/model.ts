@@ -7,7 +7,7 @@ import { deploymentDurationMs } from '../../core/deploy/appHistory';
 import { redact, type Deployment } from '../../core/do';
 import type { SkillTestResult } from '../../core/status';
 import type { SkillDeployState } from '../deployService';
-import type { ActionKind, Health, HistoryEntry, ProgressStep, RowPhase, SkillRow, SmokeSummary, TimelineStep } from './protocol';
+import type { ActionKind, Health, HistoryEntry, ProgressStep, Resources, RowPhase, SkillRow, SmokeSummary, TimelineStep } from './protocol';
 
 /** The deploy service's state of a skill (a type only: nothing of `vscode` is loaded). */
 export type DeployStateLike = SkillDeployState;
@@ -20,6 +20,23 @@ export interface RowInput {
   /** The status file's last smoke test on the current target, when this session ran none. */
   readonly lastTest?: SkillTestResult;
   readonly trusted: boolean;
+  /** The health monitor's samples of the skill's app, oldest first (operate/health.ts), when its app was shown. */
+  readonly health?: readonly { cpu?: number; mem?: number; ready: number; desired: number }[];
+}
+
+const toPercent = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? undefined : Math.min(100, Math.max(0, n)));
+
+/** The latest figures and the CPU of the last minutes, for the health cell's text and sparkline. */
+export function resourcesOf(samples: RowInput['health']): Resources | undefined {
+  const last = samples?.at(-1);
+  if (!samples || !last) return undefined;
+  const cpu = toPercent(last.cpu);
+  const mem = toPercent(last.mem);
+  const cpuHistory = samples.slice(-30).flatMap((x) => {
+    const c = toPercent(x.cpu);
+    return c === undefined ? [] : [c];
+  });
+  return { ...(cpu !== undefined ? { cpu } : {}), ...(mem !== undefined ? { mem } : {}), ready: last.ready, desired: last.desired, cpuHistory };
 }
 
 const MAX_TEXT = 4000;
@@ -112,6 +129,7 @@ export function rowOf(input: RowInput): SkillRow {
     openUrl: !!liveUrl,
   };
   const smoke = smokeOf(state, input.lastTest);
+  const resources = phase === 'not-deployed' ? undefined : resourcesOf(input.health);
   return {
     skill: input.skill,
     phase,
@@ -125,6 +143,7 @@ export function rowOf(input: RowInput): SkillRow {
     steps: timeline(state),
     ...(err ? { error: { code: err.code, step: err.step, message: clean(err.message), mitigation: clean(err.mitigation) } } : {}),
     health: healthOf(state),
+    ...(resources ? { resources } : {}),
     ...(smoke ? { smoke } : {}),
     actions,
   };

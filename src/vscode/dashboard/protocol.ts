@@ -39,6 +39,18 @@ export type TimelineStep = z.infer<typeof TimelineStepSchema>;
 export const HealthSchema = z.object({ status: z.enum(['healthy', 'unhealthy', 'unknown']), message: z.optional(text) });
 export type Health = z.infer<typeof HealthSchema>;
 
+const percent = z.number().check(z.gte(0), z.lte(100));
+
+/** The app's live figures (`GET /v2/apps/{id}/health`): the latest sample and the CPU of the last minutes, oldest first. */
+export const ResourcesSchema = z.object({
+  cpu: z.optional(percent),
+  mem: z.optional(percent),
+  ready: count,
+  desired: count,
+  cpuHistory: list(percent, 30),
+});
+export type Resources = z.infer<typeof ResourcesSchema>;
+
 export const SmokeSummarySchema = z.object({
   passed: z.boolean(),
   passedChecks: count,
@@ -66,6 +78,7 @@ export const SkillRowSchema = z.object({
   steps: list(TimelineStepSchema, 40),
   error: z.optional(RowErrorSchema),
   health: HealthSchema,
+  resources: z.optional(ResourcesSchema),
   smoke: z.optional(SmokeSummarySchema),
   /** Which actions make sense now (the commands still check for themselves). */
   actions: z.object({

@@ -141,7 +141,7 @@ export function skillRows(r: SkillRow, ui: UiState): HTMLTableRowElement[] {
     ),
     h('td', { class: 'c-phase' }, ...phaseCell(r)),
     h('td', { class: 'c-progress' }, timelineBar(r.steps, r.durationMs)),
-    h('td', { class: `c-health health-${r.health.status}`, title: r.health.message }, healthCell(r)),
+    h('td', { class: `c-health health-${r.health.status}`, title: r.health.message }, ...healthCell(r)),
     h('td', { class: 'c-live-url' }, r.liveUrl ? liveUrl(r.skill, r.liveUrl) : none()),
     h('td', { class: 'c-commit' }, r.commit ? h('code', { title: r.commit }, shortCommit(r.commit)) : none()),
     h('td', { class: 'c-smoke-test' }, smokeCell(r)),
@@ -168,14 +168,41 @@ function phaseCell(r: SkillRow): Child[] {
   return [h('span', { class: 'phase' }, icon(name, `phase-icon`), h('span', {}, phaseLabel(r))), detail];
 }
 
-function healthCell(r: SkillRow): Child {
+function healthCell(r: SkillRow): Child[] {
   const icons = { healthy: 'heart', unhealthy: 'warning', unknown: 'question' } as const;
-  return h(
+  const status = h(
     'span',
     { class: 'health' },
     icon(icons[r.health.status]),
     h('span', {}, r.health.status === 'unknown' ? 'Unknown' : r.health.status === 'healthy' ? 'Healthy' : 'Unhealthy'),
   );
+  const res = r.resources;
+  if (!res) return [status];
+  const pct = (n: number | undefined) => (n === undefined ? '–' : `${Math.round(n)}%`);
+  // Separate pieces that wrap: the column stays as narrow as its widest word (the table fits 1280 px).
+  const figures = [`cpu ${pct(res.cpu)}`, `mem ${pct(res.mem)}`, `${res.ready}/${res.desired} ready`].map((t) => h('span', {}, t));
+  const label = `CPU ${pct(res.cpu)}, memory ${pct(res.mem)}, ${res.ready} of ${res.desired} replicas ready`;
+  return [status, h('div', { class: 'resources muted', title: label, 'aria-label': label }, cpuSparkline(res.cpuHistory), ...figures)];
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** The CPU of the last minutes as a line, 0–100 % bottom to top: a picture of the trend, the figures beside it. */
+function cpuSparkline(values: readonly number[]): Child {
+  if (values.length < 2) return undefined;
+  const width = 40;
+  const height = 12;
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('class', 'sparkline');
+  svg.setAttribute('width', String(width));
+  svg.setAttribute('height', String(height));
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('aria-hidden', 'true');
+  const line = document.createElementNS(SVG, 'polyline');
+  const step = width / (values.length - 1);
+  line.setAttribute('points', values.map((v, i) => `${(i * step).toFixed(1)},${(height - (v / 100) * height).toFixed(1)}`).join(' '));
+  svg.append(line);
+  return svg;
 }
 
 function liveUrl(skill: string, url: string): HTMLElement {

@@ -229,6 +229,32 @@ describe('dashboard rows from deploy states', () => {
   });
 });
 
+describe('dashboard rows: the app\'s live figures (issue 19)', () => {
+  const samples = [
+    { cpu: 2, mem: 10, ready: 1, desired: 1 },
+    { cpu: 250, mem: 11, ready: 1, desired: 2 },
+    { mem: 12, ready: 2, desired: 2 },
+    { cpu: 40.5, mem: 12.5, ready: 2, desired: 2 },
+  ];
+
+  it('the latest CPU, memory and replicas, and the CPU of the last minutes clamped to 0–100 %', () => {
+    const r = row({ state: state(), health: samples });
+    assert.deepEqual(r.resources, { cpu: 40.5, mem: 12.5, ready: 2, desired: 2, cpuHistory: [2, 100, 40.5] });
+    assert.equal(SkillRowSchema.safeParse(r).success, true, 'the row stays valid for the webview');
+  });
+
+  it('none for a skill never deployed, or when the tree has not shown its app yet', () => {
+    assert.equal(row({ health: samples }).resources, undefined);
+    assert.equal(row({ state: state(), health: [] }).resources, undefined);
+    assert.equal(row({ state: state() }).resources, undefined);
+  });
+
+  it('the webview refuses figures out of range (a host bug never draws off the chart)', () => {
+    const r = row({ state: state(), health: samples });
+    assert.equal(SkillRowSchema.safeParse({ ...r, resources: { ...r.resources, cpu: 140 } }).success, false);
+  });
+});
+
 describe('dashboard history entries', () => {
   it('gives phase, cause, duration, commit and each progress step with its offset and duration', () => {
     const e = historyEntry(timedDeployment(2));
