@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { gitCommonDir } from '../git/git';
 import { writeFileAtomic } from '../status/atomicFile';
-import { groupAlive } from './processGroup';
+import { groupAlive } from '../util/processGroup';
 
 // The CLI (`odoobo run`) and the extension each start local runs in their own process: a small file per run under
 // <git-common-dir>/odoobo/local-runs/ lets either find (invoke, test, stop) the other's, from any worktree.

@@ -13,7 +13,7 @@ import type { Skill } from '../skills/loadSkills';
 import { wait } from '../util/wait';
 import { inheritedEnv, specRunEnv } from './env';
 import { choosePython, missingModule, writeShims } from './python';
-import { groupAlive, stopGroup } from './processGroup';
+import { groupAlive, stopGroup } from '../util/processGroup';
 import { readRunRecord, removeRunRecord, writeRunRecord } from './registry';
 
 export type LocalRunErrorCode = 'MISSING_MODULE' | 'PORT_IN_USE' | 'APP_LOAD_FAILED' | 'EXITED' | 'NOT_READY' | 'ALREADY_RUNNING';

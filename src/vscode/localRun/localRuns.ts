@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatInvokeResponse, invokeSkill, type InvokeResponse } from '../../core/localRun/invoke';
-import { stopGroup } from '../../core/localRun/processGroup';
+import { stopGroup } from '../../core/util/processGroup';
 import { localRunsDir, readRunRecord, removeRunRecord, type LocalRunRecord } from '../../core/localRun/registry';
 import type { SkillRequest } from '../../core/localRun/requestFile';
 import { startLocalRun, type LocalRun } from '../../core/localRun/runner';

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CliIO } from '../../../../src/cli/command';
 import { main } from '../../../../src/cli/odoobo';
-import { groupAlive } from '../../../../src/core/localRun/processGroup';
+import { groupAlive } from '../../../../src/core/util/processGroup';
 import { REPO_ROOT } from '../../../builders/platform';
 import { RepoFixture } from '../../../builders/repo';
 

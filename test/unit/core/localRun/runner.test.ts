@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { invokeSkill, formatInvokeResponse } from '../../../../src/core/localRun/invoke';
-import { groupAlive } from '../../../../src/core/localRun/processGroup';
+import { groupAlive } from '../../../../src/core/util/processGroup';
 import { listRunRecords, localRunsDir } from '../../../../src/core/localRun/registry';
 import { LocalRunError, startLocalRun, type LocalRun } from '../../../../src/core/localRun/runner';
 import { loadSkill, type Skill } from '../../../../src/core/skills/loadSkills';

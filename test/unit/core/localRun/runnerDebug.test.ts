@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { invokeSkill } from '../../../../src/core/localRun/invoke';
-import { groupAlive } from '../../../../src/core/localRun/processGroup';
+import { groupAlive } from '../../../../src/core/util/processGroup';
 import { localRunsDir } from '../../../../src/core/localRun/registry';
 import { freePort, startLocalRun, type LocalRun } from '../../../../src/core/localRun/runner';
 import { loadSkill } from '../../../../src/core/skills/loadSkills';

@@ -1,4 +1,8 @@
-import { wait } from '../util/wait';
+/**
+ * Process groups (a child started with `detached: true` leads its own): is one alive, signal it, stop it. Imports
+ * only `node:` modules, so the local platform (its runtime) and the core's local runs share it.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Whether any process of group `pgid` is alive (EPERM: alive, but another user's). */
 export function groupAlive(pgid: number): boolean {
@@ -11,7 +15,7 @@ export function groupAlive(pgid: number): boolean {
   }
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
   } catch {
@@ -19,11 +23,12 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-async function waitGone(pgid: number, ms: number): Promise<boolean> {
+/** Resolves true once no process of the group is left, false when `ms` ran out first. */
+export async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (groupAlive(pgid)) {
     if (Date.now() >= deadline) return false;
-    await wait(25);
+    await sleep(25);
   }
   return true;
 }
@@ -32,7 +37,7 @@ async function waitGone(pgid: number, ms: number): Promise<boolean> {
 export async function stopGroup(pgid: number, graceMs = 5_000): Promise<void> {
   if (!groupAlive(pgid)) return;
   signalGroup(pgid, 'SIGTERM');
-  if (await waitGone(pgid, graceMs)) return;
+  if (await waitGroupGone(pgid, graceMs)) return;
   signalGroup(pgid, 'SIGKILL');
-  await waitGone(pgid, 5_000);
+  await waitGroupGone(pgid, 5_000);
 }
