@@ -68,13 +68,29 @@ export function run(cmd, args, options = {}) {
         if (options.echoStdout) process.stdout.write(d);
       });
     }
+    // A watchdog for a step that must not outlive its budget (a hung test would otherwise run into CI's own limit
+    // and lose every figure of the run): SIGTERM at the budget, SIGKILL 15 s later.
+    let timedOut = false;
+    const timers = [];
+    if (options.timeoutMs) {
+      timers.push(
+        setTimeout(() => {
+          timedOut = true;
+          process.stderr.write(red(`\n${cmd} ${args.slice(0, 3).join(' ')}… ran past its ${Math.round(options.timeoutMs / 60_000)} min budget: stopping it\n`));
+          child.kill('SIGTERM');
+          timers.push(setTimeout(() => child.kill('SIGKILL'), 15_000).unref());
+        }, options.timeoutMs).unref(),
+      );
+    }
     child.on('error', (err) => {
+      timers.forEach(clearTimeout);
       process.stderr.write(red(`cannot run ${cmd}: ${err.message}\n`));
       resolve({ code: 127, signal: null, stdout, ms: Date.now() - started });
     });
     child.on('close', (code, signal) => {
+      timers.forEach(clearTimeout);
       if (current === child) current = undefined;
-      resolve({ code: code ?? (signal ? 128 : 1), signal, stdout, ms: Date.now() - started });
+      resolve({ code: code ?? (signal ? 128 : 1), signal, stdout, ms: Date.now() - started, timedOut });
     });
   });
 }
