@@ -19,15 +19,25 @@ import type { Deferred, createDeferred } from './vscode/lazy/deferred';
 import { openWalkthroughOnFirstStart } from './vscode/walkthrough';
 import { SKILL_DEBUG_TYPE, skillDebugProvider } from './vscode/localRun/debugProvider';
 import { HealthMonitor, setHealthMonitor } from './vscode/operate/health';
+import { startEarlyModels, takeEarlyModel, type EarlyModel } from './vscode/earlyModels';
 
 const moduleLoadedAt = performance.now();
+const loopAtModuleLoad = performance.eventLoopUtilization();
+// Git and the manifests are read while the host prepares the extension's context, before it calls activate.
+startEarlyModels();
 
 /**
  * Milliseconds from this module's evaluation to `activate` returning, to the first model being shown (skills and
  * worktrees), and to every folder's model being complete (dirty, ahead/behind, deploy state).
  */
 export interface ActivationTimes {
+  /** When the host called `activate` (it loads the module and the extension's context in parallel, then calls it). */
+  readonly activateStartMs: number;
   readonly activateMs: number;
+  /** The host's event-loop utilization from module load to the first model (0 idle … 1 busy throughout). */
+  readonly firstModelLoopBusy?: number;
+  /** When every folder's first model was built (before activate when started early), and when the tree had it. */
+  readonly firstModelBuiltMs?: number;
   readonly firstModelMs?: number;
   readonly completeModelMs?: number;
   /** Whether the lazy bundle (deploy path, dashboard, diagnostics, command handlers) was loaded when activate returned. */
@@ -62,11 +72,24 @@ export interface OdooboApi {
 
 export function activate(context: vscode.ExtensionContext): OdooboApi {
   // Filled in as activation ends and as the models are shown; the API hands out this same object.
-  const activation: { -readonly [K in keyof ActivationTimes]: ActivationTimes[K] } = { activateMs: 0, lazyLoadedAtActivate: false };
+  const activation: { -readonly [K in keyof ActivationTimes]: ActivationTimes[K] } = {
+    activateStartMs: performance.now() - moduleLoadedAt,
+    activateMs: 0,
+    lazyLoadedAtActivate: false,
+  };
+  const firstModelShown = () => {
+    if (activation.firstModelMs !== undefined) return;
+    activation.firstModelMs = performance.now() - moduleLoadedAt;
+    activation.firstModelLoopBusy = performance.eventLoopUtilization(loopAtModuleLoad).utilization;
+    const built = earlyModels.map((m) => m.firstPaintAt());
+    activation.firstModelBuiltMs =
+      built.length > 0 && built.every((t) => t !== undefined) ? Math.max(...built) - moduleLoadedAt : activation.firstModelMs;
+  };
   const log = vscode.window.createOutputChannel('Odoobo Skills', { log: true });
   context.subscriptions.push(log);
 
   const stores = new Map<string, SkillsStore>();
+  const earlyModels: EarlyModel[] = [];
   const allStores = () => [...stores.values()];
   const storesChanged = new vscode.EventEmitter<void>();
   const treeVisibility = new vscode.EventEmitter<boolean>();
@@ -97,7 +120,9 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
     void vscode.commands.executeCommand('setContext', 'odoobo.hasSkills', hasSkills);
   };
   const addFolder = (folder: vscode.WorkspaceFolder): Promise<unknown> => {
-    const store = new SkillsStore(folder, log);
+    const early = takeEarlyModel(folder);
+    if (early) earlyModels.push(early);
+    const store = new SkillsStore(folder, log, early);
     stores.set(folder.uri.toString(), store);
     store.onDidChange(() => {
       tree.changed();
@@ -120,12 +145,12 @@ export function activate(context: vscode.ExtensionContext): OdooboApi {
   const painted = (s: SkillsStore) => new Promise<void>((resolve) => {
     const sub = s.onDidChange(() => (sub.dispose(), resolve()));
   });
-  void Promise.all(allStores().map(painted)).then(() => (activation.firstModelMs ??= performance.now() - moduleLoadedAt));
+  void Promise.all(allStores().map(painted)).then(firstModelShown);
   const ready = Promise.all(added).then(() => {
     // The status bar and the Testing view come with the lazy bundle: loaded now even if a folder failed to load.
     lazy();
     updateContext();
-    activation.firstModelMs ??= performance.now() - moduleLoadedAt;
+    firstModelShown();
     activation.completeModelMs = performance.now() - moduleLoadedAt;
   });
   context.subscriptions.push(

@@ -1,6 +1,8 @@
+import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { isGitRepository } from './git/git';
-import { listWorktreeEntries, readWorktreeState, type Worktree } from './git/worktrees';
+import { isWorktreeMetadataRace } from './git/runner';
+import { listWorktreeEntries, listWorktreeEntriesSync, readWorktreeState, type Worktree } from './git/worktrees';
 import { loadSkills, type Skill, type SkillProblem } from './skills/loadSkills';
 
 /** A skill with what the tree shows about it. */
@@ -39,18 +41,20 @@ export interface BuildModelOptions {
  */
 export async function buildSkillsModel(root: string, options: BuildModelOptions = {}): Promise<SkillsModel> {
   const absRoot = path.resolve(root);
-  // Started together with the repository check: outside a repository its failure is ignored.
-  const listing = listWorktreeEntries(absRoot);
-  listing.catch(() => undefined);
-  const [loaded, isRepo] = await Promise.all([loadSkills(absRoot, options.skillsLocation ?? 'skills'), isGitRepository(absRoot)]);
+  // One git process for the first paint: a listing that shows the folder inside one of its worktrees answers "is this
+  // a repository" too; git is asked that separately only when it does not (it failed, a bare repository, a .git dir).
+  const listing = listForFirstPaint(absRoot, options.onFirstPaint !== undefined).then(
+    (worktrees) => ({ worktrees, error: undefined }),
+    (e: unknown) => ({ worktrees: [] as Worktree[], error: e as Error }),
+  );
+  const loaded = await loadSkills(absRoot, options.skillsLocation ?? 'skills');
+  const listed = await listing;
+  const isRepo = insideWorktree(absRoot, listed.worktrees) || (await isGitRepository(absRoot));
   let worktrees: Worktree[] = [];
   let gitError: string | undefined;
   if (isRepo) {
-    try {
-      worktrees = await listing;
-    } catch (e) {
-      gitError = (e as Error).message;
-    }
+    worktrees = listed.worktrees;
+    gitError = listed.error?.message;
   }
   if (!isRepo || gitError) return assemble(absRoot, isRepo, loaded, worktrees, gitError, true);
   options.onFirstPaint?.(assemble(absRoot, isRepo, loaded, worktrees, undefined, false));
@@ -61,6 +65,40 @@ export async function buildSkillsModel(root: string, options: BuildModelOptions 
     worktrees = worktrees.map((w) => ({ ...w, pending: undefined }));
   }
   return assemble(absRoot, isRepo, loaded, worktrees, gitError, true);
+}
+
+/** A first paint waits no longer than this for its synchronous `git worktree list` (then it lists asynchronously). */
+const FIRST_PAINT_GIT_TIMEOUT_MS = 2_000;
+
+/**
+ * The worktree listing. For a first paint, one synchronous git call (~5–10 ms): it does not wait for turns of a busy
+ * event loop (the extension host's, while every extension starts). On a timeout or a worktree being added or removed
+ * at that moment, the asynchronous listing (which waits such races out); any other failure is the listing's.
+ */
+async function listForFirstPaint(dir: string, firstPaint: boolean): Promise<Worktree[]> {
+  if (!firstPaint) return listWorktreeEntries(dir);
+  try {
+    return listWorktreeEntriesSync(dir, FIRST_PAINT_GIT_TIMEOUT_MS);
+  } catch (e) {
+    if ((e as { timedOut?: boolean }).timedOut || isWorktreeMetadataRace(e)) return listWorktreeEntries(dir);
+    throw e;
+  }
+}
+
+/** Whether `dir` is inside one of the (non-bare) worktrees listed, symbolic links resolved as git resolves them. */
+function insideWorktree(dir: string, worktrees: readonly Worktree[]): boolean {
+  let real: string;
+  try {
+    real = realpathSync.native(dir);
+  } catch {
+    return false;
+  }
+  return worktrees.some((w) => {
+    if (w.bare || !w.exists) return false;
+    const rel = path.relative(w.path, real);
+    // inside, and not inside its .git (where git says "not inside a work tree")
+    return !rel.startsWith('..') && !path.isAbsolute(rel) && rel.split(path.sep)[0] !== '.git';
+  });
 }
 
 function assemble(

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { buildSkillsModel, type SkillsModel } from '../core/skillsModel';
 import { gitCommonDir } from '../core/git/git';
 import { settings } from './config';
+import type { EarlyModel } from './earlyModels';
 import { Disposable } from './util/disposable';
 
 const DEBOUNCE_MS = 250;
@@ -24,7 +25,15 @@ export class SkillsStore extends Disposable {
   /** Incremented on every completed refresh; tests wait on it. */
   generation = 0;
 
-  constructor(readonly folder: vscode.WorkspaceFolder, private readonly log: vscode.LogOutputChannel) {
+  /**
+   * @param early the folder's first model when it was started before activation (src/vscode/earlyModels.ts): the
+   *   first refresh takes it instead of building its own.
+   */
+  constructor(
+    readonly folder: vscode.WorkspaceFolder,
+    private readonly log: vscode.LogOutputChannel,
+    private early?: EarlyModel,
+  ) {
     super();
     this._register({ dispose: () => this.disposeWatchers() });
     this._register(
@@ -53,11 +62,15 @@ export class SkillsStore extends Disposable {
       do {
         this.rerun = false;
         const started = Date.now();
-        model = await buildSkillsModel(this.folder.uri.fsPath, {
-          skillsLocation: settings(this.folder).skillsLocation,
-          // Only the first load paints early: a later refresh keeps the complete model on screen until the next one.
-          onFirstPaint: this.current ? undefined : (partial) => this.paint(partial),
-        });
+        const early = this.early;
+        this.early = undefined;
+        if (early) void early.firstPaint.then((partial) => partial && this.paint(partial));
+        model = await (early?.complete ??
+          buildSkillsModel(this.folder.uri.fsPath, {
+            skillsLocation: settings(this.folder).skillsLocation,
+            // Only the first load paints early: a later refresh keeps the complete model on screen until the next one.
+            onFirstPaint: this.current ? undefined : (partial) => this.paint(partial),
+          }));
         this.log.debug(
           `refreshed ${this.folder.name}: ${model.skills.length} skills, ${model.worktrees.length} worktrees in ${Date.now() - started} ms`,
         );

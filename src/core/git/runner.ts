@@ -1,4 +1,5 @@
 /** The one way odoobo runs git: an argument array through simple-git, a typed failure, and retries for lock races. */
+import { spawnSync } from 'node:child_process';
 import { simpleGit } from 'simple-git';
 
 export interface GitRunOptions {
@@ -67,6 +68,22 @@ export const simpleGitRunner: GitRunner = async (cwd, args, options = {}) => {
     throw new GitCommandError(cwd, args, -1, '', (e as Error).message);
   }
 };
+
+/**
+ * Runs one short read synchronously, with the same environment and failure as the runner above, and a time limit.
+ * Only for the tree's first paint (`git worktree list`, ~5–10 ms): in the extension host every await waits for a turn
+ * of an event loop that other extensions keep busy while the window starts (activation rows of `npm run bench`).
+ * A timeout is a GitCommandError with exit code -1 and `timedOut`.
+ */
+export function runGitSync(cwd: string, args: readonly string[], timeoutMs: number): string {
+  const r = spawnSync('git', [...args], { cwd, env: childEnv(), encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, windowsHide: true });
+  if (r.error || r.status !== 0) {
+    const timedOut = r.error !== undefined && 'code' in r.error && r.error.code === 'ETIMEDOUT';
+    const err = new GitCommandError(cwd, args, r.status ?? -1, r.stdout ?? '', r.stderr || (r.error?.message ?? ''));
+    throw Object.assign(err, { timedOut });
+  }
+  return r.stdout;
+}
 
 const versions = new WeakMap<GitRunner, Promise<number[]>>();
 

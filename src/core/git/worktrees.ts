@@ -1,7 +1,7 @@
-import { promises as fs } from 'node:fs';
+import { statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GitCommandError, gitAtLeast, runWorktreeRead, simpleGitRunner, type GitRunner } from './runner';
+import { GitCommandError, gitAtLeast, runGitSync, runWorktreeRead, simpleGitRunner, type GitRunner } from './runner';
 import { skillForBranch } from '../skills/names';
 import { mapLimit } from '../util/concurrency';
 
@@ -187,24 +187,36 @@ const STATUS_CONCURRENCY = Math.max(2, os.availableParallelism());
  * dirty and ahead/behind are left unknown (undefined) for `readWorktreeState`. Fast enough for a first paint.
  */
 export async function listWorktreeEntries(repoDir: string): Promise<Worktree[]> {
-  const entries = parseWorktreePorcelain(await runWorktreeRead(simpleGitRunner, repoDir, ['worktree', 'list', '--porcelain', '-z']));
-  return Promise.all(
-    entries.map(async (entry, index): Promise<Worktree> => {
-      const exists = await fs.stat(entry.path).then((s) => s.isDirectory(), () => false);
-      const branch = entry.branchRef?.replace(/^refs\/heads\//, '');
-      return {
-        ...entry,
-        path: path.normalize(entry.path),
-        branch,
-        skill: skillForBranch(branch),
-        isMain: index === 0,
-        exists,
-        prunable: entry.prunable || !exists,
-        prunableReason: entry.prunableReason ?? (exists ? undefined : 'folder is missing'),
-        pending: true,
-      };
-    }),
-  );
+  return toWorktrees(parseWorktreePorcelain(await runWorktreeRead(simpleGitRunner, repoDir, WORKTREE_LIST)));
+}
+
+/**
+ * `listWorktreeEntries` in one synchronous git call (at most `timeoutMs`), for the tree's first paint; throws what
+ * `runGitSync` throws (a caller falls back to `listWorktreeEntries`, which also waits out worktree metadata races).
+ */
+export function listWorktreeEntriesSync(repoDir: string, timeoutMs: number): Worktree[] {
+  return toWorktrees(parseWorktreePorcelain(runGitSync(repoDir, WORKTREE_LIST, timeoutMs)));
+}
+
+const WORKTREE_LIST = ['worktree', 'list', '--porcelain', '-z'];
+
+function toWorktrees(entries: readonly WorktreeEntry[]): Worktree[] {
+  // One stat per worktree, synchronously: microseconds each, where an await would wait for a turn of a busy event loop.
+  return entries.map((entry, index): Worktree => {
+    const exists = statSync(entry.path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+    const branch = entry.branchRef?.replace(/^refs\/heads\//, '');
+    return {
+      ...entry,
+      path: path.normalize(entry.path),
+      branch,
+      skill: skillForBranch(branch),
+      isMain: index === 0,
+      exists,
+      prunable: entry.prunable || !exists,
+      prunableReason: entry.prunableReason ?? (exists ? undefined : 'folder is missing'),
+      pending: true,
+    };
+  });
 }
 
 /**

@@ -101,3 +101,30 @@ describe('buildSkillsModel outside a repository', () => {
     }
   });
 });
+
+describe('buildSkillsModel: "is this a repository" from the worktree listing, as git answers it', () => {
+  it('agrees with `git rev-parse --is-inside-work-tree` for a sub-folder, a symlinked path, a .git folder and a bare repository', async () => {
+    const repo = await RepoFixture.create({ parent: OUTSIDE_TEMP, prefix: 'skills-model-inside-', skills: [{ name: 'solo' }] });
+    const link = path.join(OUTSIDE_TEMP, `link-${path.basename(repo.dir)}`);
+    const bare = `${repo.dir}-bare.git`;
+    try {
+      await fs.symlink(repo.dir, link);
+      await git(OUTSIDE_TEMP, 'clone', '--quiet', '--bare', repo.dir, bare);
+      const cases = [repo.dir, path.join(repo.dir, 'skills'), link, path.join(link, 'skills', 'solo'), path.join(repo.dir, '.git'), bare];
+      for (const dir of cases) {
+        const gitSays = (await git(dir, 'rev-parse', '--is-inside-work-tree').catch(() => 'false')).trim() === 'true';
+        for (const firstPaint of [true, false]) {
+          const model = await buildSkillsModel(dir, firstPaint ? { onFirstPaint: () => undefined } : {});
+          assert.equal(model.isGitRepository, gitSays, `${dir} (first paint: ${firstPaint})`);
+        }
+      }
+      // The answer is not always the same: the case list covers both.
+      assert.equal((await buildSkillsModel(link)).isGitRepository, true);
+      assert.equal((await buildSkillsModel(bare)).isGitRepository, false);
+    } finally {
+      await fs.rm(link, { force: true });
+      await fs.rm(bare, { recursive: true, force: true });
+      await repo.remove();
+    }
+  });
+});

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'node:test';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { listWorktrees, parseWorktreePorcelain } from '../../../../src/core/git/worktrees';
+import { GitCommandError, runGitSync } from '../../../../src/core/git/runner';
+import { listWorktreeEntries, listWorktreeEntriesSync, listWorktrees, parseWorktreePorcelain } from '../../../../src/core/git/worktrees';
 import { buildSkillsModel } from '../../../../src/core/skillsModel';
 import { git, RepoFixture } from '../../../builders/repo';
 
@@ -115,6 +117,34 @@ describe('listWorktrees against a real repository', () => {
     const a = (await listWorktrees(repo.dir)).find((w) => w.path === wt.alpha)!;
     assert.equal(a.upstreamGone, true);
     assert.equal(a.ahead, undefined);
+  });
+
+  it('the synchronous listing (first paint) gives what the asynchronous one gives, locked and missing folders included', async () => {
+    assert.deepEqual(listWorktreeEntriesSync(repo.dir, 5_000), await listWorktreeEntries(repo.dir));
+    assert.ok(listWorktreeEntriesSync(repo.dir, 5_000).some((w) => w.path === wt.gamma && w.locked));
+  });
+});
+
+describe('runGitSync', () => {
+  it("fails as the asynchronous runner does, with git's message; a time limit stops a git that takes too long", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'odoobo-nogit-'));
+    try {
+      assert.throws(() => runGitSync(dir, ['worktree', 'list'], 5_000), (e: unknown) => {
+        assert.ok(e instanceof GitCommandError);
+        assert.equal(e.exitCode, 128);
+        assert.match(e.gitMessage, /not a git repository/);
+        return true;
+      });
+      const started = Date.now();
+      assert.throws(() => runGitSync(dir, ['-c', 'alias.slow=!sleep 1', 'slow'], 150), (e: unknown) => {
+        assert.ok(e instanceof GitCommandError);
+        assert.equal((e as GitCommandError & { timedOut?: boolean }).timedOut, true);
+        return true;
+      });
+      assert.ok(Date.now() - started < 1_000, `stopped after ${Date.now() - started} ms`);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
