@@ -13,23 +13,26 @@ export const prepare: Step<undefined, Prepared> = {
     // Kept for the failure: the skill, when it loaded, names the health path that shows the previous version serves.
     let loaded: Skill | undefined;
     try {
-      const { skill, prepared } = await run.step(
-        'prepare',
-        async () => {
-          const skill = await s.skill(run.skillName);
-          loaded = skill;
-          const { env } = await s.environment();
-          const options = {
-            repoRoot: s.options.repoRoot,
-            source: run.options.source,
-            lint: s.lint,
-            branchExists: s.branchExists,
-            environment: env,
-          };
-          return { skill, prepared: await prepareSpec(skill, { ...options, writeSpec: s.options.writeSpec }) };
-        },
-        { message: ({ prepared: p }) => (p.changes.length ? `set ${p.changes.join(', ')}` : undefined) },
-      );
+      const step = () =>
+        run.step(
+          'prepare',
+          async () => {
+            const skill = await s.skill(run.skillName);
+            loaded = skill;
+            const { env } = await s.environment();
+            const options = {
+              repoRoot: s.options.repoRoot,
+              source: run.options.source,
+              lint: s.lint,
+              branchExists: s.branchExists,
+              environment: env,
+            };
+            return { skill, prepared: await prepareSpec(skill, { ...options, writeSpec: s.options.writeSpec }) };
+          },
+          { message: ({ prepared: p }) => (p.changes.length ? `set ${p.changes.join(', ')}` : undefined) },
+        );
+      // Through the session's gate (DeploySession.preparing): its turn first, then the step's own time.
+      const { skill, prepared } = await s.preparing.run(step);
       run.warnings.push(...prepared.warnings);
       run.checkAborted('prepare');
       return { skill, spec: prepared.spec };

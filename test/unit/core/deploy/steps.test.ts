@@ -110,6 +110,8 @@ describe('deploySkill: the nine steps against the local App Platform (simulated 
     expectResult(r, 'succeeded');
     assert.equal(r.previousDeploymentId, first.alpha.deploymentId);
     assert.equal(r.steps.find((s) => s.name === 'apply')?.message, 'spec unchanged');
+    // The spec the app runs was accepted when it was applied: validate asks App Platform nothing again.
+    assert.equal(r.steps.find((s) => s.name === 'validate')?.message, 'spec unchanged: the app runs it already');
     assert.equal((await fx.deployment(r.appId!, first.alpha.deploymentId!)).phase, 'SUPERSEDED');
     assert.equal((await fx.deployment(r.appId!, r.deploymentId!)).cause, 'manual (force build)');
     first.alpha = r;
@@ -144,6 +146,27 @@ describe('deploySkill: the nine steps against the local App Platform (simulated 
     const attempt = (await fx.statusFile()).skills.beta as Record<string, any>;
     assert.equal(attempt.lastDeployAttempt.code, 'SPEC_VALIDATION_FAILED');
     assert.equal(attempt.lastDeployment.deploymentId, first.beta.deploymentId, 'lastDeployment stays what serves');
+  });
+
+  it('a changed spec is proposed before it is applied; an unchanged one is not', async () => {
+    const proxy = await fx.proxy();
+    const client = () => fx.newClient(proxy.url);
+    const proposes = () => proxy.requests.filter((q) => q.method === 'POST' && q.path === '/v2/apps/propose').length;
+    expectResult(await deploySkill({ ...fx.options({ client: client() }), skill: 'gamma', forceBuild: true }), 'succeeded');
+    assert.equal(proposes(), 0);
+    await fx.editSpec('gamma', (t) => t.replace('instance_count: 1', 'instance_count: 2'));
+    try {
+      const r = await deploySkill({ ...fx.options({ client: client() }), skill: 'gamma' });
+      expectResult(r, 'succeeded');
+      assert.equal(proposes(), 1);
+      assert.equal(r.steps.find((s) => s.name === 'apply')?.message, 'updated the spec');
+    } finally {
+      await fx.resetSpec('gamma');
+    }
+    const back = await deploySkill({ ...fx.options({ client: client() }), skill: 'gamma' });
+    expectResult(back, 'succeeded');
+    assert.equal(proposes(), 2, 'the spec reset is a change too');
+    first.gamma = back; // what serves now, for the cases below
   });
 
   it('what the linter passes but App Platform refuses (propose) fails step 2 with SPEC_VALIDATION_FAILED', async () => {
