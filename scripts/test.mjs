@@ -53,12 +53,15 @@ function findFiles(dir, suffix) {
   return out.sort();
 }
 
-/** Counts from a node:test TAP file: `# pass N`, `# fail N`, `# cancelled N` (cancelled counts as failed). */
-function parseTap(file) {
-  if (!existsSync(file)) return undefined;
-  const tap = readFileSync(file, 'utf8');
+/**
+ * Counts from node:test's spec summary (`ℹ pass N`, `ℹ fail N`, `ℹ cancelled N`; cancelled counts as failed), the
+ * last one printed. Read from the run's own stdout rather than a second reporter's file: with --test-force-exit the
+ * runner exits before a file destination is flushed, and a TAP file then ends without its summary.
+ */
+function parseSpecSummary(out) {
+  const text = out.replace(/\x1b\[[0-9;]*m/g, '');
   const count = (key) => {
-    const all = [...tap.matchAll(new RegExp(`^# ${key} (\\d+)\\s*$`, 'gm'))];
+    const all = [...text.matchAll(new RegExp(`^ℹ ${key} (\\d+)\\s*$`, 'gm'))];
     return all.length ? Number(all[all.length - 1][1]) : undefined;
   };
   const pass = count('pass');
@@ -67,7 +70,7 @@ function parseTap(file) {
   return { passed: pass, failed: fail + (count('cancelled') ?? 0) };
 }
 
-/** Runs node:test on `files` with spec output on stdout and TAP into `tapFile`, and records the layer. */
+/** Runs node:test on `files` with spec output on stdout (echoed as it comes, and counted), and records the layer. */
 // Per test and per layer: a test that hangs fails on its own (and a file left with an open handle exits) instead of
 // running the whole run into CI's 90-minute limit. Local runs take ~10 min for unit and ~5 min for e2e.
 const BUDGET = {
@@ -75,7 +78,7 @@ const BUDGET = {
   e2e: { testMs: 600_000, layerMs: 25 * 60_000 },
 };
 
-async function nodeTestLayer(layer, files, tapFile) {
+async function nodeTestLayer(layer, files) {
   const budget = BUDGET[layer];
   const r = await run(
     process.execPath,
@@ -86,15 +89,14 @@ async function nodeTestLayer(layer, files, tapFile) {
       // A file whose tests are done exits even if something it started (a server, a timer) is still open.
       '--test-force-exit',
       '--test-reporter=spec', '--test-reporter-destination=stdout',
-      '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
       ...files,
     ],
-    { timeoutMs: budget.layerMs },
+    { timeoutMs: budget.layerMs, captureStdout: true, echoStdout: true },
   );
-  const counts = parseTap(tapFile);
+  const counts = parseSpecSummary(r.stdout);
   const overrun = r.timedOut ? `; stopped after its ${budget.layerMs / 60_000} min budget` : '';
   if (!counts) {
-    record(layer, { failed: 1, status: 'NOT RUN', note: `node --test exit ${r.code}, no TAP summary${overrun}`, ms: r.ms });
+    record(layer, { failed: 1, status: 'NOT RUN', note: `node --test exit ${r.code}, no summary${overrun}`, ms: r.ms });
     return;
   }
   const { passed } = counts;
@@ -220,7 +222,7 @@ async function main() {
       header('6. Unit tests (node:test)');
       const files = findFiles(path.join(root, 'test', 'unit'), '.test.ts').map((f) => path.relative(root, f));
       if (files.length === 0) record('unit', { failed: 1, status: 'NOT RUN', note: 'no test/unit/**/*.test.ts' });
-      else await nodeTestLayer('unit', files, path.join(tmp, 'unit.tap'));
+      else await nodeTestLayer('unit', files);
     }
 
     if (want('skills')) {
@@ -250,7 +252,7 @@ async function main() {
         record('package', { status: 'ok', ms: r.ms });
         const files = findFiles(path.join(root, 'test', 'e2e'), '.e2e.ts').map((f) => path.relative(root, f));
         if (files.length === 0) record('e2e', { failed: 1, status: 'NOT RUN', note: 'no test/e2e/**/*.e2e.ts' });
-        else await nodeTestLayer('e2e', files, path.join(tmp, 'e2e.tap'));
+        else await nodeTestLayer('e2e', files);
       }
     }
   } finally {
