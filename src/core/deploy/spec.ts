@@ -3,7 +3,7 @@
  * memory (comments and layout kept, via `yaml`'s document model), then linted; the user's file is rewritten only when
  * asked.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
@@ -129,8 +129,12 @@ function withSource(
   return { text, changes };
 }
 
-/** Reads a file, or undefined when it does not exist. */
+/**
+ * Reads a file, or undefined when it does not exist. Asked first: most skills have no overlay for an environment, and a
+ * read that fails builds an ENOENT error with its stack (~0.2 ms per skill of a plan; a stat answers in microseconds).
+ */
 async function readIfExists(file: string): Promise<string | undefined> {
+  if (!existsSync(file)) return undefined;
   try {
     return await fs.readFile(file, 'utf8');
   } catch (e) {

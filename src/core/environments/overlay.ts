@@ -5,6 +5,7 @@
  * field the overlay set came from.
  */
 import * as path from 'node:path';
+import { LRUCache } from 'lru-cache';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { locate } from '../appspec/positions';
 import { appNameFor, EnvironmentError, type EnvironmentDef } from './config';
@@ -141,6 +142,35 @@ export function specForEnvironment(
   overlayText: string | undefined,
   env: EnvironmentDef,
   options: SpecForEnvironmentOptions = {},
+): EnvironmentSpec {
+  const cacheable = baseText.length + (overlayText?.length ?? 0) <= CACHED_TEXT_MAX;
+  const key = cacheable ? JSON.stringify([baseText, overlayText ?? null, env, options.overlayFile ?? null, options.skill ?? null]) : undefined;
+  const hit = key !== undefined ? environmentSpecs.get(key) : undefined;
+  if (hit) return copy(hit);
+  const made = layOverlay(baseText, overlayText, env, options);
+  if (key !== undefined) environmentSpecs.set(key, copy(made), { size: key.length + made.text.length });
+  return made;
+}
+
+/**
+ * The same base, overlay and environment give the same spec: kept for the process (bounded, 1 MiB in all), since a
+ * plan lays every skill's unchanged overlay again and parsing and printing the YAML was half of a deploy's prepare step
+ * (`npm run bench`'s cap N). Errors are not kept: they are thrown again.
+ */
+const CACHED_TEXT_MAX = 32 * 1024;
+const environmentSpecs = new LRUCache<string, EnvironmentSpec>({ max: 256, maxSize: 1024 * 1024 });
+
+const copy = (s: EnvironmentSpec): EnvironmentSpec => ({
+  text: s.text,
+  changes: [...s.changes],
+  overlayPaths: s.overlayPaths.map((o) => ({ ...o, specPath: [...o.specPath], overlayPath: [...o.overlayPath] })),
+});
+
+function layOverlay(
+  baseText: string,
+  overlayText: string | undefined,
+  env: EnvironmentDef,
+  options: SpecForEnvironmentOptions,
 ): EnvironmentSpec {
   const doc = parseDocument(baseText, { version: '1.1', uniqueKeys: true });
   if (doc.errors.length || !isMap(doc.contents)) return { text: baseText, changes: [], overlayPaths: [] };

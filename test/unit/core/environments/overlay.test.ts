@@ -105,3 +105,22 @@ test('a base that does not parse is answered unchanged, for the linter to report
   const broken = 'name: [x\n';
   assert.equal(specForEnvironment(broken, 'region: nyc', envs.get('staging')).text, broken);
 });
+
+test('the same base, overlay and environment again: an equal answer the caller owns; any other input is laid anew', () => {
+  const overlay = 'services:\n  - name: pr-review\n    instance_count: 2\n';
+  const f = { overlayFile: 'infra/pr-review.production.yaml' };
+  const first = specForEnvironment(BASE, overlay, envs.get('production'), f);
+  const expected = structuredClone(first);
+  // What one caller does with its answer does not reach the next caller's.
+  first.changes.push('mutated');
+  first.overlayPaths[0].specPath.push('mutated');
+  first.overlayPaths.pop();
+  assert.deepEqual(specForEnvironment(BASE, overlay, envs.get('production'), f), expected);
+  assert.equal(parse(specForEnvironment(BASE, overlay.replace('2', '3'), envs.get('production'), f).text).services[0].instance_count, 3);
+  assert.equal(parse(specForEnvironment(BASE, overlay, envs.get('staging'), f).text).name, 'pr-review-staging');
+  const other = specForEnvironment(BASE, overlay, envs.get('production'), { overlayFile: 'other.yaml' }).changes;
+  assert.ok(other.includes('services[0].instance_count = 2 (other.yaml)'), other.join('\n'));
+  assert.ok(other.every((c) => c.endsWith('(other.yaml)')), other.join('\n'));
+  // An error is not remembered as an answer: the same bad overlay throws again.
+  for (let i = 0; i < 2; i++) assert.throws(() => specForEnvironment(BASE, 'region: [nyc', envs.get('production'), f), EnvironmentError);
+});

@@ -51,6 +51,18 @@ describe('parseManifest', () => {
     assert.match(problems[0].message, /invalid JSON \(ValueExpected\)/);
   });
 
+  it('refuses comments, trailing commas and an empty file, each with its place', () => {
+    const comment = parseManifest('pr-review', 'm.json', '{\n  "name": "pr-review"\n  // the port\n}');
+    assert.deepEqual([comment.problems[0]?.line, comment.manifest], [3, undefined]);
+    assert.match(comment.problems[0].message, /invalid JSON \(InvalidCommentToken\)/);
+    const trailing = parseManifest('pr-review', 'm.json', '{\n  "name": "pr-review",\n}');
+    assert.match(trailing.problems[0].message, /invalid JSON \(\w+\)/);
+    assert.equal(trailing.problems[0].line, 3);
+    const empty = parseManifest('pr-review', 'm.json', '');
+    assert.deepEqual([empty.manifest, empty.problems.length, empty.problems[0].line], [undefined, 1, 1]);
+    assert.match(empty.problems[0].message, /invalid JSON/);
+  });
+
   it('reports a wrong field with its name and line', () => {
     const text = valid({ port: 'eighty' });
     const { problems } = parseManifest('pr-review', 'skills/pr-review/manifest.json', text);
