@@ -1,5 +1,5 @@
 /** Rules that look outside the spec: source directories on disk and branches in git. */
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { type RuleContext, isObj, code, COMPONENT_KINDS, SOURCE_KEYS, componentsOf } from './ruleContext';
 import { didYouMean, suggest } from './suggest';
@@ -19,7 +19,8 @@ export async function sourceDirs(ctx: RuleContext): Promise<void> {
       const rel = dir.replace(/^\/+/, '') || '.';
       const abs = path.resolve(root, rel);
       const inside = abs === path.resolve(root) || abs.startsWith(path.resolve(root) + path.sep);
-      const isDir = inside && (await fs.stat(abs).then((s) => s.isDirectory(), () => false));
+      // A stat, synchronously: microseconds, where an fs promise waits for a turn of a busy event loop (spec.ts).
+      const isDir = inside && isDirectory(abs);
       if (!isDir) {
         const s = inside ? await nearbyDirs(root, dir) : [];
         const msg = inside
@@ -29,6 +30,14 @@ export async function sourceDirs(ctx: RuleContext): Promise<void> {
       }
     });
   await Promise.all(checks);
+}
+
+function isDirectory(abs: string): boolean {
+  try {
+    return statSync(abs, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false; // ENOTDIR, EACCES…: not a folder the build can use either
+  }
 }
 
 /** Folders next to where `dir` points whose names are a typo away from its last segment, spelled as `dir` is. */

@@ -3,7 +3,7 @@
  * memory (comments and layout kept, via `yaml`'s document model), then linted; the user's file is rewritten only when
  * asked.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { closeSync, existsSync, fstatSync, constants as fsConstants, openSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
@@ -129,14 +129,33 @@ function withSource(
   return { text, changes };
 }
 
+/** An app spec or overlay is a few KiB; the linter refuses more than this anyway. */
+const MAX_SPEC_BYTES = 1024 * 1024;
+
 /**
- * Reads a file, or undefined when it does not exist. Asked first: most skills have no overlay for an environment, and a
- * read that fails builds an ENOENT error with its stack (~0.2 ms per skill of a plan; a stat answers in microseconds).
+ * Reads a spec or an overlay, synchronously, as the skills' manifests are read (loadSkills.ts): a few KiB of a local
+ * file take microseconds, whereas each await of an fs promise (open, stat, read, close) waits for a turn of an event
+ * loop that, in a plan of 50 skills, is busy with everyone's requests; those turns made the prepare step of the last
+ * skills, and with it their creates, 100 ms late (`npm run bench`, cap 50). Opened without blocking and refused unless
+ * it is a regular file of at most 1 MiB, so that a FIFO or a device cannot hang the process.
  */
-async function readIfExists(file: string): Promise<string | undefined> {
+function readSpecFile(file: string): string {
+  const fd = openSync(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new Error('not a regular file');
+    if (stat.size > MAX_SPEC_BYTES) throw new Error(`${stat.size} bytes, over the ${MAX_SPEC_BYTES / 1024 / 1024} MiB an app spec may have`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** readSpecFile, or undefined when the file does not exist (asked first: most skills have no overlay). */
+function readIfExists(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
   try {
-    return await fs.readFile(file, 'utf8');
+    return readSpecFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
@@ -173,7 +192,7 @@ export async function prepareSpec(skill: Skill, options: PrepareOptions): Promis
   const file = relative(options.repoRoot, skill.appSpecPath);
   let original: string;
   try {
-    original = await fs.readFile(skill.appSpecPath, 'utf8');
+    original = readSpecFile(skill.appSpecPath);
   } catch (e) {
     const why = `${skill.name}: cannot read its app spec ${file}: ${(e as Error).message}`;
     throw new DeployError('APP_SPEC_MISSING', why, { step: 'prepare', cause: e });
@@ -186,10 +205,13 @@ export async function prepareSpec(skill: Skill, options: PrepareOptions): Promis
   let overlayPaths: OverlayPath[] = [];
   if (env) {
     const overlayAbs = overlayPathFor(skill.appSpecPath, env.name);
-    const overlayText = await readIfExists(overlayAbs).catch((e: unknown) => {
+    let overlayText: string | undefined;
+    try {
+      overlayText = readIfExists(overlayAbs);
+    } catch (e) {
       const why = `${skill.name}: cannot read the ${env.name} overlay ${relative(options.repoRoot, overlayAbs)}: ${(e as Error).message}`;
       throw new DeployError('APP_SPEC_MISSING', why, { step: 'prepare', cause: e });
-    });
+    }
     if (overlayText !== undefined) {
       overlayFile = relative(options.repoRoot, overlayAbs);
       const alone = await options.lint(overlayText, { file: overlayFile, repoRoot: options.repoRoot, kind: 'overlay' });

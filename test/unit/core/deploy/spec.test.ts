@@ -4,6 +4,7 @@
  * the single-app behaviour of a repository without infra/environments.yaml.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -141,6 +142,39 @@ describe('prepareSpec with an overlay', () => {
   it('refuses an overlay that renames the app, naming its line', async () => {
     await rejectsWith('name: other\n', 'SPEC_VALIDATION_FAILED', /alpha\.production\.yaml:1: name: an overlay cannot rename the app/);
   });
+
+  it('an overlay or a base that is a FIFO, a folder or over 1 MiB: APP_SPEC_MISSING naming it, and nothing waits', async () => {
+    const overlay = path.join(fx.repoDir, 'infra', 'alpha.production.yaml');
+    await fs.rm(overlay, { force: true });
+    execFileSync('mkfifo', [overlay]); // no writer: a blocking read would hang the process
+    try {
+      await rejectsWithFile('APP_SPEC_MISSING', /cannot read the production overlay infra\/alpha\.production\.yaml: not a regular file/);
+    } finally {
+      await fs.rm(overlay, { force: true });
+    }
+    await fs.mkdir(overlay);
+    try {
+      await rejectsWithFile('APP_SPEC_MISSING', /cannot read the production overlay infra\/alpha\.production\.yaml: not a regular file/);
+    } finally {
+      await fs.rm(overlay, { recursive: true, force: true });
+    }
+    const base = path.join(fx.repoDir, 'infra', 'alpha.yaml');
+    const text = await fs.readFile(base, 'utf8');
+    await fs.writeFile(base, text + `# ${'x'.repeat(1024 * 1024)}\n`);
+    try {
+      await rejectsWithFile('APP_SPEC_MISSING', /cannot read its app spec infra\/alpha\.yaml: \d+ bytes, over the 1 MiB an app spec may have/);
+    } finally {
+      await fs.writeFile(base, text);
+    }
+  });
+  const rejectsWithFile = async (code: string, pattern: RegExp) => {
+    const { skill } = await loadSkill(fx.repoDir, 'skills', 'alpha');
+    await assert.rejects(prepareSpec(skill!, { repoRoot: fx.repoDir, lint: lintAppSpec, environment: envs.get('production') }), (e: { code: string; message: string }) => {
+      assert.equal(e.code, code, e.message);
+      assert.match(e.message, pattern);
+      return true;
+    });
+  };
 
   it('lays a clean overlay on the base and names the app after the environment; the base file is not rewritten', async () => {
     const before = await fs.readFile(path.join(fx.repoDir, 'infra', 'alpha.yaml'), 'utf8');
