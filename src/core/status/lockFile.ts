@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { closeSync, promises as fs, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { wait } from '../util/wait';
-import { createFile } from './atomicFile';
 import { StatusError, type LockHolder } from './errors';
 
 export interface LockOptions {
@@ -54,6 +54,28 @@ function parseHolder(text: string): LockHolder | undefined {
   return undefined;
 }
 
+/**
+ * Creates the lock file with its holder (O_EXCL: EEXIST when held), making its folder when missing. Synchronously: a
+ * lock file is a few bytes in the local git folder, a matter of microseconds, whereas the three awaits of a file handle
+ * (open, write, close) each wait for a turn of the event loop, which a plan deploying 50 skills keeps busy (their deploy
+ * locks were taken 10–25 ms late, and released late at the end; `npm run bench`, cap 50).
+ */
+function createLockFile(file: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx', 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    mkdirSync(path.dirname(file), { recursive: true });
+    fd = openSync(file, 'wx', 0o644);
+  }
+  try {
+    writeFileSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Who holds the lock at `file`, if anyone. */
 export async function readLockHolder(file: string): Promise<LockHolder | undefined> {
   try {
@@ -88,12 +110,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   for (;;) {
     if (signal?.aborted) throw abortError(file);
     try {
-      const handle = await createFile(file);
-      try {
-        await handle.writeFile(JSON.stringify(holder) + '\n');
-      } finally {
-        await handle.close();
-      }
+      createLockFile(file, JSON.stringify(holder) + '\n');
       return startHeartbeat(file, token, staleMs);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -139,6 +156,13 @@ function startHeartbeat(file: string, token: string, staleMs: number): HeldLock 
   let lost = false;
   let released = false;
   const stillOurs = async (): Promise<boolean> => parseHolder(await fs.readFile(file, 'utf8').catch(() => ''))?.token === token;
+  const stillOursNow = (): boolean => {
+    try {
+      return parseHolder(readFileSync(file, 'utf8'))?.token === token;
+    } catch {
+      return false;
+    }
+  };
   const timer = setInterval(() => {
     void (async () => {
       if (released || lost) return;
@@ -164,7 +188,8 @@ function startHeartbeat(file: string, token: string, staleMs: number): HeldLock 
       if (released) return;
       released = true;
       clearInterval(timer);
-      if (await stillOurs()) await fs.rm(file, { force: true });
+      // Synchronously, as it was taken (createLockFile).
+      if (stillOursNow()) rmSync(file, { force: true });
     },
   };
 }
