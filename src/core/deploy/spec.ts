@@ -7,7 +7,7 @@ import { closeSync, existsSync, fstatSync, constants as fsConstants, openSync, r
 import * as path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
-import { LintCache, onOverlay } from '../appspec';
+import { LIMITS, LintCache, onOverlay } from '../appspec';
 import type { AppSpec } from '../do/schemas';
 import { branchFor, EnvironmentError, overlayPathFor, specForEnvironment, type EnvironmentDef, type OverlayPath } from '../environments';
 import type { Skill } from '../skills/loadSkills';
@@ -129,22 +129,19 @@ function withSource(
   return { text, changes };
 }
 
-/** An app spec or overlay is a few KiB; the linter refuses more than this anyway. */
-const MAX_SPEC_BYTES = 1024 * 1024;
-
 /**
  * Reads a spec or an overlay, synchronously, as the skills' manifests are read (loadSkills.ts): a few KiB of a local
  * file take microseconds, whereas each await of an fs promise (open, stat, read, close) waits for a turn of an event
  * loop that, in a plan of 50 skills, is busy with everyone's requests; those turns made the prepare step of the last
  * skills, and with it their creates, 100 ms late (`npm run bench`, cap 50). Opened without blocking and refused unless
- * it is a regular file of at most 1 MiB, so that a FIFO or a device cannot hang the process.
+ * it is a regular file of at most the linter's size limit (1 MiB), so that a FIFO or a device cannot hang the process.
  */
 function readSpecFile(file: string): string {
   const fd = openSync(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new Error('not a regular file');
-    if (stat.size > MAX_SPEC_BYTES) throw new Error(`${stat.size} bytes, over the ${MAX_SPEC_BYTES / 1024 / 1024} MiB an app spec may have`);
+    if (stat.size > LIMITS.maxBytes) throw new Error(`${stat.size} bytes, over the ${LIMITS.maxBytes / 1024 / 1024} MiB an app spec may have`);
     return readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);

@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { LintCache } from '../appspec/lint';
 import { locate } from '../appspec/positions';
 import { appNameFor, EnvironmentError, type EnvironmentDef } from './config';
 
@@ -143,7 +144,7 @@ export function specForEnvironment(
   env: EnvironmentDef,
   options: SpecForEnvironmentOptions = {},
 ): EnvironmentSpec {
-  const cacheable = baseText.length + (overlayText?.length ?? 0) <= CACHED_TEXT_MAX;
+  const cacheable = baseText.length + (overlayText?.length ?? 0) <= LintCache.MAX_TEXT;
   const key = cacheable ? JSON.stringify([baseText, overlayText ?? null, env, options.overlayFile ?? null, options.skill ?? null]) : undefined;
   const hit = key !== undefined ? environmentSpecs.get(key) : undefined;
   if (hit) return copy(hit);
@@ -155,9 +156,8 @@ export function specForEnvironment(
 /**
  * The same base, overlay and environment give the same spec: kept for the process (bounded, 1 MiB in all), since a
  * plan lays every skill's unchanged overlay again and parsing and printing the YAML was half of a deploy's prepare step
- * (`npm run bench`'s cap N). Errors are not kept: they are thrown again.
+ * (`npm run bench`'s cap N). Texts over the lint cache's bound are not kept. Errors are not kept: they are thrown again.
  */
-const CACHED_TEXT_MAX = 32 * 1024;
 const environmentSpecs = new LRUCache<string, EnvironmentSpec>({ max: 256, maxSize: 1024 * 1024 });
 
 const copy = (s: EnvironmentSpec): EnvironmentSpec => ({

@@ -62,18 +62,21 @@ function zodProblems(folder: string, file: string, text: string, tree: JsonNode,
   });
 }
 
+/** A manifest is plain JSON: no comments, no trailing commas. */
+const STRICT_JSON = { allowTrailingComma: false, disallowComments: true };
+
 /** Parses one manifest's text; returns the manifest or the problems found (with file, line and field). */
 export function parseManifest(folder: string, file: string, text: string): { manifest?: SkillManifest; problems: SkillProblem[] } {
   // The syntax tree only places a problem (line, column, field): a valid manifest, the common case, skips it (building
   // it took most of a manifest's ~0.3 ms, paid per skill by the tree's first paint and by every deploy).
   // (JSON.parse accepted the text, so it has a tree.)
-  const treeOf = (): JsonNode => parseTree(text, [], { allowTrailingComma: false, disallowComments: true })!;
+  const treeOf = (): JsonNode => parseTree(text, [], STRICT_JSON)!;
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
     const errors: ParseError[] = [];
-    parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+    parseTree(text, errors, STRICT_JSON);
     const first = errors[0];
     if (!first && text.trim() !== '') {
       return { problems: [{ folder, file, line: 1, column: 1, message: `invalid JSON (${(e as Error).message})` }] };

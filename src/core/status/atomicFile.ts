@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { mkdirSync, openSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -40,7 +40,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
  * Creates `file`, which must not exist (open 'wx'), making its folder only when it is missing: on the common path that
  * saves a mkdir and the stat behind it.
  */
-export async function createFile(file: string, mode = 0o644): Promise<fs.FileHandle> {
+async function createFile(file: string, mode = 0o644): Promise<fs.FileHandle> {
   try {
     return await fs.open(file, 'wx', mode);
   } catch (err) {
@@ -60,5 +60,16 @@ async function fsyncDir(dir: string): Promise<void> {
     // best effort
   } finally {
     await handle?.close().catch(() => undefined);
+  }
+}
+
+/** createFile, synchronously, for files of a few bytes on the local disk (lock files: lockFile.ts says why). */
+export function createFileSync(file: string, mode = 0o644): number {
+  try {
+    return openSync(file, 'wx', mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(path.dirname(file), { recursive: true });
+    return openSync(file, 'wx', mode);
   }
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, promises as fs, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, promises as fs, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { wait } from '../util/wait';
+import { createFileSync } from './atomicFile';
 import { StatusError, type LockHolder } from './errors';
 
 export interface LockOptions {
@@ -61,14 +61,7 @@ function parseHolder(text: string): LockHolder | undefined {
  * locks were taken 10–25 ms late, and released late at the end; `npm run bench`, cap 50).
  */
 function createLockFile(file: string, text: string): void {
-  let fd: number;
-  try {
-    fd = openSync(file, 'wx', 0o644);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    mkdirSync(path.dirname(file), { recursive: true });
-    fd = openSync(file, 'wx', 0o644);
-  }
+  const fd = createFileSync(file);
   try {
     writeFileSync(fd, text);
   } finally {
@@ -155,8 +148,8 @@ async function takeOverStale(file: string, observed: string): Promise<void> {
 function startHeartbeat(file: string, token: string, staleMs: number): HeldLock {
   let lost = false;
   let released = false;
-  const stillOurs = async (): Promise<boolean> => parseHolder(await fs.readFile(file, 'utf8').catch(() => ''))?.token === token;
-  const stillOursNow = (): boolean => {
+  // Synchronously, as the lock was taken (createLockFile): a read of a few bytes.
+  const stillOurs = (): boolean => {
     try {
       return parseHolder(readFileSync(file, 'utf8'))?.token === token;
     } catch {
@@ -166,7 +159,7 @@ function startHeartbeat(file: string, token: string, staleMs: number): HeldLock 
   const timer = setInterval(() => {
     void (async () => {
       if (released || lost) return;
-      if (!(await stillOurs())) {
+      if (!stillOurs()) {
         lost = true;
         return;
       }
@@ -188,8 +181,7 @@ function startHeartbeat(file: string, token: string, staleMs: number): HeldLock 
       if (released) return;
       released = true;
       clearInterval(timer);
-      // Synchronously, as it was taken (createLockFile).
-      if (stillOursNow()) rmSync(file, { force: true });
+      if (stillOurs()) rmSync(file, { force: true });
     },
   };
 }
